@@ -1,0 +1,8 @@
+"""``python -m posturecheck`` == the ``posturecheck`` command."""
+
+import sys
+
+from posturecheck.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

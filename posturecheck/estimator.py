@@ -1,0 +1,219 @@
+"""MediaPipe PoseLandmarker adapter: the only module that imports mediapipe.
+
+Upstream results enter the project through :func:`poses_from_result`, so an API change in
+MediaPipe (it removed ``mp.solutions`` in 0.10.30) touches this one file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import tempfile
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posturecheck.errors import ModelError
+from posturecheck.landmarks import NUM_LANDMARKS
+from posturecheck.types import Frame, Pose
+
+log = logging.getLogger(__name__)
+
+# MediaPipe's native code prints ~50 lines to fd 2 when a landmarker is created, on its first
+# detection and on close (absl/glog INFO and WARNING lines, TFLite delegate notes). No GLOG_*/
+# TF_CPP_*/ABSL_* variable silences them, so we capture fd 2 around those calls and re-emit
+# every line that is not one of these prefixes: real errors still reach the user.
+_NOISE_PREFIXES = ("INFO:", "WARNING:", "W0000", "I0000")
+_stderr_lock = threading.Lock()
+
+
+def _is_noise(line: str) -> bool:
+    return not line.strip() or line.lstrip().startswith(_NOISE_PREFIXES)
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Capture native stderr noise around a MediaPipe call; re-emit real error lines."""
+    with _stderr_lock:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):  # no usable fd 2 (e.g. some embedded interpreters)
+            yield
+            return
+        with tempfile.TemporaryFile(mode="w+b") as tmp:
+            os.dup2(tmp.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                tmp.seek(0)
+                text = tmp.read().decode("utf-8", "replace")
+        kept = [line for line in text.splitlines() if not _is_noise(line)]
+        if kept:
+            sys.stderr.write("\n".join(kept) + "\n")
+            sys.stderr.flush()
+
+
+def poses_from_result(result: Any, image_wh: tuple[int, int]) -> list[Pose]:
+    """Convert a MediaPipe ``PoseLandmarkerResult`` into our :class:`Pose` objects.
+
+    Args:
+        result: the landmarker's result (``pose_landmarks``, ``pose_world_landmarks``).
+        image_wh: width and height of the image that was analysed.
+
+    Returns:
+        One :class:`Pose` per detected person, in MediaPipe's order.
+    """
+    w, h = image_wh
+    poses: list[Pose] = []
+    worlds = result.pose_world_landmarks or []
+    for i, lms in enumerate(result.pose_landmarks or []):
+        if len(lms) != NUM_LANDMARKS:
+            log.warning("pose with %d landmarks ignored (expected %d)", len(lms), NUM_LANDMARKS)
+            continue
+        arr = np.array(
+            [(lm.x, lm.y, lm.z, _unit(lm.visibility), _unit(lm.presence)) for lm in lms],
+            dtype=np.float64,
+        )
+        world = None
+        if i < len(worlds) and len(worlds[i]) == NUM_LANDMARKS:
+            world = np.array([(lm.x, lm.y, lm.z) for lm in worlds[i]], dtype=np.float64)
+        poses.append(
+            Pose(
+                xy_px=arr[:, :2] * (w, h),
+                z_px=arr[:, 2] * w,
+                visibility=arr[:, 3],
+                presence=arr[:, 4],
+                image_wh=(w, h),
+                world_xyz_m=world,
+            )
+        )
+    return poses
+
+
+def _unit(v: float | None) -> float:
+    """Visibility/presence may be unset; treat unset as fully trusted (the model did not say)."""
+    return 1.0 if v is None else float(min(1.0, max(0.0, v)))
+
+
+def _close_landmarker(landmarker: Any) -> None:
+    with quiet_native_stderr():
+        landmarker.close()
+
+
+class MediaPipePoseEstimator:
+    """PoseLandmarker in VIDEO mode (or IMAGE mode for unrelated still images).
+
+    VIDEO mode runs the person detector only when tracking is lost, which is both faster and
+    steadier than IMAGE mode; it needs strictly increasing timestamps, which our frame sources
+    guarantee. Call :meth:`reset` between unrelated videos so tracking never carries over.
+
+    Args:
+        model_path: a PoseLandmarker ``.task`` bundle.
+        num_poses: maximum people to detect (2 lets the pipeline notice a second person).
+        mode: ``"video"`` or ``"image"``.
+        min_detection_confidence, min_presence_confidence, min_tracking_confidence:
+            MediaPipe's thresholds.
+    """
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str],
+        *,
+        num_poses: int = 2,
+        mode: str = "video",
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        if mode not in ("video", "image"):
+            raise ValueError(f"mode: expected 'video' or 'image', got {mode!r}")
+        if num_poses < 1:
+            raise ValueError(f"num_poses: expected >= 1, got {num_poses}")
+        self.model_path = Path(model_path)
+        self.num_poses = num_poses
+        self.mode = mode
+        self._thresholds = (min_detection_confidence, min_presence_confidence, min_tracking_confidence)
+        self._landmarker: Any = None
+        self._first_detect_done = False
+        self._last_ts_ms: int | None = None
+        self._open()
+
+    def _open(self) -> None:
+        if not self.model_path.is_file():
+            raise ModelError(f"model file not found: {self.model_path}")
+        try:
+            import mediapipe as mp  # noqa: PLC0415  (the one place mediapipe is imported)
+            from mediapipe.tasks.python import BaseOptions, vision  # noqa: PLC0415
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ModelError(f"mediapipe is not importable: {exc}") from None
+        self._mp = mp
+        det, pres, track = self._thresholds
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO if self.mode == "video" else vision.RunningMode.IMAGE,
+            num_poses=self.num_poses,
+            min_pose_detection_confidence=det,
+            min_pose_presence_confidence=pres,
+            min_tracking_confidence=track,
+            output_segmentation_masks=False,
+        )
+        try:
+            with quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"MediaPipe could not load {self.model_path.name}: {first}") from None
+        # Release the native landmarker when this object is garbage-collected. Not at interpreter
+        # exit: MediaPipe's executor threads are gone by then, so close() explicitly (or use `with`).
+        self._finalizer = weakref.finalize(self, _close_landmarker, self._landmarker)
+        self._finalizer.atexit = False
+        self._first_detect_done = False
+        self._last_ts_ms = None
+
+    def detect(self, frame: Frame) -> list[Pose]:
+        """Detect poses in one frame (BGR). Returns 0..num_poses poses."""
+        if self._landmarker is None:
+            raise RuntimeError("estimator is closed")
+        rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        ctx = contextlib.nullcontext() if self._first_detect_done else quiet_native_stderr()
+        with ctx:
+            if self.mode == "video":
+                ts = int(frame.timestamp_ms)
+                if self._last_ts_ms is not None and ts <= self._last_ts_ms:
+                    raise ValueError(
+                        f"timestamps must increase strictly: got {ts} ms after {self._last_ts_ms} ms"
+                        " (call reset() between videos)"
+                    )
+                result = self._landmarker.detect_for_video(image, ts)
+                self._last_ts_ms = ts
+            else:
+                result = self._landmarker.detect(image)
+        self._first_detect_done = True
+        return poses_from_result(result, frame.wh)
+
+    def reset(self) -> None:
+        """Forget tracking state (start of a new, unrelated video)."""
+        self.close()
+        self._open()
+
+    def close(self) -> None:
+        """Release the native landmarker (idempotent)."""
+        if self._landmarker is not None:
+            self._finalizer()
+            self._landmarker = None
+
+    def __enter__(self) -> MediaPipePoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,114 @@
+"""The one shared core: frames in, judged frames out.
+
+``analyze(frames, estimator, config)`` is what both drivers run. Live feeds camera frames as
+they come (through :class:`Analyzer`, one frame at a time); batch feeds sampled video frames.
+Time travels on the frame, so a recording replays exactly the alerts it would have given live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+import numpy as np
+
+from posturecheck import metrics as metrics_mod
+from posturecheck import rules
+from posturecheck.config import Config
+from posturecheck.landmarks import L
+from posturecheck.types import Frame, FrameResult, Pose
+
+
+class PoseEstimator(Protocol):
+    """Anything that turns a frame into 0..n poses (MediaPipe, or a fake in tests)."""
+
+    def detect(self, frame: Frame) -> list[Pose]: ...
+
+
+def _anchor(pose: Pose) -> tuple[np.ndarray, float]:
+    """Shoulder midpoint and a body-size scale (shoulder width or torso length), in pixels."""
+    ls, rs = pose.xy_px[L.LEFT_SHOULDER], pose.xy_px[L.RIGHT_SHOULDER]
+    mid = (ls + rs) / 2.0
+    x0, y0, x1, y1 = pose.bbox_xyxy()
+    scale = max(float(np.linalg.norm(ls - rs)), 0.25 * max(x1 - x0, y1 - y0), 1.0)
+    return mid, scale
+
+
+def select_subject(poses: list[Pose], previous: Pose | None) -> tuple[Pose | None, str | None]:
+    """Choose the person to judge when several are in view.
+
+    Keeps following the previous subject (nearest shoulder midpoint, relative to body size) so
+    the verdict does not jump between people; otherwise takes the largest person, i.e. the one
+    closest to the camera (the one sitting at this workstation).
+
+    Returns:
+        ``(pose, note)``; ``note`` explains the choice when there was one to make.
+    """
+    if not poses:
+        return None, None
+    if len(poses) == 1:
+        return poses[0], None
+    if previous is not None:
+        prev_mid, prev_scale = _anchor(previous)
+        dists = [float(np.linalg.norm(_anchor(p)[0] - prev_mid)) / prev_scale for p in poses]
+        best = int(np.argmin(dists))
+        if dists[best] < 1.0:
+            return poses[best], f"{len(poses)} people in view; following the same person as before"
+    sizes = []
+    for p in poses:
+        x0, y0, x1, y1 = p.bbox_xyxy()
+        sizes.append((x1 - x0) * (y1 - y0))
+    best = int(np.argmax(sizes))
+    return poses[best], f"{len(poses)} people in view; judging the closest (largest) one"
+
+
+class Analyzer:
+    """Stateful per-frame analysis: estimator -> subject -> metrics -> temporal rules.
+
+    Args:
+        estimator: a :class:`PoseEstimator`.
+        config: the validated configuration.
+        state: rules state to resume from (e.g. after a camera reconnect); fresh if omitted.
+    """
+
+    def __init__(self, estimator: PoseEstimator, config: Config, state: rules.RulesState | None = None):
+        self.estimator = estimator
+        self.config = config
+        self.state = state if state is not None else rules.initial_state(config)
+        self._subject: Pose | None = None
+
+    def process(self, frame: Frame) -> FrameResult:
+        """Analyse one frame; frames must come in increasing ``timestamp_ms``."""
+        poses = self.estimator.detect(frame)
+        pose, note = select_subject(poses, self._subject)
+        self._subject = pose
+        m = metrics_mod.compute_metrics(pose, self.config) if pose is not None else None
+        self.state, a = rules.step(self.state, m, frame.timestamp_ms, self.config, people=len(poses))
+        notes = a.notes if note is None else (note, *a.notes)
+        return FrameResult(
+            index=frame.index,
+            timestamp_ms=frame.timestamp_ms,
+            people=len(poses),
+            pose=pose,
+            metrics=m,
+            status=a.status,
+            view=a.view,
+            values=a.values,
+            bands=a.bands,
+            alerts=a.alerts,
+            timers=a.timers,
+            notes=notes,
+        )
+
+
+def analyze(
+    frames: Iterable[Frame],
+    estimator: PoseEstimator,
+    config: Config,
+    *,
+    state: rules.RulesState | None = None,
+) -> Iterator[FrameResult]:
+    """Run the shared pipeline over frames (lazily: one result per frame, in order)."""
+    analyzer = Analyzer(estimator, config, state)
+    for frame in frames:
+        yield analyzer.process(frame)

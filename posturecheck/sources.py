@@ -1,0 +1,310 @@
+"""Frame sources: video files, still images, folders and cameras -> ``Iterator[Frame]``.
+
+The only owner of ``cv2.VideoCapture``. Timestamps are strictly increasing: the container's
+presentation time for recordings, a monotonic clock for cameras.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posturecheck.errors import SourceError
+from posturecheck.types import Frame
+
+log = logging.getLogger(__name__)
+
+IMAGE_EXTS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+VIDEO_EXTS = frozenset(
+    {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ts"}
+)
+
+
+def is_image(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTS
+
+
+def is_video(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in VIDEO_EXTS
+
+
+def expand_inputs(specs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Expand files, folders (recursive) and glob patterns into media files.
+
+    Returns:
+        ``(files, problems)``: existing image/video files in a stable order (duplicates removed),
+        and ``(spec, reason)`` for every spec that yielded nothing.
+    """
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(p)
+
+    for spec in specs:
+        s = os.fspath(spec)
+        p = Path(s)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and (is_video(q) or is_image(q)))
+            if not found:
+                problems.append((s, "folder contains no video or image files"))
+            for q in found:
+                add(q)
+        elif p.is_file():
+            if is_video(p) or is_image(p):
+                add(p)
+            else:
+                problems.append((s, f"not a supported video or image type ({p.suffix or 'no extension'})"))
+        elif glob.has_magic(s):
+            found = sorted(
+                Path(q) for q in glob.glob(s, recursive=True)
+                if Path(q).is_file() and (is_video(q) or is_image(q))
+            )
+            if not found:
+                problems.append((s, "pattern matched no video or image files"))
+            for q in found:
+                add(q)
+        else:
+            problems.append((s, "no such file or folder"))
+    return files, problems
+
+
+@dataclass(frozen=True, slots=True)
+class VideoInfo:
+    """What the container says about a video (frame_count may be an estimate)."""
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+
+
+def _open_capture(path: Path) -> cv2.VideoCapture:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.is_file() and path.stat().st_size == 0:
+        raise SourceError(f"{path}: file is empty (0 bytes)")
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        cap.release()
+        raise SourceError(f"{path}: cannot open as a video (unsupported or corrupt file)")
+    return cap
+
+
+def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
+    """Read a video's size, frame rate and length without decoding it."""
+    p = Path(path)
+    cap = _open_capture(p)
+    try:
+        return _info(cap, p)
+    finally:
+        cap.release()
+
+
+def _info(cap: cv2.VideoCapture, path: Path) -> VideoInfo:
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        fps = 0.0
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    n = max(n, 0)
+    w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
+    h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+    dur = n / fps if fps > 0 else 0.0
+    return VideoInfo(str(path), w, h, fps, n, dur)
+
+
+class VideoFileSource:
+    """Frames of a video file, optionally sampled at ``sample_fps`` analysis frames per second.
+
+    Frames between samples are skipped with ``grab()`` (no colour conversion/copy), which is the
+    cheapest skip OpenCV offers. Timestamps come from the container (variable frame rate is
+    honoured); rotated phone videos are upright (OpenCV applies the rotation metadata).
+
+    Attributes after iteration: ``frames_read`` (video frames decoded or skipped),
+    ``frames_yielded``, ``last_timestamp_ms``, ``truncated`` (fewer frames than announced).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        sample_fps: float | None = None,
+        start_ms: int = 0,
+        end_ms: int | None = None,
+    ) -> None:
+        if sample_fps is not None and sample_fps <= 0:
+            raise ValueError(f"sample_fps: expected > 0 or None, got {sample_fps}")
+        self.path = Path(path)
+        self.sample_fps = sample_fps
+        self.start_ms = start_ms
+        self.end_ms = end_ms
+        cap = _open_capture(self.path)
+        self.info = _info(cap, self.path)
+        cap.release()
+        self.frames_read = 0
+        self.frames_yielded = 0
+        self.last_timestamp_ms: int | None = None
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[Frame]:
+        cap = _open_capture(self.path)
+        try:
+            yield from self._frames(cap)
+        finally:
+            cap.release()
+
+    def _frames(self, cap: cv2.VideoCapture) -> Iterator[Frame]:
+        fps = self.info.fps or 30.0
+        period_ms = None if self.sample_fps is None else 1000.0 / self.sample_fps
+        next_due_ms = float(self.start_ms)
+        last_ts: int | None = None
+        index = -1
+        while True:
+            if not cap.grab():
+                break
+            index += 1
+            self.frames_read += 1
+            pos = cap.get(cv2.CAP_PROP_POS_MSEC)
+            ts_f = pos if (pos > 0 or index == 0) and np.isfinite(pos) else index * 1000.0 / fps
+            ts = int(round(ts_f))
+            if last_ts is not None and ts <= last_ts:
+                ts = last_ts + 1  # broken container timestamps: keep time strictly increasing
+            last_ts = ts
+            if ts < self.start_ms:
+                continue
+            if self.end_ms is not None and ts > self.end_ms:
+                break
+            if period_ms is not None:
+                if ts + 0.5 < next_due_ms:
+                    continue
+                # Stay on the k*period grid (no drift); skip grid points the video jumped over.
+                steps = int((ts - next_due_ms) // period_ms) + 1
+                next_due_ms += steps * period_ms
+            ok, image = cap.retrieve()
+            if not ok or image is None:
+                self.truncated = True
+                log.warning("%s: frame %d could not be decoded; stopping here", self.path, index)
+                break
+            if image.ndim == 2:
+                image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+            elif image.shape[2] == 4:
+                image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+            self.frames_yielded += 1
+            self.last_timestamp_ms = ts
+            yield Frame(index=index, timestamp_ms=ts, image=image, source=str(self.path))
+        if self.info.frame_count and self.frames_read < 0.9 * self.info.frame_count - 1:
+            self.truncated = True
+        if self.frames_read == 0:
+            raise SourceError(f"{self.path}: no frame could be decoded (corrupt or truncated file)")
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as BGR uint8, with a one-line error when that is impossible."""
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"{p}: no such file")
+    data = np.fromfile(str(p), dtype=np.uint8)  # works with non-ASCII paths on every platform
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise SourceError(f"{p}: cannot decode as an image")
+    return image
+
+
+def image_frames(paths: Iterable[str | os.PathLike[str]], *, spacing_ms: int = 1000) -> Iterator[Frame]:
+    """Still images as frames ``spacing_ms`` apart (images are unrelated: use IMAGE mode)."""
+    for i, p in enumerate(paths):
+        yield Frame(index=i, timestamp_ms=i * spacing_ms, image=read_image(p), source=str(p))
+
+
+class CameraSource:
+    """A live camera (index, device path or stream URL) with monotonic-clock timestamps.
+
+    Args:
+        device: camera index (``0``), device path or URL.
+        width, height: requested capture size (the lowest useful size saves CPU).
+        clock: returns seconds; injectable for tests.
+        open_fn: creates the capture; injectable for tests (e.g. a video file as a camera).
+    """
+
+    def __init__(
+        self,
+        device: int | str,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        open_fn: Callable[[int | str], cv2.VideoCapture] = cv2.VideoCapture,
+    ) -> None:
+        self.device = device
+        self.width, self.height = width, height
+        self.clock = clock
+        self._open_fn = open_fn
+        self._cap: cv2.VideoCapture | None = None
+        self._index = 0
+        self._last_ts: int | None = None
+        self._t0 = clock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._cap is not None
+
+    def open(self) -> None:
+        """Open (or reopen) the device; raises :class:`SourceError` when unavailable."""
+        self.release()
+        cap = self._open_fn(self.device)
+        if cap is None or not cap.isOpened():
+            if cap is not None:
+                cap.release()
+            raise SourceError(f"camera {self.device!r} is not available (missing, busy or no permission)")
+        if self.width:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        if self.height:
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # we want the newest frame, not a stale queue
+        self._cap = cap
+
+    def read(self) -> Frame:
+        """Read the newest frame; raises :class:`SourceError` when the camera stops delivering."""
+        if self._cap is None:
+            self.open()
+        assert self._cap is not None
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            self.release()
+            raise SourceError(f"camera {self.device!r} stopped delivering frames (unplugged?)")
+        ts = int(round((self.clock() - self._t0) * 1000.0))
+        if self._last_ts is not None and ts <= self._last_ts:
+            ts = self._last_ts + 1
+        self._last_ts = ts
+        frame = Frame(index=self._index, timestamp_ms=ts, image=image, source=f"camera:{self.device}")
+        self._index += 1
+        return frame
+
+    def grab(self) -> bool:
+        """Advance the device without decoding (keeps the buffer fresh between analyses)."""
+        if self._cap is None:
+            return False
+        return bool(self._cap.grab())
+
+    def release(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            yield self.read()

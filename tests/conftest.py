@@ -1,0 +1,45 @@
+"""Shared fixtures: the real model (built by `posturecheck models build`) and real test images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _model_path(variant: str = "full") -> Path:
+    from posturecheck import models
+    from posturecheck.errors import ModelError
+
+    try:
+        return models.resolve_model(variant)
+    except ModelError as exc:  # the suite needs the model: say how to get it, don't skip silently
+        pytest.fail(f"{exc}  (README: the setup command builds it)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def full_model() -> Path:
+    return _model_path("full")
+
+
+@pytest.fixture(scope="session")
+def grace_hopper_bgr() -> np.ndarray:
+    """Matplotlib's sample photo of Grace Hopper (public domain; ships with matplotlib)."""
+    import cv2
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+    img = cv2.imread(str(path))
+    assert img is not None, path
+    return img
+
+
+@pytest.fixture(scope="session")
+def astronaut_bgr() -> np.ndarray:
+    """scikit-image's astronaut (Eileen Collins, NASA, public domain)."""
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut()[:, :, ::-1])
