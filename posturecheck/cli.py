@@ -34,7 +34,7 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
     print(f"models directory: {models.models_dir()}")
     for row in models.list_models():
-        print(row)
+        print(f"  {row.variant:6} {row.status or 'missing':8} {row.path}  (build needs {row.needs})")
     return ExitStatus.OK
 
 

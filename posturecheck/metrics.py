@@ -1,0 +1,542 @@
+"""Per-frame ergonomic metrics from one pose (pure: no time, no I/O).
+
+Every metric is declared in :data:`METRICS` with its unit, the views where it is valid and the
+standard that judges it. :func:`compute_metrics` returns a value for every declared metric:
+``None`` when it cannot be measured (landmark hidden, or the metric is not valid from this view),
+never 0.
+
+Conventions (see ``docs/thresholds.md``):
+
+* 2D angles use pixel coordinates (x right, y down), so they are aspect-correct whatever the
+  image size; "vertical" is image-up.
+* Side-view angles are signed by the direction the person faces: positive = forward (flexion),
+  negative = backward (trunk reclined, head tilted back). The side used is the one whose
+  landmarks the model sees best.
+* Front-view lateral measures are signed toward the person's own left (positive = the person's
+  left shoulder/ear higher, or leaning toward their left). A mirrored image therefore negates
+  them, exactly as mirroring a real person would.
+* Ratios are normalised by the person's shoulder width (or the image width for lean-in), so they
+  do not depend on the distance to the camera.
+* ``*_3d_deg`` metrics come from the model's world landmarks (metres, hip-centred) projected into
+  the body's sagittal plane; they are *estimates* (the model infers depth) and usable from any
+  view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from posturecheck.landmarks import L
+from posturecheck.types import Pose, PostureMetrics, View
+
+if TYPE_CHECKING:  # config imports this module; only the type is needed here
+    from posturecheck.config import Config
+
+_SIDE = frozenset({View.LEFT, View.RIGHT})
+_FRONT = frozenset({View.FRONT})
+_FRONT_SIDE = frozenset({View.FRONT, View.LEFT, View.RIGHT})
+_ANY = frozenset({View.FRONT, View.LEFT, View.RIGHT, View.OBLIQUE})
+
+# Anthropometric head model for the head-pitch estimate (metres, relative to the midpoint of the
+# ears, head upright with the Frankfurt plane horizontal): the nose tip lies about 10 cm in front
+# of the tragus and about 3 cm below it; the ears are about 15 cm apart. Only the ratios matter.
+HEAD_NOSE_FORWARD_M = 0.10
+HEAD_NOSE_UP_M = -0.03
+HEAD_HALF_WIDTH_M = 0.075
+_NOSE_R_M = math.hypot(HEAD_NOSE_FORWARD_M, HEAD_NOSE_UP_M)
+_NOSE_NEUTRAL_DEG = math.degrees(math.atan2(-HEAD_NOSE_UP_M, HEAD_NOSE_FORWARD_M))  # ~16.7
+
+# View classification (see classify_view): body yaw from the camera axis, in degrees.
+FRONT_MAX_YAW_DEG = 30.0
+SIDE_MIN_YAW_DEG = 60.0
+# 2D fallback (no world landmarks): expected shoulder-width ratios of a person facing the camera.
+_FRONT_WIDTH_TO_TORSO = 0.72  # shoulder width / shoulder-to-hip length
+_FRONT_WIDTH_TO_HEAD = 1.60  # shoulder width / nose-to-shoulder-midpoint distance
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """Declaration of one metric.
+
+    Attributes:
+        name: key in :attr:`PostureMetrics.values` (unit suffix included).
+        unit: ``"deg"`` or ``"ratio"``.
+        label: short human name.
+        views: views from which the metric is valid.
+        description: how it is measured and what it means.
+        standard: which standard/recipe judges it (or "reported only").
+        kind: the alert kind it feeds (several metrics can share one kind, so one slouch gives
+            one alert, not three).
+        high_problem: what a value above the acceptable range means, as a short title.
+        low_problem: what a value below the acceptable range means.
+        estimate: True for coarse estimates (3D from a monocular model, head pitch).
+    """
+
+    name: str
+    unit: str
+    label: str
+    views: frozenset[View]
+    description: str
+    standard: str
+    kind: str
+    high_problem: str
+    low_problem: str
+    estimate: bool = False
+
+    @property
+    def symbol(self) -> str:
+        """Unit as printed after a value ("°" or "")."""
+        return "°" if self.unit == "deg" else ""
+
+
+def _spec(*args: object, **kw: object) -> tuple[str, MetricSpec]:
+    s = MetricSpec(*args, **kw)  # type: ignore[arg-type]
+    return s.name, s
+
+
+METRICS: dict[str, MetricSpec] = dict(
+    [
+        _spec(
+            "neck_inclination_deg", "deg", "Neck inclination", _SIDE,
+            "Shoulder->ear line vs vertical, + forward. Proxy for ISO 11226 head inclination "
+            "(the learnopencv 'neck inclination').",
+            "ISO 11226 head inclination (proxy); learnopencv", "neck",
+            "Head bent forward", "Head tilted back",
+        ),
+        _spec(
+            "trunk_inclination_deg", "deg", "Trunk inclination", _SIDE,
+            "Hip->shoulder line vs vertical, + forward, - reclined.",
+            "ISO 11226 trunk inclination; RULA trunk; OSHA torso; learnopencv", "trunk",
+            "Trunk bent forward", "Reclined or slumped far back",
+        ),
+        _spec(
+            "neck_flexion_deg", "deg", "Neck flexion (relative to trunk)", _SIDE,
+            "Neck inclination minus trunk inclination (ISO 11226 neck flexion); - = extension.",
+            "ISO 11226 neck flexion; RULA neck; OSHA head in line with torso", "neck",
+            "Neck bent forward relative to the trunk", "Neck bent backward (extension)",
+        ),
+        _spec(
+            "cva_deg", "deg", "Craniovertebral angle (proxy)", _SIDE,
+            "Angle between horizontal and the shoulder->ear line, measured on the facing side "
+            "(90 = ear straight above the shoulder; smaller = forward head). Uses the shoulder "
+            "instead of C7, so it is larger than a clinical CVA.",
+            "reported only (clinical forward-head measure)", "neck",
+            "Ear behind the shoulder", "Forward head posture",
+        ),
+        _spec(
+            "head_pitch_deg", "deg", "Head pitch (estimate)", _FRONT_SIDE,
+            "Nose relative to the ears through a fixed head model, + looking down; 0 = "
+            "Frankfurt plane level. Side view: ear->nose line vs horizontal; front view: nose "
+            "below the ear line relative to ear spacing.",
+            "judged against a personal baseline (no standard limit)", "neck",
+            "Head pitched down", "Head pitched up", True,
+        ),
+        _spec(
+            "hip_angle_deg", "deg", "Hip angle (trunk-thigh)", _SIDE,
+            "Angle shoulder-hip-knee; needs the knee visible. ~90-110 seated, ~180 standing.",
+            "OSHA seated postures (reported; used to detect standing)", "hip",
+            "Hips very open", "Hips closed (sitting hunched)",
+        ),
+        _spec(
+            "elbow_angle_deg", "deg", "Elbow angle", _SIDE,
+            "Angle shoulder-elbow-wrist; needs the wrist visible.",
+            "OSHA computer workstations eTool (90-120); RULA lower arm", "arms",
+            "Arms stretched out (desk or keyboard too far)", "Elbows sharply bent (desk too high)",
+        ),
+        _spec(
+            "shoulder_tilt_deg", "deg", "Shoulder tilt", _FRONT,
+            "Shoulder line vs horizontal, + = the person's left shoulder higher.",
+            "ISO 11226 asymmetry (lateral) limit", "lateral",
+            "Shoulders tilted (left side up)", "Shoulders tilted (right side up)",
+        ),
+        _spec(
+            "head_roll_deg", "deg", "Head roll", _FRONT,
+            "Ear line vs horizontal, + = the person's left ear higher (head bent to the right).",
+            "ISO 11226 lateral head bending", "lateral",
+            "Head tilted to the right", "Head tilted to the left",
+        ),
+        _spec(
+            "lateral_lean_deg", "deg", "Lateral trunk lean", _FRONT,
+            "Hip midpoint->shoulder midpoint vs vertical, + toward the person's left; needs hips.",
+            "ISO 11226 lateral trunk flexion", "lateral",
+            "Leaning to the left", "Leaning to the right",
+        ),
+        _spec(
+            "head_offset_ratio", "ratio", "Head offset over shoulders", _FRONT,
+            "Horizontal offset of the ear midpoint from the shoulder midpoint / shoulder width, "
+            "+ toward the person's left. Works without hips.",
+            "ISO 11226 lateral bending (proxy)", "lateral",
+            "Head shifted to the left", "Head shifted to the right",
+        ),
+        _spec(
+            "head_height_ratio", "ratio", "Head height (head drop)", _FRONT,
+            "Distance of the nose above the shoulder line / shoulder width; falls when the head "
+            "drops or the person slumps.",
+            "judged against a personal baseline", "neck",
+            "Head raised", "Head dropped / slumped",
+        ),
+        _spec(
+            "shoulder_width_ratio", "ratio", "Apparent shoulder width (lean-in)", _FRONT,
+            "Shoulder width / image width; grows when the person moves toward the screen.",
+            "judged against a personal baseline", "lean_in",
+            "Leaning toward the screen", "Sitting far back from the screen",
+        ),
+        _spec(
+            "shoulder_gap_ratio", "ratio", "Ear-to-shoulder gap (shrug)", _FRONT,
+            "Distance of the ear midpoint above the shoulder line / shoulder width; shrinks when "
+            "the shoulders are raised (tension) and, less, when the head drops.",
+            "ISO 11226 raised shoulder; judged against a personal baseline", "shoulders",
+            "Shoulders dropped", "Shoulders raised (tension)",
+        ),
+        _spec(
+            "neck_inclination_3d_deg", "deg", "Neck inclination 3D (estimate)", _ANY,
+            "Shoulder midpoint->ear midpoint of the world landmarks in the sagittal plane vs "
+            "vertical, + forward.",
+            "estimate; reported only by default", "neck",
+            "Head bent forward", "Head tilted back", True,
+        ),
+        _spec(
+            "trunk_inclination_3d_deg", "deg", "Trunk inclination 3D (estimate)", _ANY,
+            "Hip midpoint->shoulder midpoint of the world landmarks in the sagittal plane vs "
+            "vertical, + forward.",
+            "estimate; reported only by default", "trunk",
+            "Trunk bent forward", "Reclined or slumped far back", True,
+        ),
+        _spec(
+            "neck_flexion_3d_deg", "deg", "Neck flexion 3D (estimate)", _ANY,
+            "Neck minus trunk inclination from the world landmarks.",
+            "estimate; reported only by default", "neck",
+            "Neck bent forward relative to the trunk", "Neck bent backward (extension)", True,
+        ),
+    ]
+)
+
+METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+
+_FACE = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+
+
+def _conf(pose: Pose, idx: Sequence[int]) -> float:
+    """Smallest confidence among landmarks ``idx``."""
+    return float(min(pose.visibility[i] * pose.presence[i] for i in idx))
+
+
+def _horizontal_yaw_deg(v: np.ndarray) -> float:
+    """Yaw of a left-right body line in world coordinates: 0 = parallel to the image plane."""
+    return math.degrees(math.atan2(abs(float(v[2])), abs(float(v[0]))))
+
+
+def classify_view(pose: Pose, min_confidence: float = 0.5) -> tuple[View, float]:
+    """Classify the camera view of a person from the pose geometry.
+
+    The body's yaw relative to the camera comes from the world landmarks when present (depth
+    difference between left and right shoulders and hips); otherwise from how wide the
+    shoulders look in the image compared with the torso (or, without hips, the head). Yaw below
+    30 deg is FRONT, above 60 deg a side view, in between OBLIQUE. The side facing the camera
+    (LEFT = the person's left side) is the one closer in depth, or failing that the better
+    visible one.
+
+    Args:
+        pose: one person's landmarks.
+        min_confidence: landmark confidence needed to use a landmark.
+
+    Returns:
+        ``(view, confidence)``; confidence in [0, 1] grows with the distance from the class
+        boundaries and with the confidence of the shoulders. ``UNKNOWN`` when neither shoulder
+        is trustworthy.
+    """
+    ls, rs = int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER)
+    lh, rh = int(L.LEFT_HIP), int(L.RIGHT_HIP)
+    sh_conf = max(pose.confidence(ls), pose.confidence(rs))
+    if sh_conf < min_confidence:
+        return View.UNKNOWN, 0.0
+
+    yaw: float | None = None
+    left_closer: bool | None = None
+    w = pose.world_xyz_m
+    if w is not None:
+        vs = w[ls] - w[rs]
+        vh = w[lh] - w[rh]
+        v = vs + vh
+        if float(np.hypot(v[0], v[2])) > 1e-6:
+            yaw = _horizontal_yaw_deg(v)
+            dz = float(v[2])
+            if abs(dz) > 1e-6:
+                left_closer = dz < 0  # smaller z = closer to the camera
+    if yaw is None:
+        width = float(np.linalg.norm(pose.xy_px[ls] - pose.xy_px[rs]))
+        sh_mid = (pose.xy_px[ls] + pose.xy_px[rs]) / 2.0
+        if min(pose.confidence(lh), pose.confidence(rh)) >= min_confidence:
+            ref = float(np.linalg.norm((pose.xy_px[lh] + pose.xy_px[rh]) / 2.0 - sh_mid))
+            expected = _FRONT_WIDTH_TO_TORSO
+        else:
+            ref = float(np.linalg.norm(pose.xy_px[L.NOSE] - sh_mid))
+            expected = _FRONT_WIDTH_TO_HEAD
+        if ref <= 1e-6:
+            return View.UNKNOWN, 0.0
+        yaw = math.degrees(math.acos(min(1.0, width / ref / expected)))
+    if left_closer is None and pose.z_px is not None:
+        dz = float(pose.z_px[ls] - pose.z_px[rs])
+        if abs(dz) > 1e-6:
+            left_closer = dz < 0
+    if left_closer is None:
+        left_vis = pose.confidence(ls) + pose.confidence(L.LEFT_EAR) + pose.confidence(lh)
+        right_vis = pose.confidence(rs) + pose.confidence(L.RIGHT_EAR) + pose.confidence(rh)
+        left_closer = left_vis >= right_vis
+
+    if yaw < FRONT_MAX_YAW_DEG:
+        view, margin = View.FRONT, FRONT_MAX_YAW_DEG - yaw
+    elif yaw > SIDE_MIN_YAW_DEG:
+        view, margin = (View.LEFT if left_closer else View.RIGHT), yaw - SIDE_MIN_YAW_DEG
+    else:
+        view = View.OBLIQUE
+        margin = min(yaw - FRONT_MAX_YAW_DEG, SIDE_MIN_YAW_DEG - yaw)
+    conf = min(1.0, 0.25 + margin / 20.0) * sh_conf
+    return view, float(max(0.0, min(1.0, conf)))
+
+
+def _incl_deg(base: np.ndarray, tip: np.ndarray) -> float:
+    """Signed angle of base->tip from image-up, + when the tip is to the right (x grows)."""
+    return math.degrees(math.atan2(float(tip[0] - base[0]), float(base[1] - tip[1])))
+
+
+def _angle_at_deg(a: np.ndarray, v: np.ndarray, b: np.ndarray) -> float | None:
+    u = a - v
+    w = b - v
+    nu, nw = math.hypot(*u), math.hypot(*w)
+    if nu == 0.0 or nw == 0.0:
+        return None
+    c = float(u[0] * w[0] + u[1] * w[1]) / (nu * nw)
+    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
+
+
+def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> None:
+    xy = pose.xy_px
+    c = pose.visibility * pose.presence
+    sides = (
+        (L.LEFT_EAR, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_HIP, L.LEFT_KNEE),
+        (L.RIGHT_EAR, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_HIP, L.RIGHT_KNEE),
+    )
+    # Prefer the side the view says faces the camera; the per-metric choice below falls back to
+    # the other side when the preferred one lacks a landmark.
+    order = sides if view is View.LEFT else sides[::-1]
+
+    def best(*pos: int) -> tuple[tuple[int, ...], float] | None:
+        for chain in order:
+            idx = tuple(int(chain[p]) for p in pos)
+            cf = float(min(c[i] for i in idx))
+            if cf >= mc:
+                return idx, cf
+        return None
+
+    # Facing direction (+1 = facing image-right): the nose is ahead of the ear.
+    facing = -1.0 if view is View.LEFT else 1.0
+    ear_sh = best(0, 1)
+    if ear_sh is not None and c[L.NOSE] >= mc:
+        ear, sh = ear_sh[0]
+        dx = float(xy[L.NOSE, 0] - xy[ear, 0])
+        if abs(dx) > 0.05 * math.hypot(*(xy[ear] - xy[sh])):
+            facing = 1.0 if dx > 0 else -1.0
+
+    if ear_sh is not None:
+        (ear, sh), cf = ear_sh
+        if xy[ear, 0] != xy[sh, 0] or xy[ear, 1] != xy[sh, 1]:
+            neck = facing * _incl_deg(xy[sh], xy[ear])
+            out["neck_inclination_deg"] = neck
+            conf["neck_inclination_deg"] = cf
+            out["cva_deg"] = 90.0 - neck
+            conf["cva_deg"] = cf
+    trunk = best(1, 4)
+    if trunk is not None:
+        (sh, hip), cf = trunk
+        if xy[sh, 0] != xy[hip, 0] or xy[sh, 1] != xy[hip, 1]:
+            out["trunk_inclination_deg"] = facing * _incl_deg(xy[hip], xy[sh])
+            conf["trunk_inclination_deg"] = cf
+    chain3 = best(0, 1, 4)
+    if chain3 is not None:
+        (ear, sh, hip), cf = chain3
+        if (xy[ear] != xy[sh]).any() and (xy[sh] != xy[hip]).any():
+            out["neck_flexion_deg"] = facing * (_incl_deg(xy[sh], xy[ear]) - _incl_deg(xy[hip], xy[sh]))
+            conf["neck_flexion_deg"] = cf
+    hip3 = best(1, 4, 5)
+    if hip3 is not None:
+        (sh, hip, knee), cf = hip3
+        a = _angle_at_deg(xy[sh], xy[hip], xy[knee])
+        if a is not None:
+            out["hip_angle_deg"] = a
+            conf["hip_angle_deg"] = cf
+    arm = best(1, 2, 3)
+    if arm is not None:
+        (sh, el, wr), cf = arm
+        a = _angle_at_deg(xy[sh], xy[el], xy[wr])
+        if a is not None:
+            out["elbow_angle_deg"] = a
+            conf["elbow_angle_deg"] = cf
+    ear_only = best(0)
+    if ear_only is not None and c[L.NOSE] >= mc:
+        (ear,), cf = ear_only
+        d = xy[L.NOSE] - xy[ear]
+        if d[0] != 0.0 or d[1] != 0.0:
+            # Angle of ear->nose below the forward horizontal, minus its neutral value.
+            raw = math.degrees(math.atan2(float(d[1]), facing * float(d[0])))
+            out["head_pitch_deg"] = raw - _NOSE_NEUTRAL_DEG
+            conf["head_pitch_deg"] = min(cf, float(c[L.NOSE]))
+
+
+def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
+    xy = pose.xy_px
+    c = pose.visibility * pose.presence
+    ls, rs = int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER)
+    le, re = int(L.LEFT_EAR), int(L.RIGHT_EAR)
+    lh, rh = int(L.LEFT_HIP), int(L.RIGHT_HIP)
+    nose = int(L.NOSE)
+    ok_sh = c[ls] >= mc and c[rs] >= mc
+    ok_ears = c[le] >= mc and c[re] >= mc
+    ok_nose = c[nose] >= mc
+    ok_hips = c[lh] >= mc and c[rh] >= mc
+
+    if ok_ears:
+        d = xy[le] - xy[re]
+        if d[0] != 0.0 or d[1] != 0.0:
+            out["head_roll_deg"] = math.degrees(math.atan2(float(-d[1]), abs(float(d[0]))))
+            conf["head_roll_deg"] = float(min(c[le], c[re]))
+    if not ok_sh:
+        return
+    sl, sr = xy[ls], xy[rs]
+    sd = sl - sr
+    width = math.hypot(*sd)
+    if width <= 1e-9:
+        return
+    c_sh = float(min(c[ls], c[rs]))
+    lat = 1.0 if sd[0] >= 0 else -1.0  # image x direction of the person's left
+    mid = (sl + sr) / 2.0
+    out["shoulder_tilt_deg"] = math.degrees(math.atan2(float(-sd[1]), abs(float(sd[0]))))
+    conf["shoulder_tilt_deg"] = c_sh
+    img_w = float(pose.image_wh[0])
+    if img_w > 0:
+        out["shoulder_width_ratio"] = width / img_w
+        conf["shoulder_width_ratio"] = c_sh
+    # Unit normal of the shoulder line pointing up in the image (y down): rotate the
+    # right->left direction by -90 deg on screen and flip so that it points up.
+    ux, uy = float(sd[0]) / width, float(sd[1]) / width
+    nx, ny = uy, -ux
+    if ny > 0:
+        nx, ny = -nx, -ny
+
+    def height_above(p: np.ndarray) -> float:
+        return float((p[0] - mid[0]) * nx + (p[1] - mid[1]) * ny) / width
+
+    if ok_nose:
+        out["head_height_ratio"] = height_above(xy[nose])
+        conf["head_height_ratio"] = min(c_sh, float(c[nose]))
+    if ok_ears:
+        ear_mid = (xy[le] + xy[re]) / 2.0
+        ce = min(c_sh, float(min(c[le], c[re])))
+        out["shoulder_gap_ratio"] = height_above(ear_mid)
+        conf["shoulder_gap_ratio"] = ce
+        out["head_offset_ratio"] = lat * float(ear_mid[0] - mid[0]) / width
+        conf["head_offset_ratio"] = ce
+        if ok_nose:
+            ed = xy[le] - xy[re]
+            ew = math.hypot(*ed)
+            if ew > 1e-9:
+                # Nose below the ear line, measured perpendicular to it, in metres of the head
+                # model (ear spacing = 2 * HEAD_HALF_WIDTH_M); then invert the head model.
+                ex, ey = float(ed[0]) / ew, float(ed[1]) / ew
+                px, py = -ey, ex
+                if py < 0:
+                    px, py = -px, -py  # perpendicular pointing down the image
+                dn = xy[nose] - ear_mid
+                d_m = float(dn[0] * px + dn[1] * py) / ew * 2.0 * HEAD_HALF_WIDTH_M
+                s = max(-1.0, min(1.0, d_m / _NOSE_R_M))
+                out["head_pitch_deg"] = math.degrees(math.asin(s)) - _NOSE_NEUTRAL_DEG
+                conf["head_pitch_deg"] = min(ce, float(c[nose]))
+    if ok_hips:
+        hip_mid = (xy[lh] + xy[rh]) / 2.0
+        if hip_mid[0] != mid[0] or hip_mid[1] != mid[1]:
+            out["lateral_lean_deg"] = lat * _incl_deg(hip_mid, mid)
+            conf["lateral_lean_deg"] = min(c_sh, float(min(c[lh], c[rh])))
+
+
+def _world_metrics(pose: Pose, out: dict, conf: dict) -> None:
+    w = pose.world_xyz_m
+    if w is None:
+        return
+    c = pose.visibility * pose.presence
+    ls, rs, lh, rh = int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER), int(L.LEFT_HIP), int(L.RIGHT_HIP)
+    le, re = int(L.LEFT_EAR), int(L.RIGHT_EAR)
+    lateral = (w[ls] - w[rs]) + (w[lh] - w[rh])
+    lateral = np.array([lateral[0], 0.0, lateral[2]])  # horizontal (world y is down)
+    n = float(np.linalg.norm(lateral))
+    if n < 1e-9:
+        return
+    lateral /= n
+    up = np.array([0.0, -1.0, 0.0])
+    fwd = np.cross(lateral, up)  # person's forward (right-handed: lateral = right->left)
+
+    def sag_incl(base: np.ndarray, tip: np.ndarray) -> float | None:
+        v = tip - base
+        f, u = float(v @ fwd), float(v @ up)
+        if f == 0.0 and u == 0.0:
+            return None
+        return math.degrees(math.atan2(f, u))
+
+    sh_mid = (w[ls] + w[rs]) / 2.0
+    hip_mid = (w[lh] + w[rh]) / 2.0
+    ear_mid = (w[le] + w[re]) / 2.0
+    c_trunk = float(min(c[ls], c[rs], c[lh], c[rh]))
+    c_neck = float(min(c[ls], c[rs], c[le], c[re]))
+    trunk = sag_incl(hip_mid, sh_mid)
+    neck = sag_incl(sh_mid, ear_mid)
+    if trunk is not None:
+        out["trunk_inclination_3d_deg"] = trunk
+        conf["trunk_inclination_3d_deg"] = c_trunk
+    if neck is not None:
+        out["neck_inclination_3d_deg"] = neck
+        conf["neck_inclination_3d_deg"] = c_neck
+    if trunk is not None and neck is not None:
+        out["neck_flexion_3d_deg"] = neck - trunk
+        conf["neck_flexion_3d_deg"] = min(c_trunk, c_neck)
+
+
+_EMPTY: dict[str, float | None] = dict.fromkeys(METRIC_NAMES)
+
+
+def compute_metrics(pose: Pose, cfg: Config, view: View | None = None) -> PostureMetrics:
+    """Measure every declared metric of one pose.
+
+    Args:
+        pose: one person's landmarks (pixel coordinates; world landmarks optional).
+        cfg: configuration; uses ``cfg.min_confidence`` and ``cfg.view`` (a forced view
+            replaces classification).
+        view: the view to measure for; classified from the pose when ``None`` (unless the
+            config forces one).
+
+    Returns:
+        :class:`PostureMetrics` with a value (or ``None``) for every name in :data:`METRICS`.
+        Metrics not valid for the view are ``None``; ``confidence`` holds the smallest
+        confidence of the landmarks behind each measured value.
+    """
+    mc = float(cfg.min_confidence)
+    if view is None:
+        if cfg.view != "auto":
+            view, vconf = View(cfg.view), 1.0
+        else:
+            view, vconf = classify_view(pose, mc)
+    else:
+        vconf = 1.0
+    values: dict[str, float | None] = dict(_EMPTY)
+    conf: dict[str, float] = {}
+    if view is View.UNKNOWN:
+        return PostureMetrics(view=view, values=values, confidence=conf, view_confidence=vconf)
+    if view.is_side:
+        _side_metrics(pose, view, mc, values, conf)
+    elif view is View.FRONT:
+        _front_metrics(pose, mc, values, conf)
+    _world_metrics(pose, values, conf)
+    return PostureMetrics(view=view, values=values, confidence=conf, view_confidence=vconf)
