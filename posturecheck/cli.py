@@ -50,6 +50,33 @@ def _cmd_live(args: argparse.Namespace) -> int:
     return live.run_cli(args)
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from posturecheck import calibrate
+
+    return calibrate.run_cli(args)
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from posturecheck import history_cli
+
+    return history_cli.run_cli(args)
+
+
+def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
+    """``live``, ``calibrate`` and ``history`` (issue 5); options live next to their driver."""
+    from posturecheck.live_args import add_history_arguments, add_live_arguments
+
+    pv = sub.add_parser("live", help="monitor posture live from a webcam (or a video file as the camera)")
+    add_live_arguments(pv)
+    pv.set_defaults(func=_cmd_live)
+    pc = sub.add_parser("calibrate", help="capture your upright posture for a setup (laptop, docked, ...)")
+    add_live_arguments(pc, calibrate=True)
+    pc.set_defaults(func=_cmd_calibrate)
+    ph = sub.add_parser("history", help="daily table of past live sessions; --html for a report")
+    add_history_arguments(ph)
+    ph.set_defaults(func=_cmd_history)
+
+
 def _add_common_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model", default=None, metavar="NAME|PATH",
@@ -105,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     pa.set_defaults(func=_cmd_analyze)
 
+    _add_live_parsers(sub)
     return parser
 
 

@@ -32,6 +32,10 @@ VIEWS = ("auto", "front", "left", "right")
 BANDS = ("acceptable", "conditional", "not_acceptable")
 DEFAULT_TOML = Path(__file__).with_name("default.toml")
 INF = math.inf
+NEUTRAL_NECK_DEG = 15.0
+"""Assumed shoulder->ear inclination (and neck flexion proxy) of an upright sitter, used to
+place ISO/RULA/OSHA neck limits on our proxy when there is no personal baseline (ours; see
+docs/thresholds.md: measured 17-27 deg upright on the reference side-view clip)."""
 
 
 def _num(default: float, lo: float, hi: float, help: str) -> Any:
@@ -51,17 +55,36 @@ class TemporalConfig:
     """How per-frame verdicts become alerts (all times in seconds of frame time)."""
 
     smoothing_tau_s: float = _num(0.5, 0.0, 30.0, "EMA time constant of metric smoothing")
-    outlier_jump_deg: float = _num(30.0, 1.0, 180.0, "a jump larger than this (deg) is held back one frame as a possible glitch")
+    outlier_jump_deg: float = _num(
+        30.0,
+        1.0,
+        180.0,
+        "a jump larger than this (deg) is held back one frame as a possible glitch",
+    )
     outlier_jump_ratio: float = _num(0.3, 0.01, 10.0, "same for ratio metrics")
-    outlier_max_gap_s: float = _num(1.0, 0.0, 60.0, "jumps after a longer gap between frames are believed at once")
-    onset_s: float = _num(3.0, 0.0, 600.0, "out of band for less than this is a glance: no caution, no alert")
+    outlier_max_gap_s: float = _num(
+        1.0, 0.0, 60.0, "jumps after a longer gap between frames are believed at once"
+    )
+    onset_s: float = _num(
+        3.0, 0.0, 600.0, "out of band for less than this is a glance: no caution, no alert"
+    )
     sustain_s: float = _num(30.0, 0.0, 3600.0, "time in the not-acceptable band before an alert")
-    recover_s: float = _num(3.0, 0.0, 600.0, "back in band this long ends a condition (time hysteresis)")
-    cooldown_s: float = _num(300.0, 0.0, 86400.0, "minimum time between two alerts of the same kind")
-    repeat_s: float = _num(600.0, 0.0, 86400.0, "remind every this long while a problem continues (0 = never)")
+    recover_s: float = _num(
+        3.0, 0.0, 600.0, "back in band this long ends a condition (time hysteresis)"
+    )
+    cooldown_s: float = _num(
+        300.0, 0.0, 86400.0, "minimum time between two alerts of the same kind"
+    )
+    repeat_s: float = _num(
+        600.0, 0.0, 86400.0, "remind every this long while a problem continues (0 = never)"
+    )
     max_repeats: int = _int(2, 0, 100, "at most this many reminders per continuous problem")
-    max_gap_s: float = _num(15.0, 0.1, 86400.0, "a longer gap between frames pauses all timers and resets conditions")
-    view_switch_s: float = _num(2.0, 0.0, 600.0, "a new view must persist this long before the judged view switches")
+    max_gap_s: float = _num(
+        15.0, 0.1, 86400.0, "a longer gap between frames pauses all timers and resets conditions"
+    )
+    view_switch_s: float = _num(
+        2.0, 0.0, 600.0, "a new view must persist this long before the judged view switches"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +93,12 @@ class BreakConfig:
 
     enabled: bool = _bool(True, "remind to take breaks")
     interval_s: float = _num(1800.0, 60.0, 86400.0, "sitting bout after which a break is due")
-    min_break_s: float = _num(60.0, 1.0, 86400.0, "away (or standing) at least this long counts as a break")
-    standing_hip_angle_deg: float = _num(150.0, 90.0, 180.0, "hip angle (side view, knee visible) above which the person is standing")
+    min_break_s: float = _num(
+        60.0, 1.0, 86400.0, "away (or standing) at least this long counts as a break"
+    )
+    standing_hip_angle_deg: float = _num(
+        150.0, 90.0, 180.0, "hip angle (side view, knee visible) above which the person is standing"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +126,8 @@ class MetricRule:
         hold: ``(value, max_hold_s)`` points of the maximum acceptable holding time in the
             conditional band, linear between points and constant beyond the ends; empty = the
             conditional band shows a caution but never alerts.
-        relative_acceptable / relative_conditional: the same ranges relative to the baseline
-            value, used instead of the absolute ones when a baseline holds this metric.
+        relative_acceptable / relative_conditional / relative_hold: the same, relative to the
+            baseline value, used instead of the absolute ones when a baseline holds this metric.
         relative_mode: ``"offset"`` (baseline + lo .. baseline + hi) or ``"ratio"``
             (baseline * lo .. baseline * hi).
         hysteresis: to end a condition the value must be this far (metric units) inside the
@@ -116,6 +143,7 @@ class MetricRule:
     hold: tuple[tuple[float, float], ...] = ()
     relative_acceptable: tuple[float, float] | None = None
     relative_conditional: tuple[float, float] | None = None
+    relative_hold: tuple[tuple[float, float], ...] = ()
     relative_mode: str = "offset"
     hysteresis: float = 2.0
     enabled: bool = True
@@ -133,7 +161,9 @@ class Profile:
 
 
 def _r(metric: str, acceptable: tuple[float, float] | None, **kw: Any) -> MetricRule:
-    return MetricRule(metric=metric, kind=kw.pop("kind", METRICS[metric].kind), acceptable=acceptable, **kw)
+    return MetricRule(
+        metric=metric, kind=kw.pop("kind", METRICS[metric].kind), acceptable=acceptable, **kw
+    )
 
 
 _ISO = "ISO 11226:2000"
@@ -141,22 +171,59 @@ _ISO = "ISO 11226:2000"
 # +-10 deg for lateral bending; the rest are judged against the personal baseline, with
 # conservative absolute fallbacks (see docs/thresholds.md for each number).
 _FRONT_RULES: tuple[MetricRule, ...] = (
-    _r("shoulder_tilt_deg", (-10.0, 10.0), relative_acceptable=(-7.0, 7.0),
-       source=f"{_ISO} lateral bending +-10; baseline tolerance ours"),
-    _r("head_roll_deg", (-10.0, 10.0), relative_acceptable=(-8.0, 8.0),
-       source=f"{_ISO} lateral head bending +-10; baseline tolerance ours"),
-    _r("lateral_lean_deg", (-10.0, 10.0), relative_acceptable=(-8.0, 8.0),
-       source=f"{_ISO} lateral trunk bending +-10; baseline tolerance ours"),
-    _r("head_offset_ratio", (-0.25, 0.25), relative_acceptable=(-0.15, 0.15), hysteresis=0.02,
-       source="ours (proxy of lateral bending when hips are hidden)"),
-    _r("head_height_ratio", (0.25, INF), relative_acceptable=(-0.12, INF), hysteresis=0.02,
-       source="ours (head drop vs personal baseline)"),
-    _r("shoulder_gap_ratio", (0.15, INF), relative_acceptable=(-0.10, INF), hysteresis=0.02,
-       source=f"{_ISO} 'raised shoulder: not acceptable'; tolerance ours"),
-    _r("shoulder_width_ratio", None, relative_acceptable=(0.0, 1.15), relative_mode="ratio",
-       hysteresis=0.01, source="ours (lean-in: 15 % larger than baseline); needs a baseline"),
-    _r("head_pitch_deg", (-30.0, 40.0), relative_acceptable=(-20.0, 20.0),
-       source="ours (head pitch vs personal baseline)"),
+    _r(
+        "shoulder_tilt_deg",
+        (-10.0, 10.0),
+        relative_acceptable=(-7.0, 7.0),
+        source=f"{_ISO} lateral bending +-10; baseline tolerance ours",
+    ),
+    _r(
+        "head_roll_deg",
+        (-10.0, 10.0),
+        relative_acceptable=(-8.0, 8.0),
+        source=f"{_ISO} lateral head bending +-10; baseline tolerance ours",
+    ),
+    _r(
+        "lateral_lean_deg",
+        (-10.0, 10.0),
+        relative_acceptable=(-8.0, 8.0),
+        source=f"{_ISO} lateral trunk bending +-10; baseline tolerance ours",
+    ),
+    _r(
+        "head_offset_ratio",
+        (-0.25, 0.25),
+        relative_acceptable=(-0.15, 0.15),
+        hysteresis=0.02,
+        source="ours (proxy of lateral bending when hips are hidden)",
+    ),
+    _r(
+        "head_height_ratio",
+        (0.25, INF),
+        relative_acceptable=(-0.08, INF),
+        hysteresis=0.02,
+        source="ours (head drop vs personal baseline)",
+    ),
+    _r(
+        "shoulder_gap_ratio",
+        (0.15, INF),
+        relative_acceptable=(-0.10, INF),
+        hysteresis=0.02,
+        source=f"{_ISO} 'raised shoulder: not acceptable'; tolerance ours",
+    ),
+    _r(
+        "shoulder_width_ratio",
+        None,
+        relative_acceptable=(0.0, 1.15),
+        relative_mode="ratio",
+        hysteresis=0.01,
+        source="ours (lean-in: 15 % larger than baseline); needs a baseline",
+    ),
+    _r(
+        "head_pitch_deg",
+        (-30.0, 40.0),
+        relative_acceptable=(-20.0, 20.0),
+        source="ours (head pitch vs personal baseline)",
+    ),
 )
 
 PROFILES: dict[str, Profile] = {
@@ -164,16 +231,37 @@ PROFILES: dict[str, Profile] = {
         name="iso11226",
         title="ISO 11226:2000 Evaluation of static working postures",
         rules=(
-            _r("trunk_inclination_deg", (-30.0, 20.0), conditional=(-30.0, 60.0),
-               hold=((20.0, 240.0), (60.0, 60.0)),
-               source=f"{_ISO} trunk inclination 0-20 acceptable, 20-60 holding time, >60 not "
-                      "acceptable; backward only with back support (assumed to -30)"),
-            _r("neck_inclination_deg", (-10.0, 25.0), conditional=(-10.0, 85.0),
-               hold=((25.0, 480.0), (85.0, 60.0)),
-               source=f"{_ISO} head inclination 0-25 acceptable, 25-85 holding time, >85 not "
-                      "acceptable (shoulder->ear proxy; -10 tolerance for the proxy)"),
-            _r("neck_flexion_deg", (-5.0, 25.0),
-               source=f"{_ISO} neck flexion >25 or extension not acceptable (-5 noise tolerance)"),
+            _r(
+                "trunk_inclination_deg",
+                (-30.0, 20.0),
+                conditional=(-30.0, 60.0),
+                hold=((20.0, 240.0), (60.0, 60.0)),
+                source=f"{_ISO} trunk inclination 0-20 acceptable, 20-60 holding time, >60 not "
+                "acceptable; backward only with back support (assumed to -30)",
+            ),
+            # The shoulder->ear proxy is not 0 when upright (ISO measures from the upright
+            # reference posture): without a baseline we assume an upright proxy value of
+            # NEUTRAL_NECK_DEG and shift ISO's limits by it; with a baseline, ISO's limits apply
+            # relative to the person's own upright value.
+            _r(
+                "neck_inclination_deg",
+                (-10.0, 25.0 + NEUTRAL_NECK_DEG),
+                conditional=(-10.0, 85.0 + NEUTRAL_NECK_DEG),
+                hold=((25.0 + NEUTRAL_NECK_DEG, 480.0), (85.0 + NEUTRAL_NECK_DEG, 60.0)),
+                relative_acceptable=(-10.0, 25.0),
+                relative_conditional=(-10.0, 85.0),
+                relative_hold=((25.0, 480.0), (85.0, 60.0)),
+                source=f"{_ISO} head inclination 0-25 acceptable, 25-85 holding time, >85 not "
+                f"acceptable; shoulder->ear proxy, +{NEUTRAL_NECK_DEG:g} upright offset without a "
+                "baseline (ours)",
+            ),
+            _r(
+                "neck_flexion_deg",
+                (-10.0, 25.0 + NEUTRAL_NECK_DEG),
+                relative_acceptable=(-5.0, 25.0),
+                source=f"{_ISO} neck flexion >25 or extension not acceptable; proxy offset "
+                f"+{NEUTRAL_NECK_DEG:g} and extension tolerance -10 without a baseline (ours)",
+            ),
             *_FRONT_RULES,
         ),
     ),
@@ -181,12 +269,28 @@ PROFILES: dict[str, Profile] = {
         name="rula",
         title="RULA (McAtamney & Corlett 1993) neck/trunk/lower-arm scores",
         rules=(
-            _r("neck_flexion_deg", (-5.0, 10.0), conditional=(-5.0, 20.0),
-               source="RULA neck: 0-10 score 1, 10-20 score 2, >20 score 3, extension score 4"),
-            _r("trunk_inclination_deg", (-30.0, 5.0), conditional=(-30.0, 20.0),
-               source="RULA trunk: upright/supported score 1, 0-20 score 2, 20-60 score 3, >60 score 4"),
-            _r("elbow_angle_deg", (80.0, 120.0), conditional=(0.0, 180.0),
-               source="RULA lower arm: 60-100 deg flexion (elbow 80-120) score 1, else score 2"),
+            _r(
+                "neck_flexion_deg",
+                (-10.0, 10.0 + NEUTRAL_NECK_DEG),
+                conditional=(-10.0, 20.0 + NEUTRAL_NECK_DEG),
+                relative_acceptable=(-5.0, 10.0),
+                relative_conditional=(-5.0, 20.0),
+                source="RULA neck: 0-10 score 1, 10-20 score 2, >20 score 3, extension score 4; "
+                f"proxy offset +{NEUTRAL_NECK_DEG:g} without a baseline (ours)",
+            ),
+            _r(
+                "trunk_inclination_deg",
+                (-30.0, 5.0),
+                conditional=(-30.0, 20.0),
+                source="RULA trunk: upright/supported score 1, 0-20 score 2, 20-60 score 3, "
+                ">60 score 4",
+            ),
+            _r(
+                "elbow_angle_deg",
+                (80.0, 120.0),
+                conditional=(0.0, 180.0),
+                source="RULA lower arm: 60-100 deg flexion (elbow 80-120) score 1, else score 2",
+            ),
             *_FRONT_RULES,
         ),
     ),
@@ -194,12 +298,31 @@ PROFILES: dict[str, Profile] = {
         name="osha",
         title="OSHA eTool Computer Workstations: neutral working postures",
         rules=(
-            _r("elbow_angle_deg", (90.0, 120.0), conditional=(0.0, 180.0), hold=((0.0, 300.0),),
-               source="OSHA eTool: elbows bent between 90 and 120 degrees"),
-            _r("trunk_inclination_deg", (-20.0, 10.0), conditional=(-30.0, 20.0), hold=((0.0, 300.0),),
-               source="OSHA eTool: torso upright or reclined (chair back 100-110 deg); bands ours"),
-            _r("neck_flexion_deg", (-5.0, 15.0), conditional=(-10.0, 25.0), hold=((0.0, 300.0),),
-               source="OSHA eTool: head level or bent slightly forward, in line with the torso; bands ours"),
+            _r(
+                "elbow_angle_deg",
+                (90.0, 120.0),
+                conditional=(0.0, 180.0),
+                hold=((0.0, 300.0),),
+                source="OSHA eTool: elbows bent between 90 and 120 degrees",
+            ),
+            _r(
+                "trunk_inclination_deg",
+                (-20.0, 10.0),
+                conditional=(-30.0, 20.0),
+                hold=((0.0, 300.0),),
+                source="OSHA eTool: torso upright or reclined (chair back 100-110 deg); bands ours",
+            ),
+            _r(
+                "neck_flexion_deg",
+                (-10.0, 15.0 + NEUTRAL_NECK_DEG),
+                conditional=(-15.0, 25.0 + NEUTRAL_NECK_DEG),
+                hold=((0.0, 300.0),),
+                relative_acceptable=(-5.0, 15.0),
+                relative_conditional=(-10.0, 25.0),
+                relative_hold=((0.0, 300.0),),
+                source="OSHA eTool: head level or bent slightly forward, in line with the "
+                f"torso; bands and proxy offset +{NEUTRAL_NECK_DEG:g} ours",
+            ),
             *_FRONT_RULES,
         ),
     ),
@@ -208,7 +331,9 @@ PROFILES: dict[str, Profile] = {
         title="LearnOpenCV posture recipe (neck < 40, torso < 10, warn after 180 s)",
         rules=(
             _r("neck_inclination_deg", (-40.0, 40.0), source="learnopencv: neck inclination < 40"),
-            _r("trunk_inclination_deg", (-10.0, 10.0), source="learnopencv: torso inclination < 10"),
+            _r(
+                "trunk_inclination_deg", (-10.0, 10.0), source="learnopencv: torso inclination < 10"
+            ),
         ),
         temporal=(("sustain_s", 180.0),),
     ),
@@ -255,7 +380,11 @@ class Config:
 
 def _expect_number(where: str, v: Any, lo: float, hi: float, integer: bool = False) -> float:
     what = "an integer" if integer else "a number"
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float))
+        or (integer and not isinstance(v, int))
+    ):
         raise ConfigError(f"{where}: expected {what} in [{lo:g}, {hi:g}], got {v!r}")
     if isinstance(v, float) and math.isnan(v):
         raise ConfigError(f"{where}: expected {what} in [{lo:g}, {hi:g}], got nan")
@@ -266,7 +395,9 @@ def _expect_number(where: str, v: Any, lo: float, hi: float, integer: bool = Fal
 
 def _unknown(where: str, key: str, allowed: Any) -> ConfigError:
     prefix = f"{where}." if where else ""
-    return ConfigError(f"unknown key {prefix}{key!r} (expected one of: {', '.join(sorted(allowed))})")
+    return ConfigError(
+        f"unknown key '{prefix}{key}' (expected one of: {', '.join(sorted(allowed))})"
+    )
 
 
 def _section(obj: Any, data: Any, where: str) -> Any:
@@ -305,8 +436,16 @@ def _range(where: str, v: Any, allow_none: bool = True) -> tuple[float, float] |
 
 
 _RULE_KEYS = {
-    "acceptable", "conditional", "hold", "relative_acceptable", "relative_conditional",
-    "relative_mode", "hysteresis", "enabled", "kind",
+    "acceptable",
+    "conditional",
+    "hold",
+    "relative_acceptable",
+    "relative_conditional",
+    "relative_hold",
+    "relative_mode",
+    "hysteresis",
+    "enabled",
+    "kind",
 }
 
 
@@ -318,8 +457,9 @@ def _rule(metric: str, data: Any, base: MetricRule | None, where: str) -> Metric
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, got {data!r}")
     if base is None:
-        base = MetricRule(metric=metric, kind=METRICS[metric].kind, acceptable=None,
-                          source="user configuration")
+        base = MetricRule(
+            metric=metric, kind=METRICS[metric].kind, acceptable=None, source="user configuration"
+        )
     ch: dict[str, Any] = {}
     for k, v in data.items():
         key = f"{where}.{k}"
@@ -327,7 +467,7 @@ def _rule(metric: str, data: Any, base: MetricRule | None, where: str) -> Metric
             raise _unknown(where, k, _RULE_KEYS)
         if k in ("acceptable", "conditional", "relative_acceptable", "relative_conditional"):
             ch[k] = _range(key, v)
-        elif k == "hold":
+        elif k in ("hold", "relative_hold"):
             if not isinstance(v, list):
                 raise ConfigError(f"{key}: expected a list of [value, max_hold_s] pairs, got {v!r}")
             pts = []
@@ -372,22 +512,33 @@ def validate_rule(rule: MetricRule, where: str = "limits") -> None:
         cond = getattr(rule, name.replace("acceptable", "conditional"))
         if acc is not None and cond is not None and not (cond[0] <= acc[0] and acc[1] <= cond[1]):
             raise ConfigError(
-                f"{w}: expected {name.replace('acceptable', 'conditional')} {list(cond)} to contain "
+                f"{w}: expected {name.replace('acceptable', 'conditional')} {list(cond)} "
+                "to contain "
                 f"{name} {list(acc)}"
             )
-        if acc is not None and math.isfinite(acc[1] - acc[0]) and 2 * rule.hysteresis >= acc[1] - acc[0]:
+        if (
+            acc is not None
+            and math.isfinite(acc[1] - acc[0])
+            and 2 * rule.hysteresis >= acc[1] - acc[0]
+        ):
             raise ConfigError(
                 f"{w}.hysteresis: expected less than half the width of {name} {list(acc)}, "
                 f"got {rule.hysteresis:g}"
             )
-    xs = [p[0] for p in rule.hold]
-    if any(b <= a for a, b in zip(xs, xs[1:])):
-        raise ConfigError(f"{w}.hold: expected points in increasing value order, got {list(rule.hold)}")
+    for name in ("hold", "relative_hold"):
+        pts = getattr(rule, name)
+        xs = [p[0] for p in pts]
+        if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+            raise ConfigError(
+                f"{w}.{name}: expected points in increasing value order, got {list(pts)}"
+            )
     if rule.relative_mode == "ratio":
         for name in ("relative_acceptable", "relative_conditional"):
             r = getattr(rule, name)
             if r is not None and r[0] < 0:
-                raise ConfigError(f"{w}.{name}: expected factors >= 0 with relative_mode 'ratio', got {list(r)}")
+                raise ConfigError(
+                    f"{w}.{name}: expected factors >= 0 with relative_mode 'ratio', got {list(r)}"
+                )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -406,7 +557,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 text") from None
 
 
-_TOP_KEYS = {"profile", "view", "min_confidence", "temporal", "breaks", "static", "limits", "baseline"}
+_TOP_KEYS = {
+    "profile",
+    "view",
+    "min_confidence",
+    "temporal",
+    "breaks",
+    "static",
+    "limits",
+    "baseline",
+}
 _SECTIONS = ("temporal", "breaks", "static")
 
 
@@ -422,7 +582,9 @@ def _view(v: Any, where: str) -> str:
     return v
 
 
-def load_config(path: Path | str | None = None, profile: str | None = None, **overrides: Any) -> Config:
+def load_config(
+    path: Path | str | None = None, profile: str | None = None, **overrides: Any
+) -> Config:
     """Build a validated :class:`Config`.
 
     Args:
@@ -447,7 +609,7 @@ def load_config(path: Path | str | None = None, profile: str | None = None, **ov
     if path is not None:
         path = Path(path)
         data = _read_toml(path)
-        src = f"{path.name}: "
+        src = f"{path}: "
     for k in data:
         if k not in _TOP_KEYS:
             raise ConfigError(src + str(_unknown("", k, _TOP_KEYS)))
@@ -457,16 +619,24 @@ def load_config(path: Path | str | None = None, profile: str | None = None, **ov
         temporal = TemporalConfig()
         if prof.temporal:
             temporal = dataclasses.replace(temporal, **dict(prof.temporal))
-        sections: dict[str, Any] = {"temporal": temporal, "breaks": BreakConfig(), "static": StaticConfig()}
+        sections: dict[str, Any] = {
+            "temporal": temporal,
+            "breaks": BreakConfig(),
+            "static": StaticConfig(),
+        }
         for name in _SECTIONS:
             if name in data:
                 sections[name] = _section(sections[name], data[name], name)
         view = _view(data.get("view", "auto"), "view")
-        min_conf = float(_expect_number("min_confidence", data.get("min_confidence", 0.5), 0.0, 1.0))
+        min_conf = float(
+            _expect_number("min_confidence", data.get("min_confidence", 0.5), 0.0, 1.0)
+        )
         rules = list(prof.rules)
         limits = data.get("limits", {})
         if not isinstance(limits, Mapping):
-            raise ConfigError(f"limits: expected a table of [limits.<metric>] tables, got {limits!r}")
+            raise ConfigError(
+                f"limits: expected a table of [limits.<metric>] tables, got {limits!r}"
+            )
         for metric, table in limits.items():
             idx = next((i for i, r in enumerate(rules) if r.metric == metric), None)
             new = _rule(metric, table, rules[idx] if idx is not None else None, f"limits.{metric}")
@@ -499,11 +669,13 @@ def load_config(path: Path | str | None = None, profile: str | None = None, **ov
         t = sections["temporal"]
         if t.onset_s > t.sustain_s:
             raise ConfigError(
-                f"temporal.onset_s: expected at most temporal.sustain_s ({t.sustain_s:g}), got {t.onset_s:g}"
+                f"temporal.onset_s: expected at most temporal.sustain_s ({t.sustain_s:g}), "
+                f"got {t.onset_s:g}"
             )
         if t.repeat_s and t.repeat_s < t.cooldown_s:
             raise ConfigError(
-                f"temporal.repeat_s: expected 0 or at least temporal.cooldown_s ({t.cooldown_s:g}), "
+                "temporal.repeat_s: expected 0 or at least temporal.cooldown_s "
+                f"({t.cooldown_s:g}), "
                 f"got {t.repeat_s:g}"
             )
     except ConfigError as exc:

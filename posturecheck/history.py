@@ -430,7 +430,10 @@ class HistoryStore:
             for k in STATUS_KEYS:
                 d[k] += m[f"{k}_s"]
             d["breaks"] += m["breaks"]
-            d["alerts"] += m["alerts"]
+        for a in self._db.execute("SELECT t_unix FROM alerts WHERE t_unix >= ?", (since,)):
+            day = dt.datetime.fromtimestamp(a["t_unix"]).date()
+            if day in per_day:
+                per_day[day]["alerts"] += 1
         scores = {r["id"]: r for r in self.sessions(since - 86400)}
         rows = []
         for day in sorted(per_day):

@@ -54,9 +54,9 @@ _NOSE_NEUTRAL_DEG = math.degrees(math.atan2(-HEAD_NOSE_UP_M, HEAD_NOSE_FORWARD_M
 # View classification (see classify_view): body yaw from the camera axis, in degrees.
 FRONT_MAX_YAW_DEG = 30.0
 SIDE_MIN_YAW_DEG = 60.0
-# 2D fallback (no world landmarks): expected shoulder-width ratios of a person facing the camera.
-_FRONT_WIDTH_TO_TORSO = 0.72  # shoulder width / shoulder-to-hip length
-_FRONT_WIDTH_TO_HEAD = 1.60  # shoulder width / nose-to-shoulder-midpoint distance
+# Last-resort 2D fallback (no depth, no face): shoulder width / shoulder-to-hip length of a
+# person facing the camera.
+_FRONT_WIDTH_TO_TORSO = 0.72
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,116 +102,205 @@ def _spec(*args: object, **kw: object) -> tuple[str, MetricSpec]:
 METRICS: dict[str, MetricSpec] = dict(
     [
         _spec(
-            "neck_inclination_deg", "deg", "Neck inclination", _SIDE,
+            "neck_inclination_deg",
+            "deg",
+            "Neck inclination",
+            _SIDE,
             "Shoulder->ear line vs vertical, + forward. Proxy for ISO 11226 head inclination "
             "(the learnopencv 'neck inclination').",
-            "ISO 11226 head inclination (proxy); learnopencv", "neck",
-            "Head bent forward", "Head tilted back",
+            "ISO 11226 head inclination (proxy); learnopencv",
+            "neck",
+            "Head bent forward",
+            "Head tilted back",
         ),
         _spec(
-            "trunk_inclination_deg", "deg", "Trunk inclination", _SIDE,
+            "trunk_inclination_deg",
+            "deg",
+            "Trunk inclination",
+            _SIDE,
             "Hip->shoulder line vs vertical, + forward, - reclined.",
-            "ISO 11226 trunk inclination; RULA trunk; OSHA torso; learnopencv", "trunk",
-            "Trunk bent forward", "Reclined or slumped far back",
+            "ISO 11226 trunk inclination; RULA trunk; OSHA torso; learnopencv",
+            "trunk",
+            "Trunk bent forward",
+            "Reclined or slumped far back",
         ),
         _spec(
-            "neck_flexion_deg", "deg", "Neck flexion (relative to trunk)", _SIDE,
+            "neck_flexion_deg",
+            "deg",
+            "Neck flexion (relative to trunk)",
+            _SIDE,
             "Neck inclination minus trunk inclination (ISO 11226 neck flexion); - = extension.",
-            "ISO 11226 neck flexion; RULA neck; OSHA head in line with torso", "neck",
-            "Neck bent forward relative to the trunk", "Neck bent backward (extension)",
+            "ISO 11226 neck flexion; RULA neck; OSHA head in line with torso",
+            "neck",
+            "Neck bent forward relative to the trunk",
+            "Neck bent backward (extension)",
         ),
         _spec(
-            "cva_deg", "deg", "Craniovertebral angle (proxy)", _SIDE,
+            "cva_deg",
+            "deg",
+            "Craniovertebral angle (proxy)",
+            _SIDE,
             "Angle between horizontal and the shoulder->ear line, measured on the facing side "
             "(90 = ear straight above the shoulder; smaller = forward head). Uses the shoulder "
             "instead of C7, so it is larger than a clinical CVA.",
-            "reported only (clinical forward-head measure)", "neck",
-            "Ear behind the shoulder", "Forward head posture",
+            "reported only (clinical forward-head measure)",
+            "neck",
+            "Ear behind the shoulder",
+            "Forward head posture",
         ),
         _spec(
-            "head_pitch_deg", "deg", "Head pitch (estimate)", _FRONT_SIDE,
+            "head_pitch_deg",
+            "deg",
+            "Head pitch (estimate)",
+            _FRONT_SIDE,
             "Nose relative to the ears through a fixed head model, + looking down; 0 = "
             "Frankfurt plane level. Side view: ear->nose line vs horizontal; front view: nose "
             "below the ear line relative to ear spacing.",
-            "judged against a personal baseline (no standard limit)", "neck",
-            "Head pitched down", "Head pitched up", True,
+            "judged against a personal baseline (no standard limit)",
+            "neck",
+            "Head pitched down",
+            "Head pitched up",
+            True,
         ),
         _spec(
-            "hip_angle_deg", "deg", "Hip angle (trunk-thigh)", _SIDE,
+            "hip_angle_deg",
+            "deg",
+            "Hip angle (trunk-thigh)",
+            _SIDE,
             "Angle shoulder-hip-knee; needs the knee visible. ~90-110 seated, ~180 standing.",
-            "OSHA seated postures (reported; used to detect standing)", "hip",
-            "Hips very open", "Hips closed (sitting hunched)",
+            "OSHA seated postures (reported; used to detect standing)",
+            "hip",
+            "Hips very open",
+            "Hips closed (sitting hunched)",
         ),
         _spec(
-            "elbow_angle_deg", "deg", "Elbow angle", _SIDE,
+            "elbow_angle_deg",
+            "deg",
+            "Elbow angle",
+            _SIDE,
             "Angle shoulder-elbow-wrist; needs the wrist visible.",
-            "OSHA computer workstations eTool (90-120); RULA lower arm", "arms",
-            "Arms stretched out (desk or keyboard too far)", "Elbows sharply bent (desk too high)",
+            "OSHA computer workstations eTool (90-120); RULA lower arm",
+            "arms",
+            "Arms stretched out (desk or keyboard too far)",
+            "Elbows sharply bent (desk too high)",
         ),
         _spec(
-            "shoulder_tilt_deg", "deg", "Shoulder tilt", _FRONT,
+            "shoulder_tilt_deg",
+            "deg",
+            "Shoulder tilt",
+            _FRONT,
             "Shoulder line vs horizontal, + = the person's left shoulder higher.",
-            "ISO 11226 asymmetry (lateral) limit", "lateral",
-            "Shoulders tilted (left side up)", "Shoulders tilted (right side up)",
+            "ISO 11226 asymmetry (lateral) limit",
+            "lateral",
+            "Shoulders tilted (left side up)",
+            "Shoulders tilted (right side up)",
         ),
         _spec(
-            "head_roll_deg", "deg", "Head roll", _FRONT,
+            "head_roll_deg",
+            "deg",
+            "Head roll",
+            _FRONT,
             "Ear line vs horizontal, + = the person's left ear higher (head bent to the right).",
-            "ISO 11226 lateral head bending", "lateral",
-            "Head tilted to the right", "Head tilted to the left",
+            "ISO 11226 lateral head bending",
+            "lateral",
+            "Head tilted to the right",
+            "Head tilted to the left",
         ),
         _spec(
-            "lateral_lean_deg", "deg", "Lateral trunk lean", _FRONT,
+            "lateral_lean_deg",
+            "deg",
+            "Lateral trunk lean",
+            _FRONT,
             "Hip midpoint->shoulder midpoint vs vertical, + toward the person's left; needs hips.",
-            "ISO 11226 lateral trunk flexion", "lateral",
-            "Leaning to the left", "Leaning to the right",
+            "ISO 11226 lateral trunk flexion",
+            "lateral",
+            "Leaning to the left",
+            "Leaning to the right",
         ),
         _spec(
-            "head_offset_ratio", "ratio", "Head offset over shoulders", _FRONT,
+            "head_offset_ratio",
+            "ratio",
+            "Head offset over shoulders",
+            _FRONT,
             "Horizontal offset of the ear midpoint from the shoulder midpoint / shoulder width, "
             "+ toward the person's left. Works without hips.",
-            "ISO 11226 lateral bending (proxy)", "lateral",
-            "Head shifted to the left", "Head shifted to the right",
+            "ISO 11226 lateral bending (proxy)",
+            "lateral",
+            "Head shifted to the left",
+            "Head shifted to the right",
         ),
         _spec(
-            "head_height_ratio", "ratio", "Head height (head drop)", _FRONT,
+            "head_height_ratio",
+            "ratio",
+            "Head height (head drop)",
+            _FRONT,
             "Distance of the nose above the shoulder line / shoulder width; falls when the head "
             "drops or the person slumps.",
-            "judged against a personal baseline", "neck",
-            "Head raised", "Head dropped / slumped",
+            "judged against a personal baseline",
+            "neck",
+            "Head raised",
+            "Head dropped / slumped",
         ),
         _spec(
-            "shoulder_width_ratio", "ratio", "Apparent shoulder width (lean-in)", _FRONT,
+            "shoulder_width_ratio",
+            "ratio",
+            "Apparent shoulder width (lean-in)",
+            _FRONT,
             "Shoulder width / image width; grows when the person moves toward the screen.",
-            "judged against a personal baseline", "lean_in",
-            "Leaning toward the screen", "Sitting far back from the screen",
+            "judged against a personal baseline",
+            "lean_in",
+            "Leaning toward the screen",
+            "Sitting far back from the screen",
         ),
         _spec(
-            "shoulder_gap_ratio", "ratio", "Ear-to-shoulder gap (shrug)", _FRONT,
+            "shoulder_gap_ratio",
+            "ratio",
+            "Ear-to-shoulder gap (shrug)",
+            _FRONT,
             "Distance of the ear midpoint above the shoulder line / shoulder width; shrinks when "
             "the shoulders are raised (tension) and, less, when the head drops.",
-            "ISO 11226 raised shoulder; judged against a personal baseline", "shoulders",
-            "Shoulders dropped", "Shoulders raised (tension)",
+            "ISO 11226 raised shoulder; judged against a personal baseline",
+            "shoulders",
+            "Shoulders dropped",
+            "Shoulders raised (tension)",
         ),
         _spec(
-            "neck_inclination_3d_deg", "deg", "Neck inclination 3D (estimate)", _ANY,
+            "neck_inclination_3d_deg",
+            "deg",
+            "Neck inclination 3D (estimate)",
+            _ANY,
             "Shoulder midpoint->ear midpoint of the world landmarks in the sagittal plane vs "
             "vertical, + forward.",
-            "estimate; reported only by default", "neck",
-            "Head bent forward", "Head tilted back", True,
+            "estimate; reported only by default",
+            "neck",
+            "Head bent forward",
+            "Head tilted back",
+            True,
         ),
         _spec(
-            "trunk_inclination_3d_deg", "deg", "Trunk inclination 3D (estimate)", _ANY,
+            "trunk_inclination_3d_deg",
+            "deg",
+            "Trunk inclination 3D (estimate)",
+            _ANY,
             "Hip midpoint->shoulder midpoint of the world landmarks in the sagittal plane vs "
             "vertical, + forward.",
-            "estimate; reported only by default", "trunk",
-            "Trunk bent forward", "Reclined or slumped far back", True,
+            "estimate; reported only by default",
+            "trunk",
+            "Trunk bent forward",
+            "Reclined or slumped far back",
+            True,
         ),
         _spec(
-            "neck_flexion_3d_deg", "deg", "Neck flexion 3D (estimate)", _ANY,
+            "neck_flexion_3d_deg",
+            "deg",
+            "Neck flexion 3D (estimate)",
+            _ANY,
             "Neck minus trunk inclination from the world landmarks.",
-            "estimate; reported only by default", "neck",
-            "Neck bent forward relative to the trunk", "Neck bent backward (extension)", True,
+            "estimate; reported only by default",
+            "neck",
+            "Neck bent forward relative to the trunk",
+            "Neck bent backward (extension)",
+            True,
         ),
     ]
 )
@@ -226,20 +315,27 @@ def _conf(pose: Pose, idx: Sequence[int]) -> float:
     return float(min(pose.visibility[i] * pose.presence[i] for i in idx))
 
 
-def _horizontal_yaw_deg(v: np.ndarray) -> float:
-    """Yaw of a left-right body line in world coordinates: 0 = parallel to the image plane."""
-    return math.degrees(math.atan2(abs(float(v[2])), abs(float(v[0]))))
+def _yaw_from_depth(x: np.ndarray, z: np.ndarray) -> tuple[float, float] | None:
+    """Yaw of the shoulder+hip left-right line from x and depth; also the signed depth step."""
+    ls, rs, lh, rh = int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER), int(L.LEFT_HIP), int(L.RIGHT_HIP)
+    dx = float(x[ls] - x[rs] + x[lh] - x[rh])
+    dz = float(z[ls] - z[rs] + z[lh] - z[rh])
+    if math.hypot(dx, dz) <= 1e-9:
+        return None
+    return math.degrees(math.atan2(abs(dz), abs(dx))), dz
 
 
 def classify_view(pose: Pose, min_confidence: float = 0.5) -> tuple[View, float]:
     """Classify the camera view of a person from the pose geometry.
 
-    The body's yaw relative to the camera comes from the world landmarks when present (depth
-    difference between left and right shoulders and hips); otherwise from how wide the
-    shoulders look in the image compared with the torso (or, without hips, the head). Yaw below
-    30 deg is FRONT, above 60 deg a side view, in between OBLIQUE. The side facing the camera
-    (LEFT = the person's left side) is the one closer in depth, or failing that the better
-    visible one.
+    The body's yaw relative to the camera (0 = facing it, 90 = side on) is estimated, in order
+    of preference, from the world landmarks (depth difference between the left and right
+    shoulders and hips), from the model's per-landmark image depth ``z_px`` (same idea), or,
+    with neither, from the head: the nose's sideways offset from the ear midpoint relative to
+    the ear spacing grows as ``tan(yaw)`` (a fixed head model), falling back to the apparent
+    shoulder width relative to the torso. Yaw below 30 deg is FRONT, above 60 deg a side view,
+    in between OBLIQUE. The side facing the camera (LEFT = the person's left side) is the one
+    closer in depth, else the side the nose points to, else the better visible one.
 
     Args:
         pose: one person's landmarks.
@@ -252,41 +348,53 @@ def classify_view(pose: Pose, min_confidence: float = 0.5) -> tuple[View, float]
     """
     ls, rs = int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER)
     lh, rh = int(L.LEFT_HIP), int(L.RIGHT_HIP)
+    le, re, nose = int(L.LEFT_EAR), int(L.RIGHT_EAR), int(L.NOSE)
     sh_conf = max(pose.confidence(ls), pose.confidence(rs))
     if sh_conf < min_confidence:
         return View.UNKNOWN, 0.0
+    xy = pose.xy_px
 
     yaw: float | None = None
     left_closer: bool | None = None
-    w = pose.world_xyz_m
-    if w is not None:
-        vs = w[ls] - w[rs]
-        vh = w[lh] - w[rh]
-        v = vs + vh
-        if float(np.hypot(v[0], v[2])) > 1e-6:
-            yaw = _horizontal_yaw_deg(v)
-            dz = float(v[2])
-            if abs(dz) > 1e-6:
+    for depth in (pose.world_xyz_m, pose.z_px):
+        if depth is None:
+            continue
+        x = depth[:, 0] if depth.ndim == 2 else xy[:, 0]
+        z = depth[:, 2] if depth.ndim == 2 else depth
+        r = _yaw_from_depth(x, z)
+        if r is not None:
+            yaw, dz = r
+            if abs(dz) > 1e-9:
                 left_closer = dz < 0  # smaller z = closer to the camera
+            break
+    # Head cue: the nose's offset from the ear midpoint, in units of half the ear spacing,
+    # is (nose_forward / head_half_width) * tan(yaw) for a rigid head.
+    head_dx: float | None = None
+    if (
+        pose.presence[le] >= min_confidence
+        and pose.presence[re] >= min_confidence
+        and pose.confidence(nose) >= min_confidence
+    ):
+        half = abs(float(xy[le, 0] - xy[re, 0])) / 2.0
+        head_dx = float(xy[nose, 0] - (xy[le, 0] + xy[re, 0]) / 2.0)
+        if yaw is None:
+            ratio = abs(head_dx) / max(half, 1e-9) * HEAD_HALF_WIDTH_M / HEAD_NOSE_FORWARD_M
+            yaw = math.degrees(math.atan(ratio))
     if yaw is None:
-        width = float(np.linalg.norm(pose.xy_px[ls] - pose.xy_px[rs]))
-        sh_mid = (pose.xy_px[ls] + pose.xy_px[rs]) / 2.0
-        if min(pose.confidence(lh), pose.confidence(rh)) >= min_confidence:
-            ref = float(np.linalg.norm((pose.xy_px[lh] + pose.xy_px[rh]) / 2.0 - sh_mid))
-            expected = _FRONT_WIDTH_TO_TORSO
-        else:
-            ref = float(np.linalg.norm(pose.xy_px[L.NOSE] - sh_mid))
-            expected = _FRONT_WIDTH_TO_HEAD
-        if ref <= 1e-6:
+        width = float(np.linalg.norm(xy[ls] - xy[rs]))
+        sh_mid = (xy[ls] + xy[rs]) / 2.0
+        if min(pose.confidence(lh), pose.confidence(rh)) < min_confidence:
             return View.UNKNOWN, 0.0
-        yaw = math.degrees(math.acos(min(1.0, width / ref / expected)))
-    if left_closer is None and pose.z_px is not None:
-        dz = float(pose.z_px[ls] - pose.z_px[rs])
-        if abs(dz) > 1e-6:
-            left_closer = dz < 0
+        ref = float(np.linalg.norm((xy[lh] + xy[rh]) / 2.0 - sh_mid))
+        if ref <= 1e-9:
+            return View.UNKNOWN, 0.0
+        yaw = math.degrees(math.acos(min(1.0, width / ref / _FRONT_WIDTH_TO_TORSO)))
+    if left_closer is None and head_dx is not None and abs(head_dx) > 1e-9:
+        # Seen from their left side a person faces image-left (see metrics docs).
+        left_closer = head_dx < 0
     if left_closer is None:
-        left_vis = pose.confidence(ls) + pose.confidence(L.LEFT_EAR) + pose.confidence(lh)
-        right_vis = pose.confidence(rs) + pose.confidence(L.RIGHT_EAR) + pose.confidence(rh)
+        left_vis = pose.confidence(ls) + pose.confidence(le) + pose.confidence(lh)
+        right_vis = pose.confidence(rs) + pose.confidence(re) + pose.confidence(rh)
         left_closer = left_vis >= right_vis
 
     if yaw < FRONT_MAX_YAW_DEG:
@@ -361,7 +469,9 @@ def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> N
     if chain3 is not None:
         (ear, sh, hip), cf = chain3
         if (xy[ear] != xy[sh]).any() and (xy[sh] != xy[hip]).any():
-            out["neck_flexion_deg"] = facing * (_incl_deg(xy[sh], xy[ear]) - _incl_deg(xy[hip], xy[sh]))
+            out["neck_flexion_deg"] = facing * (
+                _incl_deg(xy[sh], xy[ear]) - _incl_deg(xy[hip], xy[sh])
+            )
             conf["neck_flexion_deg"] = cf
     hip3 = best(1, 4, 5)
     if hip3 is not None:

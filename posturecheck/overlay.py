@@ -364,33 +364,53 @@ class LiveHud:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
-def draw_timers(image: np.ndarray, timers: Mapping[str, float], *, origin_xy: tuple[int, int] | None = None) -> np.ndarray:
-    """Running timers (bad-posture hold, sitting bout, ...) at the bottom-left.
+def timer_rows(timers: Mapping[str, float]) -> list[tuple[str, str, str]]:
+    """The timers worth showing: ``(label, text, key)``.
 
-    Known timers get friendly names; others are shown by name. ``hold`` timers turn amber/red as
-    they grow (past 30 s / 2 min) so a long hold is noticed before the alert.
+    Sitting bout always; the bad-posture hold while one runs (with how much of its allowed
+    time is used, from ``hold_fraction``); time without moving after a minute; away/break while
+    they run. Internal timers (``alert_<kind>_s``) are not shown.
     """
-    names = {
-        "poor_hold_s": "bad-posture hold",
-        "hold_s": "bad-posture hold",
-        "sitting_s": "sitting bout",
-        "sitting_bout_s": "sitting bout",
-        "static_s": "without moving",
-        "away_s": "away",
-        "break_s": "break",
-    }
-    rows = [(names.get(k, metric_label(k)), v, k) for k, v in timers.items() if v is not None]
+    rows: list[tuple[str, str, str]] = []
+    if timers.get("away_s", 0.0) > 0:
+        rows.append(("away", format_duration(timers["away_s"]), "away_s"))
+    if timers.get("break_s", 0.0) > 0:
+        rows.append(("break", format_duration(timers["break_s"]), "break_s"))
+    if "sitting_s" in timers and not timers.get("away_s", 0.0) > 0:
+        rows.append(("sitting bout", format_duration(timers["sitting_s"]), "sitting_s"))
+    hold = timers.get("poor_hold_s", 0.0)
+    if hold > 0:
+        text = format_duration(hold)
+        frac = timers.get("hold_fraction")
+        if frac is not None and frac > 0:
+            text += f" ({100 * frac:.0f}% of limit)"
+        rows.append(("bad-posture hold", text, "poor_hold_s"))
+    if timers.get("static_s", 0.0) >= 60:
+        rows.append(("without moving", format_duration(timers["static_s"]), "static_s"))
+    return rows
+
+
+def draw_timers(image: np.ndarray, timers: Mapping[str, float], *, origin_xy: tuple[int, int] | None = None) -> np.ndarray:
+    """Running timers (sitting bout, bad-posture hold, ...) at the bottom-left.
+
+    The hold turns amber, then red, as it uses up its allowed time (``hold_fraction`` 0.5 / 1),
+    or, without a fraction, past 30 s / 2 min, so a long hold is noticed before the alert.
+    """
+    rows = timer_rows(timers)
     if not rows:
         return image
     m = _thick(image, 3)
     h = image.shape[0]
-    line_h = text_size(image, "Ag")[1] + text_size(image, "Ag")[2] + 2 * max(2, int(3 * _unit(image)))
+    line_h = _line_h(image, "Ag", 1.0)
     x, y = origin_xy if origin_xy is not None else (m, h - m - line_h * len(rows))
-    for label, v, key in rows:
+    for label, text, key in rows:
         color = _NEUTRAL_BGR
-        if "hold" in key:
-            color = BAND_BGR["not_acceptable"] if v >= 120 else BAND_BGR["conditional"] if v >= 30 else _NEUTRAL_BGR
-        _, bh = put_text(image, f"{label}: {format_duration(v)}", (x, y), color=color)
+        if key == "poor_hold_s":
+            frac = timers.get("hold_fraction")
+            v = timers[key]
+            level = (frac >= 1.0, frac >= 0.5) if frac is not None else (v >= 120, v >= 30)
+            color = BAND_BGR["not_acceptable"] if level[0] else BAND_BGR["conditional"] if level[1] else _NEUTRAL_BGR
+        _, bh = put_text(image, f"{label}: {text}", (x, y), color=color)
         y += bh
     return image
 

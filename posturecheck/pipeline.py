@@ -84,7 +84,11 @@ class Analyzer:
         self._subject = pose
         m = metrics_mod.compute_metrics(pose, self.config) if pose is not None else None
         self.state, a = rules.step(self.state, m, frame.timestamp_ms, self.config, people=len(poses))
-        notes = a.notes if note is None else (note, *a.notes)
+        if note is not None:  # our note says which person; it replaces the rules' generic one
+            generic = f"{len(poses)} people in view"
+            notes = (note, *(n for n in a.notes if not n.startswith(generic)))
+        else:
+            notes = a.notes
         return FrameResult(
             index=frame.index,
             timestamp_ms=frame.timestamp_ms,

@@ -1,0 +1,120 @@
+"""Live monitoring CPU benchmark (issue 5).
+
+1. **Default settings, file as camera**: runs the real command
+   ``posturecheck live --camera CLIP --realtime --no-window --notify off --no-history`` on a
+   640x480, 30 fps clip (made by ``benchmarks/live_clip.py`` from a public-domain photo) and
+   measures the process's CPU time (user + system, all threads, from ``/proc/PID/stat``, or
+   psutil when installed) over a ``--measure`` second window that starts after ``--warmup``
+   seconds (model loading excluded). Reported as percent of one core. Target <= 8 %, stretch 5 %.
+2. **Full rate with lite**: the same driver with ``--fps full`` on the same clip read as fast as
+   it decodes (no pacing): analysed frames per wall second. Target >= 25 fps.
+
+    .venv/bin/python benchmarks/bench_live_cpu.py                 # both, 60 s window
+    .venv/bin/python benchmarks/bench_live_cpu.py --measure 20    # quicker
+    xvfb-run -a .venv/bin/python benchmarks/bench_live_cpu.py --window --skip-full   # window open
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from live_clip import OUT, make_clip  # noqa: E402
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) of a running process."""
+    try:
+        import psutil  # noqa: PLC0415
+
+        t = psutil.Process(pid).cpu_times()
+        return t.user + t.system
+    except ImportError:
+        pass
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15)
+
+
+def bench_default(clip: Path, model: str, warmup_s: float, measure_s: float, extra: list[str],
+                  window: bool = False) -> dict:
+    env = {**os.environ, "POSTURECHECK_HOME": str(OUT / "home")}
+    cmd = [sys.executable, "-m", "posturecheck", "live", "--camera", str(clip), "--realtime",
+           *([] if window else ["--no-window"]),
+           "--notify", "off", "--no-history", "--model", model, "--duration", str(warmup_s + measure_s + 5), *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    try:
+        time.sleep(warmup_s)
+        if proc.poll() is not None:
+            raise SystemExit(f"live exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+        c0, t0 = _cpu_s(proc.pid), time.monotonic()
+        time.sleep(measure_s)
+        c1, t1 = _cpu_s(proc.pid), time.monotonic()
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    analysed = next((line for line in out.splitlines() if "frames analysed" in line), "").strip()
+    return {"cpu_pct": 100.0 * (c1 - c0) / (t1 - t0), "window_s": t1 - t0, "cmd": " ".join(cmd[1:]), "summary": analysed}
+
+
+def bench_full_rate(clip: Path, model: str, n: int) -> dict:
+    from posturecheck.config import load_config
+    from posturecheck.estimator import MediaPipePoseEstimator
+    from posturecheck.live import FileFeed, LiveSession, LiveSettings
+    from posturecheck.models import resolve_model
+
+    est = MediaPipePoseEstimator(resolve_model(model), num_poses=2, mode="video")
+    try:
+        warm = LiveSession(FileFeed(clip), est, load_config(), settings=LiveSettings(fps=0, max_analyses=20))
+        warm.run()
+        est.reset()
+        s = LiveSession(FileFeed(clip), est, load_config(), settings=LiveSettings(fps=0, max_analyses=n))
+        t0, c0 = time.perf_counter(), time.process_time()
+        rep = s.run()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        est.close()
+    return {"fps": rep.analyses / wall, "analyses": rep.analyses, "wall_s": wall, "cpu_pct": 100 * cpu / wall}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="lite")
+    ap.add_argument("--warmup", type=float, default=6.0, help="seconds before measuring (model loading)")
+    ap.add_argument("--measure", type=float, default=60.0, help="measurement window in seconds")
+    ap.add_argument("--full-frames", type=int, default=600, help="frames for the full-rate measurement")
+    ap.add_argument("--skip-default", action="store_true")
+    ap.add_argument("--skip-full", action="store_true")
+    ap.add_argument("--window", action="store_true", help="with the window (needs a display, e.g. xvfb-run)")
+    ap.add_argument("extra", nargs="*", help="extra options for `posturecheck live` (after --)")
+    a = ap.parse_args()
+    clip = make_clip(OUT / "live_640x480_30fps_70s.mp4", seconds=max(70.0, a.warmup + a.measure + 10))
+    print(f"clip: {clip} (640x480, 30 fps)")
+    if not a.skip_default:
+        r = bench_default(clip, a.model, a.warmup, a.measure, a.extra, a.window)
+        verdict = "PASS" if r["cpu_pct"] <= 8.0 else "FAIL"
+        stretch = " (stretch <= 5 %: met)" if r["cpu_pct"] <= 5.0 else ""
+        what = "with window" if a.window else "default settings"
+        print(f"{what}, {a.model}: {r['cpu_pct']:.1f} % of one core over {r['window_s']:.0f} s "
+              f"[target <= 8 %: {verdict}]{stretch}")
+        print(f"  command: posturecheck {r['cmd'].split('posturecheck ', 1)[-1]}")
+        print(f"  {r['summary']}")
+    if not a.skip_full:
+        f = bench_full_rate(clip, a.model, a.full_frames)
+        verdict = "PASS" if f["fps"] >= 25.0 else "FAIL"
+        print(f"full rate, {a.model}: {f['fps']:.1f} analysed fps over {f['analyses']} frames "
+              f"({f['cpu_pct']:.0f} % CPU) [target >= 25 fps: {verdict}]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

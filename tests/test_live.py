@@ -1,0 +1,444 @@
+"""The live driver: a video file (or a fake capture) as the camera, a fake clock, a scripted estimator.
+
+Scenario times are frame times (ms since the session start); the fake clock only moves when the
+loop sleeps, so every run is exact and takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from live_fakes import (
+    SLOUCH,
+    UPRIGHT,
+    FakeCapture,
+    FakeClock,
+    LoopingFileCapture,
+    ScriptedEstimator,
+    front_pose,
+    write_clip,
+)
+
+from posturecheck.calibrate import load_setup
+from posturecheck.config import load_config
+from posturecheck.errors import SourceError
+from posturecheck.history import HistoryStore
+from posturecheck.live import (
+    CameraFeed,
+    FileFeed,
+    LiveSession,
+    LiveSettings,
+    format_report,
+    person_position,
+)
+from posturecheck.notify import Notifier
+from posturecheck.types import Status
+
+WALL0 = 1_700_000_000.0
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_clip(tmp_path_factory.mktemp("live") / "cam.mp4", n_frames=90)
+
+
+class Harness:
+    """A session over a video file used as camera 0, with a fake clock and collected output."""
+
+    def __init__(self, script, clip: Path | None = None, *, open_fn=None, config=None, display=None,
+                 history: HistoryStore | None = None, **settings) -> None:
+        self.clock = FakeClock()
+        self.estimator = ScriptedEstimator(script)
+        self.lines: list[str] = []
+        self.popups: list[str] = []
+        if open_fn is None:
+            assert clip is not None
+            open_fn = lambda _dev: LoopingFileCapture(clip)  # noqa: E731 (a file as the camera)
+        self.feed = CameraFeed(0, clock=self.clock, open_fn=open_fn)
+        self.notifier = Notifier(emit=self.lines.append, desktop="off", background=False)
+        self.session = LiveSession(
+            self.feed, self.estimator, config or load_config(),
+            settings=LiveSettings(**settings), display=display, notifier=self.notifier, history=history,
+            emit=self.lines.append, clock=self.clock, sleep=self.clock.sleep,
+            wall_clock=lambda: WALL0 + self.clock.t - 1000.0, cpu_clock=lambda: 0.0,
+        )
+
+    def run(self):
+        return self.session.run()
+
+
+def upright_then_slouch(slouch_from_ms: int, slouch_until_ms: int = 10**9, away_from_ms: int = 10**9):
+    def script(t: int):
+        if t >= away_from_ms:
+            return []
+        return [SLOUCH] if slouch_from_ms <= t < slouch_until_ms else [UPRIGHT]
+    return script
+
+
+def test_alert_fires_after_sustain_and_not_before(clip: Path) -> None:
+    h = Harness(upright_then_slouch(10_000), clip, max_duration_s=60)
+    rep = h.run()
+    sustain_ms = h.session.config.temporal.sustain_s * 1000
+    assert len(rep.alerts) == 1
+    a = rep.alerts[0]
+    # The slouch starts at 10 s; the alert comes once it has lasted the sustain time, not before.
+    assert 10_000 + sustain_ms <= a.t_ms <= 10_000 + sustain_ms + 1_500
+    assert a.duration_s >= h.session.config.temporal.sustain_s
+    assert a.risk_factor == "Poor Posture and Ergonomics"
+    assert a.advice
+    # The terminal line names the problem, how long, the risk factor and the advice.
+    line = next(s for s in h.lines if "ALERT" in s)
+    assert a.title in line and "30 s" in line and a.risk_factor in line and a.advice[:30] in line
+
+
+def test_sampling_is_adaptive(clip: Path) -> None:
+    h = Harness(upright_then_slouch(10_000, away_from_ms=60_000), clip, max_duration_s=120)
+    h.run()
+    ts = h.estimator.times
+    gaps = {t: b - t for t, b in zip(ts, ts[1:])}
+    fine = [g for t, g in gaps.items() if t < 9_000]
+    pending = [g for t, g in gaps.items() if 15_000 <= t < 39_000]  # slouch building up
+    away = [g for t, g in gaps.items() if t > 70_000]
+    assert set(fine) == {500}  # 2 fps while fine
+    assert set(pending) == {250}  # 4 fps while a problem is pending
+    assert set(away) == {2000}  # 0.5 fps once away for a while
+    # Fewer analyses than a fixed 4 fps would need, by a wide margin.
+    assert len(ts) < 0.5 * 4 * 120
+
+
+def test_cooldown_holds_back_a_second_alert(clip: Path) -> None:
+    # Slouch 10-50 s (alert), upright 50-70 s (recovered), slouch again from 70 s: sustained again
+    # at ~100 s, but the cooldown (300 s) holds the second alert back until ~340 s.
+    def script(t: int):
+        return [SLOUCH] if 10_000 <= t < 50_000 or t >= 70_000 else [UPRIGHT]
+
+    h = Harness(script, clip, max_duration_s=400)
+    rep = h.run()
+    cfg = h.session.config.temporal
+    times = [a.t_ms for a in rep.alerts]
+    assert len(times) == 2, times
+    assert times[1] - times[0] >= cfg.cooldown_s * 1000
+    assert times[1] < times[0] + cfg.cooldown_s * 1000 + 2_000
+
+
+def test_notifier_does_not_nag_on_its_own(clip: Path) -> None:
+    h = Harness(upright_then_slouch(10_000), clip, max_duration_s=60)
+    h.notifier.backend = _RecordingBackend()
+    h.notifier.min_gap_s = 3600
+    h.run()
+    first = h.session.report.alerts[0]
+    h.notifier.notify(first)  # a second alert inside the gap: terminal only
+    assert len(h.notifier.backend.sent) == 1
+    assert sum("ALERT" in s for s in h.lines) == 2
+
+
+class _RecordingBackend:
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, title: str, body: str) -> None:
+        self.sent.append((title, body))
+
+
+def test_away_gives_no_alert_and_credits_a_break(clip: Path, home: Path) -> None:
+    store = HistoryStore(home / "h.sqlite3")
+    h = Harness(upright_then_slouch(10**9, away_from_ms=20_000), clip, history=store, max_duration_s=200)
+    rep = h.run()
+    assert rep.alerts == []
+    assert rep.breaks == 1
+    assert rep.totals["away"] == pytest.approx(180, abs=3)
+    assert any("away" in s for s in h.lines)
+    assert h.session.last_result is not None and h.session.last_result.status == Status.AWAY
+
+
+def test_camera_loss_and_recovery_keeps_the_session(home: Path) -> None:
+    # Capture 1 dies after 20 reads; two reopen attempts fail (busy); the third works.
+    caps = [FakeCapture(fail_after=20), FakeCapture(opened=False), FakeCapture(opened=False), FakeCapture()]
+    opened: list[FakeCapture] = []
+
+    def open_fn(_dev):
+        cap = caps.pop(0) if caps else FakeCapture()
+        opened.append(cap)
+        return cap
+
+    store = HistoryStore(home / "h.sqlite3")
+    h = Harness(lambda t: [UPRIGHT], open_fn=open_fn, history=store, max_duration_s=40)
+    rep = h.run()
+    assert rep.camera_losses == 1
+    assert opened[0].released  # the dead capture was released before retrying
+    assert any("stopped delivering" in s and "retrying in 1 s" in s for s in h.lines)
+    assert any("retrying in 2 s" in s for s in h.lines)  # backoff doubles
+    assert any("retrying in 4 s" in s for s in h.lines)
+    assert any("is back" in s for s in h.lines)
+    # Analysis went on after the outage with the same analyzer state (sitting timer kept running).
+    ts = h.estimator.times
+    assert ts[-1] > 30_000
+    assert h.session.last_result is not None
+    assert h.session.last_result.timers["sitting_s"] > 30
+    sessions = store.sessions()
+    assert len(sessions) == 1 and sessions[0]["end_reason"] == "limit"
+
+
+def test_camera_missing_at_start_raises_after_retries() -> None:
+    tries: list[int] = []
+
+    def open_fn(_dev):
+        tries.append(1)
+        return FakeCapture(opened=False)
+
+    h = Harness(lambda t: [UPRIGHT], open_fn=open_fn, start_retries=2)
+    with pytest.raises(SourceError, match="not available"):
+        h.run()
+    assert len(tries) == 3
+
+
+def test_ctrl_c_ends_cleanly_with_summary_stored(clip: Path, home: Path) -> None:
+    store = HistoryStore(home / "h.sqlite3")
+
+    def script(t: int):
+        if t >= 30_000:
+            raise KeyboardInterrupt
+        return [UPRIGHT]
+
+    h = Harness(script, clip, history=store)
+    rep = h.run()
+    assert rep.end_reason == "interrupted"
+    assert rep.session_id is not None
+    row = store.sessions()[0]
+    assert row["end_reason"] == "interrupted" and row["present_s"] == pytest.approx(29.5, abs=1)
+    assert row["summary_json"] and '"score"' in row["summary_json"]
+    text = format_report(rep)
+    assert "healthcare professional" in text and "interrupted" in text
+
+
+def test_history_written_and_read_back(clip: Path, home: Path) -> None:
+    store = HistoryStore(home / "h.sqlite3")
+    h = Harness(upright_then_slouch(10_000, away_from_ms=100_000), clip, history=store, max_duration_s=190)
+    rep = h.run()
+    store.close()
+    with HistoryStore(home / "h.sqlite3") as again:
+        (s,) = again.sessions()
+        assert s["alerts"] == 1 and s["breaks"] == 1
+        assert s["present_s"] == pytest.approx(100, abs=1)
+        minutes = again.minutes(s["id"])
+        assert sum(m["present_s"] + m["away_s"] for m in minutes) == pytest.approx(190, abs=3)
+        assert all("neck" not in m["bands"] or m["bands"] for m in minutes)
+        (alert,) = again.alerts()
+        assert alert["risk_factor"] == rep.alerts[0].risk_factor
+        assert alert["t_unix"] == pytest.approx(WALL0 + rep.alerts[0].t_ms / 1000)
+        day = dt.date.fromtimestamp(WALL0)
+        rows = again.daily(7, today=day)
+        assert len(rows) == 1 and rows[0].alerts == 1 and rows[0].score == rep.score
+
+
+def test_calibration_key_captures_and_saves_a_setup(clip: Path, home: Path) -> None:
+    # A mild slouch (head 15 px lower) passes the absolute limits but not the calibrated ones.
+    mild = front_pose(head_drop_px=15)
+    h = Harness(lambda t: [UPRIGHT] if t < 20_000 else [mild], clip, max_duration_s=80)
+    h.session.handle_key(ord("c"))
+    rep = h.run()
+    setup = load_setup("default")
+    assert setup is not None and rep.setup is not None
+    assert setup.baseline.frames >= 15  # ~5 s at the calibration rate
+    assert setup.baseline.get("head_height_ratio") == pytest.approx(0.6875, abs=1e-3)
+    assert h.session.config.baseline == setup.baseline
+    assert any("limit" in s or "ok" in s for s in h.lines)  # the limits preview was shown
+    assert [a.kind for a in rep.alerts] == ["neck"]  # judged against the baseline, the mild slouch alerts
+
+
+def test_mild_slouch_without_calibration_gives_no_alert(clip: Path, home: Path) -> None:
+    mild = front_pose(head_drop_px=15)
+    h = Harness(lambda t: [UPRIGHT] if t < 20_000 else [mild], clip, max_duration_s=80)
+    rep = h.run()
+    assert [a for a in rep.alerts if a.kind != "static_posture"] == []
+
+
+def test_calibrate_only_with_slouch_capture(clip: Path, home: Path) -> None:
+    clock = FakeClock()
+    est = ScriptedEstimator(lambda t: [UPRIGHT] if t < 9_000 else [SLOUCH])
+    lines: list[str] = []
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)), est, load_config(),
+        emit=lines.append, clock=clock, sleep=clock.sleep, calibrate_only=True, calibrate_slouch=True,
+        setup_name="docked",
+    )
+    rep = s.run()
+    assert rep.end_reason == "calibrated"
+    setup = load_setup("docked")
+    assert setup is not None
+    assert setup.slouch["head_height_ratio"] == pytest.approx(0.125, abs=1e-3)
+    assert any("slouch" in line and "caught" in line for line in lines)
+
+
+def test_calibration_fails_when_nobody_is_in_view(clip: Path, home: Path) -> None:
+    clock = FakeClock()
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
+        ScriptedEstimator(lambda t: []), load_config(), clock=clock, sleep=clock.sleep, calibrate_only=True,
+    )
+    rep = s.run()
+    assert rep.end_reason == "calibration failed" and rep.setup is None
+    assert load_setup("default") is None
+
+
+class FakeDisplay:
+    """Records shown images; serves scripted keys at given clock times; can be 'closed'."""
+
+    def __init__(self, clock: FakeClock, keys: dict[float, str], close_at: float | None = None) -> None:
+        self.clock = clock
+        self.keys = sorted(keys.items())
+        self.close_at = close_at
+        self.shown: list[np.ndarray] = []
+        self.closed = False
+
+    def show(self, image: np.ndarray) -> None:
+        self.shown.append(image)
+
+    def poll_key(self, wait_ms: int) -> int:
+        self.clock.advance(wait_ms / 1000)
+        if self.keys and self.clock.t - 1000.0 >= self.keys[0][0]:
+            return ord(self.keys.pop(0)[1])
+        return -1
+
+    def is_closed(self) -> bool:
+        return self.close_at is not None and self.clock.t - 1000.0 >= self.close_at
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_window_keys_pause_releases_camera_help_and_quit(home: Path) -> None:
+    caps: list[FakeCapture] = []
+
+    def open_fn(_d):
+        caps.append(FakeCapture())
+        return caps[-1]
+
+    clock = FakeClock()
+    disp = FakeDisplay(clock, {3.0: "h", 5.0: "p", 15.0: "p", 20.0: "q"})
+    est = ScriptedEstimator(lambda t: [UPRIGHT])
+    s = LiveSession(CameraFeed(0, clock=clock, open_fn=open_fn), est, load_config(), display=disp,
+                    clock=clock, sleep=clock.sleep)
+    rep = s.run()
+    assert rep.end_reason == "quit" and disp.closed
+    assert len(caps) == 2 and caps[0].released  # released while paused, reopened on resume
+    assert not any(5_200 < t < 14_900 for t in est.times)  # nothing analysed while paused
+    assert s.show_help
+    assert len(disp.shown) > 20  # preview refreshed between analyses
+    assert disp.shown[-1].shape == (240, 320, 3)
+
+
+def test_closing_the_window_ends_the_session(clip: Path) -> None:
+    clock = FakeClock()
+    disp = FakeDisplay(clock, {}, close_at=4.0)
+    s = LiveSession(CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
+                    ScriptedEstimator(lambda t: [UPRIGHT]), load_config(), display=disp,
+                    clock=clock, sleep=clock.sleep)
+    assert s.run().end_reason == "window closed"
+
+
+def test_no_window_never_touches_highgui(clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_a, **_k):
+        raise AssertionError("HighGUI used without a window")
+
+    for name in ("imshow", "waitKey", "namedWindow"):
+        monkeypatch.setattr(cv2, name, boom)
+    h = Harness(upright_then_slouch(5_000), clip, max_duration_s=45)
+    assert len(h.run().alerts) == 1
+
+
+def test_two_people_tracks_the_same_person(clip: Path) -> None:
+    near = front_pose(dx_px=60, scale=1.0)
+    far = front_pose(dx_px=-90, scale=0.5)
+    h = Harness(lambda t: [far, near], clip, max_duration_s=5)
+    h.run()
+    r = h.session.last_result
+    assert r is not None and r.people == 2 and r.pose is near
+    assert person_position([far, near], r.pose) == (2, 2)
+    assert any("2 people" in n for n in r.notes)
+
+
+def test_file_feed_replays_at_the_analysis_rate(clip: Path) -> None:
+    # Non-realtime: the file decodes as fast as it can, analyses land on the 2 fps grid of file time.
+    est = ScriptedEstimator(lambda t: [UPRIGHT])
+    s = LiveSession(FileFeed(clip), est, load_config())
+    rep = s.run()
+    assert rep.end_reason == "end of file"
+    assert est.times == pytest.approx([0, 500, 1000, 1500, 2000, 2500], abs=34)
+
+
+def test_file_feed_realtime_is_paced_by_the_clock(clip: Path) -> None:
+    clock = FakeClock()
+    feed = FileFeed(clip, realtime=True, clock=clock, sleep=clock.sleep)
+    feed.open()
+    f0 = feed.read()
+    clock.advance(1.0)
+    f1 = feed.read()  # one second later the "camera" shows frame ~30
+    clock.advance(0.4)
+    f2 = feed.read()
+    assert f0 is not None and f1 is not None and f2 is not None
+    assert f0.index == 0
+    assert abs(f1.timestamp_ms - 1000) <= 34 and abs(f2.timestamp_ms - 1400) <= 34
+    clock.advance(5.0)
+    assert feed.read() is None and feed.eof  # the 3 s clip has ended
+
+
+# ----------------------------------------------------------------------------- the real command
+
+
+def _grace_clip(path: Path, seconds: float = 4.0, fps: float = 15.0) -> Path:
+    import matplotlib
+
+    img = cv2.imread(str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"))
+    img = cv2.resize(img, (480, 600))[60:420]  # 480x360, head and shoulders
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (480, 360))
+    for _ in range(int(seconds * fps)):
+        vw.write(img)
+    vw.release()
+    return path
+
+
+@pytest.mark.slow
+def test_cli_live_no_window_on_a_video_file(tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from posturecheck.cli import main
+
+    clip = _grace_clip(tmp_path / "grace.mp4")
+    db = tmp_path / "h.sqlite3"
+    rc = main(["live", "--camera", str(clip), "--no-window", "--notify", "off", "--db", str(db), "--fps", "4"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "Session summary (end of file)" in out and "healthcare professional" in out
+    with HistoryStore(db) as store:
+        (s,) = store.sessions()
+        assert s["end_reason"] == "end of file"
+        assert s["present_s"] > 3.0  # the model found the person in (almost) every frame
+    rc = main(["history", "--db", str(db), "--html", str(tmp_path / "h.html")])
+    out = capsys.readouterr().out
+    assert rc == 0 and "sitting" in out and (tmp_path / "h.html").read_text().lower().startswith("<!doctype html>")
+
+
+def test_cli_live_missing_camera_file_is_a_source_error(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from posturecheck.cli import main
+
+    rc = main(["live", "--camera", "/nonexistent/cam.mp4", "--no-window"])
+    assert rc == 5
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_live_rejects_bad_fps(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from posturecheck.cli import main
+
+    assert main(["live", "--fps", "fast", "--no-window"]) == 3
+    assert "--fps" in capsys.readouterr().err
