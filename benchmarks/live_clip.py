@@ -41,12 +41,19 @@ def _frames(seconds: float, fps: float, wh: tuple[int, int], away_s: float):
         z = 1.0 + 0.04 * math.sin(2 * math.pi * t / 7.0)
         dx = 12 * math.sin(2 * math.pi * t / 11.0)
         s = min(w / src.shape[1], h / src.shape[0]) * z
-        m = np.float32([[s, 0, (w - src.shape[1] * s) / 2 + dx], [0, s, (h - src.shape[0] * s) / 2]])
+        m = np.float32(
+            [[s, 0, (w - src.shape[1] * s) / 2 + dx], [0, s, (h - src.shape[0] * s) / 2]]
+        )
         yield cv2.warpAffine(src, m, (w, h), borderValue=(70, 80, 90))
 
 
-def make_clip(path: Path, seconds: float = 70.0, fps: float = 30.0, wh: tuple[int, int] = (640, 480),
-              away_s: float = 0.0) -> Path:
+def make_clip(
+    path: Path,
+    seconds: float = 70.0,
+    fps: float = 30.0,
+    wh: tuple[int, int] = (640, 480),
+    away_s: float = 0.0,
+) -> Path:
     """Write the clip unless it already exists with these parameters (name carries them)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size > 0:
@@ -60,9 +67,31 @@ def make_clip(path: Path, seconds: float = 70.0, fps: float = 30.0, wh: tuple[in
         ffmpeg = shutil.which("ffmpeg")
     w, h = wh
     if ffmpeg:
-        cmd = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}",
-               "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-               "-g", str(int(fps * 2)), str(path)]
+        cmd = [
+            ffmpeg,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            str(int(fps * 2)),
+            str(path),
+        ]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
         assert proc.stdin is not None
         for f in _frames(seconds, fps, wh, away_s):

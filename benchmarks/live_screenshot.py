@@ -45,7 +45,9 @@ repeat_s = 0.0
 """
 
 
-def make_tilt_clip(path: Path, seconds: float = 24.0, fps: float = 30.0, tilt_from_s: float = 5.0) -> Path:
+def make_tilt_clip(
+    path: Path, seconds: float = 24.0, fps: float = 30.0, tilt_from_s: float = 5.0
+) -> Path:
     w, h = 640, 480
     src = grace_hopper_bgr()
     s = min(w / src.shape[1], h / src.shape[0]) * 1.05
@@ -70,7 +72,9 @@ def read_xwd(data: bytes) -> np.ndarray:
         raise ValueError(f"unsupported XWD: format {fmt}, depth {depth}, {bpp} bits per pixel")
     off = header_size + 12 * ncolors
     nb = bpp // 8
-    px = np.frombuffer(data, np.uint8, count=height * bpl, offset=off).reshape(height, bpl)[:, : width * nb]
+    px = np.frombuffer(data, np.uint8, count=height * bpl, offset=off).reshape(height, bpl)[
+        :, : width * nb
+    ]
     px = px.reshape(height, width, nb)
     if byte_order == 1:  # MSBFirst: (X)RGB
         return np.ascontiguousarray(px[:, :, [nb - 1, nb - 2, nb - 3]])
@@ -82,12 +86,22 @@ def window_geometry(display: str) -> tuple[int, int, int, int] | None:
         return None
     env = {**os.environ, "DISPLAY": display}
     try:
-        wid = subprocess.run(["xdotool", "search", "--name", "^posturecheck$"], env=env, capture_output=True,
-                             text=True, timeout=10).stdout.split()
+        wid = subprocess.run(
+            ["xdotool", "search", "--name", "^posturecheck$"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.split()
         if not wid:
             return None
-        out = subprocess.run(["xdotool", "getwindowgeometry", "--shell", wid[-1]], env=env, capture_output=True,
-                             text=True, timeout=10).stdout
+        out = subprocess.run(
+            ["xdotool", "getwindowgeometry", "--shell", wid[-1]],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     g = dict(line.split("=", 1) for line in out.split() if "=" in line)
@@ -97,7 +111,9 @@ def window_geometry(display: str) -> tuple[int, int, int, int] | None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "live_window.png"))
-    ap.add_argument("--at", type=float, default=14.0, help="seconds after start to take the screenshot")
+    ap.add_argument(
+        "--at", type=float, default=14.0, help="seconds after start to take the screenshot"
+    )
     ap.add_argument("--display", default=":97")
     a = ap.parse_args()
     for tool in ("Xvfb", "xwd"):
@@ -109,40 +125,79 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="posturecheck-shot-"))
     cfg = home / "short.toml"
     cfg.write_text(CONFIG)
-    xvfb = subprocess.Popen(["Xvfb", a.display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", a.display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     live = None
     try:
         time.sleep(1.0)
         env = {**os.environ, "DISPLAY": a.display, "POSTURECHECK_HOME": str(home)}
-        cmd = [sys.executable, "-m", "posturecheck", "live", "--camera", str(clip), "--realtime",
-               "--config", str(cfg), "--notify", "off", "--duration", str(a.at + 8)]
-        live = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "posturecheck",
+            "live",
+            "--camera",
+            str(clip),
+            "--realtime",
+            "--config",
+            str(cfg),
+            "--notify",
+            "off",
+            "--duration",
+            str(a.at + 8),
+        ]
+        live = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         time.sleep(a.at)
         if live.poll() is not None:
             print(live.stdout.read() if live.stdout else "", file=sys.stderr)
             return 1
-        dump = subprocess.run(["xwd", "-root", "-silent", "-display", a.display], capture_output=True,
-                              timeout=20, check=True).stdout
+        dump = subprocess.run(
+            ["xwd", "-root", "-silent", "-display", a.display],
+            capture_output=True,
+            timeout=20,
+            check=True,
+        ).stdout
         img = read_xwd(dump)
         geo = window_geometry(a.display)
         if geo is not None:
             x, y, w, h = geo
-            img = img[y: y + h, x: x + w]
+            img = img[y : y + h, x : x + w]
         else:  # no xdotool: crop to the non-black area (the only window on the screen)
             ys, xs = np.nonzero(img.max(axis=2) > 0)
-            img = img[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+            img = img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(a.out, img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         print(f"wrote {a.out} ({img.shape[1]}x{img.shape[0]})")
         # End like a user would: q in the window (xdotool), else SIGTERM; both must print a summary.
         if shutil.which("xdotool"):
-            subprocess.run(["xdotool", "search", "--name", "^posturecheck$", "windowfocus", "--sync", "key", "q"],
-                           env=env, capture_output=True, timeout=10)
+            subprocess.run(
+                [
+                    "xdotool",
+                    "search",
+                    "--name",
+                    "^posturecheck$",
+                    "windowfocus",
+                    "--sync",
+                    "key",
+                    "q",
+                ],
+                env=env,
+                capture_output=True,
+                timeout=10,
+            )
         else:
             live.send_signal(signal.SIGTERM)
         out, _ = live.communicate(timeout=30)
-        print("\n".join(line for line in out.splitlines() if "ALERT" in line or "Session summary" in line))
+        print(
+            "\n".join(
+                line for line in out.splitlines() if "ALERT" in line or "Session summary" in line
+            )
+        )
         if "Session summary" not in out:
             print("live did not print its summary", file=sys.stderr)
             return 1

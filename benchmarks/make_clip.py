@@ -31,9 +31,10 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def make_clip(src: Path, out: Path, seconds: float = 60.0, fps: int = 30, crf: int = 23,
-              force: bool = False) -> Path:
-    """Encode ``src`` as a looped 1280x720 H.264 clip of ``seconds`` at ``fps``; reuse if present."""
+def make_clip(
+    src: Path, out: Path, seconds: float = 60.0, fps: int = 30, crf: int = 23, force: bool = False
+) -> Path:
+    """Encode ``src`` as a looped 1280x720 H.264 clip of ``seconds``; reuse it if present."""
     if out.is_file() and out.stat().st_size > 0 and not force:
         return out
     if not src.is_file():
@@ -41,11 +42,33 @@ def make_clip(src: Path, out: Path, seconds: float = 60.0, fps: int = 30, crf: i
     out.parent.mkdir(parents=True, exist_ok=True)
     vf = "scale=-2:720,pad=1280:720:(ow-iw)/2:(oh-ih)/2:color=0x303030,setsar=1"
     cmd = [
-        ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-        "-stream_loop", "-1", "-i", str(src),
-        "-t", f"{seconds:.3f}", "-an", "-vf", vf, "-r", str(fps),
-        "-c:v", "libx264", "-preset", "medium", "-crf", str(crf), "-pix_fmt", "yuv420p",
-        "-movflags", "+faststart", str(out),
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-stream_loop",
+        "-1",
+        "-i",
+        str(src),
+        "-t",
+        f"{seconds:.3f}",
+        "-an",
+        "-vf",
+        vf,
+        "-r",
+        str(fps),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "medium",
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        str(out),
     ]
     subprocess.run(cmd, check=True)
     return out

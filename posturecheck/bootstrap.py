@@ -4,7 +4,8 @@
     python3 -m posturecheck.bootstrap --no-run   # everything but the sample analysis
 
 Steps: create ``.venv`` (if missing), ``pip install -e ".[test]"`` into it, build the default
-pose model offline (``posturecheck models build --variant full``), then run the main job:
+pose model offline (``posturecheck models build --variant full``; also ``lite``, live mode's
+default, when npm is available), then run the main job:
 ``posturecheck analyze samples/ --out out/samples``. Re-running is cheap: each step is skipped
 or verified when already done.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -52,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         venv.EnvBuilder(with_pip=True, clear=False).create(venv_dir)
     _run([py, "-m", "pip", "install", "--quiet", "-e", ".[test]"])
     _run([py, "-m", "posturecheck", "models", "build", "--variant", "full"])
+    # Live mode's default (lighter on the CPU); it needs npm. Without npm, live uses full.
+    if shutil.which("npm"):
+        _run([py, "-m", "posturecheck", "models", "build", "--variant", "lite"])
+    else:
+        print("bootstrap: npm not found: skipping the lite model (live mode will use full)", flush=True)
     if not args.no_run:
         _run([py, "-m", "posturecheck", "analyze", "samples", "--out", args.out])
         print(f"\nDone. Open {Path(args.out) / 'index.html'} in a browser.")

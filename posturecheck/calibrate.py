@@ -60,7 +60,8 @@ def check_setup_name(name: str) -> str:
     """
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ConfigError(
-            f"setup name: expected 1-40 letters, digits, '_', '.' or '-' (starting with a letter or digit), got {name!r}"
+            "setup name: expected 1-40 letters, digits, '_', '.' or '-' (starting with a letter "
+            f"or digit), got {name!r}"
         )
     return name
 
@@ -99,7 +100,9 @@ class Setup:
             raise ConfigError(f"{where}: not a posturecheck setup file (schema {SETUP_SCHEMA})")
         name = check_setup_name(str(data.get("name", "")))
         slouch = data.get("slouch") or {}
-        if not isinstance(slouch, Mapping) or not all(isinstance(v, (int, float)) for v in slouch.values()):
+        if not isinstance(slouch, Mapping) or not all(
+            isinstance(v, (int, float)) for v in slouch.values()
+        ):
             raise ConfigError(f"{where}.slouch: expected a table of metric = number")
         return cls(
             name=name,
@@ -192,7 +195,10 @@ def limit_preview(
         if rng is None:
             continue
         deg = metric.endswith("_deg")
-        text = f"you {_fmt(base, deg)}, ok {_range_text(rng[0], rng[1], deg)}"
+        lo, hi = rng
+        if rule.relative_mode == "ratio" and lo <= 0:
+            lo = -math.inf  # a ratio of 0 is no limit: say "<= hi"
+        text = f"you {_fmt(base, deg)}, ok {_range_text(lo, hi, deg)}"
         if slouch and metric in slouch:
             s = slouch[metric]
             caught = not (rng[0] <= s <= rng[1])
@@ -248,7 +254,12 @@ class CalibrationRun:
         min_frames: int = 5,
     ) -> None:
         self.name = check_setup_name(name)
-        self.ready_s, self.capture_s, self.with_slouch, self.min_frames = ready_s, capture_s, slouch, min_frames
+        self.ready_s, self.capture_s, self.with_slouch, self.min_frames = (
+            ready_s,
+            capture_s,
+            slouch,
+            min_frames,
+        )
         self.phase = Phase.READY
         self._phase_start_ms: int | None = None
         self._upright: list[PostureMetrics] = []
@@ -300,7 +311,9 @@ class CalibrationRun:
             self.phase = Phase.UPRIGHT
         elif self.phase == Phase.UPRIGHT:
             if len(self._upright) < self.min_frames:
-                self._fail(f"only {len(self._upright)} frames with a person; sit in view and try again")
+                self._fail(
+                    f"only {len(self._upright)} frames with a person; sit in view and try again"
+                )
                 return
             try:
                 self.baseline = Baseline.from_metrics(self._upright, self.name)
@@ -313,7 +326,9 @@ class CalibrationRun:
         elif self.phase == Phase.SLOUCH:
             self.slouch_medians = _medians(self._slouch, self.baseline)
             if not self.slouch_medians:
-                log.warning("slouch capture had no usable frames; keeping the upright baseline only")
+                log.warning(
+                    "slouch capture had no usable frames; keeping the upright baseline only"
+                )
             self.phase = Phase.DONE
 
     def _fail(self, why: str) -> None:
@@ -329,8 +344,11 @@ class CalibrationRun:
         if self.phase != Phase.DONE or self.baseline is None:
             raise RuntimeError("calibration is not finished")
         return Setup(
-            name=self.name, baseline=self.baseline, slouch=dict(self.slouch_medians),
-            created_unix=time.time() if now_unix is None else now_unix, source=source,
+            name=self.name,
+            baseline=self.baseline,
+            slouch=dict(self.slouch_medians),
+            created_unix=time.time() if now_unix is None else now_unix,
+            source=source,
         )
 
 

@@ -41,9 +41,23 @@ BAND_CODES: dict[str | None, int] = {"acceptable": 0, "conditional": 1, "not_acc
 """Band -> small integer, for compact timelines (-1 = not judged)."""
 
 INDEX_COLUMNS: tuple[str, ...] = (
-    "input", "kind", "status", "reason", "report", "duration_s", "frames_analyzed",
-    "person_present_pct", "view", "score", "alerts", "good_pct", "caution_pct", "poor_pct",
-    "away_pct", "top_risk_factor", "verdict",
+    "input",
+    "kind",
+    "status",
+    "reason",
+    "report",
+    "duration_s",
+    "frames_analyzed",
+    "person_present_pct",
+    "view",
+    "score",
+    "alerts",
+    "good_pct",
+    "caution_pct",
+    "poor_pct",
+    "away_pct",
+    "top_risk_factor",
+    "verdict",
 )
 """Columns of ``OUT/summary.csv`` (one row per input)."""
 
@@ -84,7 +98,12 @@ def write_json_atomic(path: Path, obj: Any) -> None:
 
 
 def source_dict(
-    path: Path, *, duration_s: float, fps: float | None, width: int, height: int,
+    path: Path,
+    *,
+    duration_s: float,
+    fps: float | None,
+    width: int,
+    height: int,
     frame_count: int | None = None,
 ) -> dict[str, Any]:
     """The ``source`` object of ``summary.json``."""
@@ -143,8 +162,12 @@ class FramesCsvWriter:
     def write(self, r: FrameResult) -> None:
         raw = r.metrics.values if r.metrics is not None else {}
         row: list[Any] = [
-            f"{r.timestamp_ms / 1000.0:.3f}", r.index, r.people, int(r.pose is not None),
-            r.view.value, r.status.value,
+            f"{r.timestamp_ms / 1000.0:.3f}",
+            r.index,
+            r.people,
+            int(r.pose is not None),
+            r.view.value,
+            r.status.value,
         ]
         for m in self.metric_names:
             row += [_fmt(r.values.get(m)), r.bands.get(m, ""), _fmt(raw.get(m))]
@@ -292,10 +315,19 @@ class SessionSink:
         self.close()
         summary = self.acc.finish()
         doc = build_summary_doc(
-            summary, source=source, settings=settings, status=status, reason=reason,
-            frames_analyzed=self.frames, analysed_until_s=analysed_until_s,
-            multi_frames=self.multi_frames, notes=list(notes), baseline=baseline,
-            limits=limits_dict(self.config), kind=kind, image_result=image_result,
+            summary,
+            source=source,
+            settings=settings,
+            status=status,
+            reason=reason,
+            frames_analyzed=self.frames,
+            analysed_until_s=analysed_until_s,
+            multi_frames=self.multi_frames,
+            notes=list(notes),
+            baseline=baseline,
+            limits=limits_dict(self.config),
+            kind=kind,
+            image_result=image_result,
         )
         if write_json:
             write_json_atomic(self.out_dir / "summary.json", doc)
@@ -328,12 +360,40 @@ def limits_dict(config: Any) -> dict[str, Any]:
 
 # Order of the top-level keys of summary.json (documented in docs/outputs.md).
 _DOC_ORDER = (
-    "schema_version", "generator", "created_utc", "kind", "status", "reason", "source",
-    "settings", "profile", "view", "view_s", "frames_analyzed", "analysed_until_s", "t0_s",
-    "duration_s", "person_present_s", "person_present_pct", "assessed_s",
-    "multiple_people_frames", "status_s", "worst_band_s", "score", "score_formula", "metrics",
-    "limits", "alerts", "breaks", "sitting_bouts", "risk_factors", "longest_holds", "baseline",
-    "image", "notes", "caution",
+    "schema_version",
+    "generator",
+    "created_utc",
+    "kind",
+    "status",
+    "reason",
+    "source",
+    "settings",
+    "profile",
+    "view",
+    "view_s",
+    "frames_analyzed",
+    "analysed_until_s",
+    "t0_s",
+    "duration_s",
+    "person_present_s",
+    "person_present_pct",
+    "assessed_s",
+    "multiple_people_frames",
+    "status_s",
+    "worst_band_s",
+    "score",
+    "score_formula",
+    "metrics",
+    "limits",
+    "alerts",
+    "breaks",
+    "sitting_bouts",
+    "risk_factors",
+    "longest_holds",
+    "baseline",
+    "image",
+    "notes",
+    "caution",
 )
 
 
@@ -418,20 +478,33 @@ def image_verdict(r: FrameResult) -> dict[str, Any]:
         verdict, text = "no_person", "Nobody found in the image."
     elif not r.bands:
         verdict = "not_assessable"
-        text = f"A person is visible ({r.view.value} view) but nothing can be judged from this view."
+        text = (
+            f"A person is visible ({r.view.value} view) but nothing can be judged from this view."
+        )
     else:
         worst = max(r.bands.values(), key=lambda b: _BAND_RANK.get(b, 0))
         if worst == "not_acceptable":
-            bad = [METRICS[m].label for m, b in r.bands.items() if b == "not_acceptable" and m in METRICS]
+            bad = [
+                METRICS[m].label
+                for m, b in r.bands.items()
+                if b == "not_acceptable" and m in METRICS
+            ]
             verdict, text = "poor", "Outside the acceptable range: " + ", ".join(bad) + "."
         elif worst == "conditional":
-            cond = [METRICS[m].label for m, b in r.bands.items() if b == "conditional" and m in METRICS]
+            cond = [
+                METRICS[m].label for m, b in r.bands.items() if b == "conditional" and m in METRICS
+            ]
             verdict = "caution"
             text = "Acceptable only for a limited time: " + ", ".join(cond) + "."
         else:
             verdict, text = "good", "Every measure that can be judged from this view is acceptable."
-    return {"verdict": verdict, "text": text, "view": r.view.value, "people": r.people,
-            "metrics": clean_json(metrics)}
+    return {
+        "verdict": verdict,
+        "text": text,
+        "view": r.view.value,
+        "people": r.people,
+        "metrics": clean_json(metrics),
+    }
 
 
 # --------------------------------------------------------------------------- index over inputs
@@ -456,7 +529,7 @@ def index_row(o: Any, out_dir: Path) -> dict[str, Any]:
         score = doc.get("score")
         if isinstance(score, Mapping):
             score = score.get("value")
-        row["score"] = _round(score)
+        row["score"] = score if isinstance(score, int) else _round(score, 0)
         row["alerts"] = len(doc.get("alerts") or [])
         st = status_pct(doc)
         for k in ("good", "caution", "poor", "away"):
@@ -509,7 +582,9 @@ def top_risk_factor(doc: Mapping[str, Any]) -> str | None:
 def exposure_s(v: Mapping[str, Any]) -> float:
     """Seconds a risk factor's measures spent outside the acceptable band."""
     bands = v.get("band_s") or {}
-    return float(sum(x for b, x in bands.items() if b != "acceptable" and isinstance(x, (int, float))))
+    return float(
+        sum(x for b, x in bands.items() if b != "acceptable" and isinstance(x, (int, float)))
+    )
 
 
 def write_index(out_dir: Path, outcomes: Sequence[Any], *, write_html: bool = True) -> Path:
@@ -560,10 +635,33 @@ class VideoWriter:
         w, h = size_wh
         if exe is not None and w % 2 == 0 and h % 2 == 0:
             cmd = [
-                exe, "-hide_banner", "-loglevel", "error", "-y",
-                "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}", "-r", f"{fps:g}",
-                "-i", "-", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "26",
-                "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(self.path),
+                exe,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "bgr24",
+                "-s",
+                f"{w}x{h}",
+                "-r",
+                f"{fps:g}",
+                "-i",
+                "-",
+                "-an",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                "26",
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+                str(self.path),
             ]
             try:
                 self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -589,7 +687,9 @@ class VideoWriter:
         if self._proc is not None:
             _, err = self._proc.communicate()
             if self._proc.returncode:
-                log.warning("ffmpeg failed on %s: %s", self.path, err.decode(errors="replace")[-300:])
+                log.warning(
+                    "ffmpeg failed on %s: %s", self.path, err.decode(errors="replace")[-300:]
+                )
             self._proc = None
         if self._cv is not None:
             self._cv.release()

@@ -97,7 +97,7 @@ CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_unix);
 
 
 def home_dir(kind: str) -> Path:
-    """Base folder for ``kind`` ("data" or "config"): ``$POSTURECHECK_HOME/kind`` or platformdirs'."""
+    """Folder for ``kind`` ("data"/"config"): ``$POSTURECHECK_HOME/kind``, else platformdirs'."""
     env = os.environ.get(ENV_HOME)
     if env:
         return Path(env).expanduser() / kind
@@ -270,7 +270,12 @@ class HistoryStore:
         self._db.execute("PRAGMA foreign_keys = ON")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            log.warning("%s: written by a newer posturecheck (schema %d > %d)", self.path, version, SCHEMA_VERSION)
+            log.warning(
+                "%s: written by a newer posturecheck (schema %d > %d)",
+                self.path,
+                version,
+                SCHEMA_VERSION,
+            )
         with self._db:
             self._db.executescript(_SCHEMA)
             if version < SCHEMA_VERSION:
@@ -302,7 +307,14 @@ class HistoryStore:
             cur = self._db.execute(
                 "INSERT INTO sessions (started_unix, source, model, profile, setup, settings_json) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (started_unix, source, model, profile, setup, json.dumps(dict(settings or {}), default=str)),
+                (
+                    started_unix,
+                    source,
+                    model,
+                    profile,
+                    setup,
+                    json.dumps(dict(settings or {}), default=str),
+                ),
             )
         return int(cur.lastrowid)
 
@@ -313,7 +325,8 @@ class HistoryStore:
         with self._db:
             for b in buckets:
                 row = self._db.execute(
-                    "SELECT * FROM minutes WHERE session_id=? AND minute_unix=?", (session_id, b.minute_unix)
+                    "SELECT * FROM minutes WHERE session_id=? AND minute_unix=?",
+                    (session_id, b.minute_unix),
                 ).fetchone()
                 secs = dict(b.seconds)
                 bands = {m: dict(v) for m, v in b.bands.items()}
@@ -332,13 +345,24 @@ class HistoryStore:
                     alerts += row["alerts"]
                 present = sum(v for k, v in secs.items() if k != "away")
                 self._db.execute(
-                    "INSERT OR REPLACE INTO minutes (session_id, minute_unix, frames, present_s, away_s, good_s, "
+                    "INSERT OR REPLACE INTO minutes (session_id, minute_unix, frames, present_s, "
+                    "away_s, good_s, "
                     "caution_s, poor_s, unknown_s, breaks, alerts, bands_json, means_json) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        session_id, b.minute_unix, frames, present, secs["away"], secs["good"], secs["caution"],
-                        secs["poor"], secs["unknown"], breaks, alerts,
-                        json.dumps(_round_nested(bands)), json.dumps(means),
+                        session_id,
+                        b.minute_unix,
+                        frames,
+                        present,
+                        secs["away"],
+                        secs["good"],
+                        secs["caution"],
+                        secs["poor"],
+                        secs["unknown"],
+                        breaks,
+                        alerts,
+                        json.dumps(_round_nested(bands)),
+                        json.dumps(means),
                     ),
                 )
 
@@ -346,11 +370,20 @@ class HistoryStore:
         """Store one alert; ``start_unix`` is the wall time of frame time 0."""
         with self._db:
             self._db.execute(
-                "INSERT INTO alerts (session_id, t_unix, start_unix, kind, severity, title, message, risk_factor, "
-                "advice, metric, peak) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO alerts (session_id, t_unix, start_unix, kind, severity, title, "
+                "message, risk_factor, advice, metric, peak) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    session_id, start_unix + alert.t_ms / 1000.0, start_unix + alert.start_ms / 1000.0, alert.kind,
-                    alert.severity, alert.title, alert.message, alert.risk_factor, alert.advice, alert.metric,
+                    session_id,
+                    start_unix + alert.t_ms / 1000.0,
+                    start_unix + alert.start_ms / 1000.0,
+                    alert.kind,
+                    alert.severity,
+                    alert.title,
+                    alert.message,
+                    alert.risk_factor,
+                    alert.advice,
+                    alert.metric,
                     alert.peak,
                 ),
             )
@@ -371,12 +404,23 @@ class HistoryStore:
         present = sum(v for k, v in totals.items() if k != "away")
         with self._db:
             self._db.execute(
-                "UPDATE sessions SET ended_unix=?, present_s=?, away_s=?, good_s=?, caution_s=?, poor_s=?, "
+                "UPDATE sessions SET ended_unix=?, present_s=?, away_s=?, good_s=?, caution_s=?, "
+                "poor_s=?, "
                 "unknown_s=?, breaks=?, alerts=?, score=?, end_reason=?, summary_json=? WHERE id=?",
                 (
-                    ended_unix, present, totals.get("away", 0.0), totals.get("good", 0.0), totals.get("caution", 0.0),
-                    totals.get("poor", 0.0), totals.get("unknown", 0.0), breaks, alerts, score, end_reason,
-                    json.dumps(dict(summary), default=str) if summary is not None else None, session_id,
+                    ended_unix,
+                    present,
+                    totals.get("away", 0.0),
+                    totals.get("good", 0.0),
+                    totals.get("caution", 0.0),
+                    totals.get("poor", 0.0),
+                    totals.get("unknown", 0.0),
+                    breaks,
+                    alerts,
+                    score,
+                    end_reason,
+                    json.dumps(dict(summary), default=str) if summary is not None else None,
+                    session_id,
                 ),
             )
 
@@ -419,13 +463,16 @@ class HistoryStore:
         since = dt.datetime.combine(first, dt.time()).timestamp()
         per_day: dict[dt.date, dict[str, Any]] = {}
         for m in self._db.execute(
-            "SELECT m.*, s.id AS sid FROM minutes m JOIN sessions s ON s.id = m.session_id WHERE m.minute_unix >= ?",
+            "SELECT m.*, s.id AS sid FROM minutes m JOIN sessions s ON s.id = m.session_id "
+            "WHERE m.minute_unix >= ?",
             (since - 60,),
         ):
             day = dt.datetime.fromtimestamp(m["minute_unix"]).date()
             if day < first or day > today:
                 continue
-            d = per_day.setdefault(day, {"sessions": set(), "breaks": 0, "alerts": 0, **{k: 0.0 for k in STATUS_KEYS}})
+            d = per_day.setdefault(
+                day, {"sessions": set(), "breaks": 0, "alerts": 0, **{k: 0.0 for k in STATUS_KEYS}}
+            )
             d["sessions"].add(m["sid"])
             for k in STATUS_KEYS:
                 d[k] += m[f"{k}_s"]
@@ -443,18 +490,33 @@ class HistoryStore:
                 s = scores.get(sid)
                 if s is None:
                     continue
-                sc = s["score"] if s["score"] is not None else fallback_score(s["good_s"], s["caution_s"], s["poor_s"])
+                sc = (
+                    s["score"]
+                    if s["score"] is not None
+                    else fallback_score(s["good_s"], s["caution_s"], s["poor_s"])
+                )
                 weight = s["present_s"] or 1.0
                 if sc is not None:
                     num += sc * weight
                     den += weight
-            score = round(num / den, 1) if den > 0 else fallback_score(d["good"], d["caution"], d["poor"])
+            score = (
+                round(num / den, 1)
+                if den > 0
+                else fallback_score(d["good"], d["caution"], d["poor"])
+            )
             rows.append(
                 DayRow(
-                    day=day, sessions=len(d["sessions"]),
-                    present_s=d["good"] + d["caution"] + d["poor"] + d["unknown"], away_s=d["away"],
-                    good_s=d["good"], caution_s=d["caution"], poor_s=d["poor"], unknown_s=d["unknown"],
-                    breaks=d["breaks"], alerts=d["alerts"], score=score,
+                    day=day,
+                    sessions=len(d["sessions"]),
+                    present_s=d["good"] + d["caution"] + d["poor"] + d["unknown"],
+                    away_s=d["away"],
+                    good_s=d["good"],
+                    caution_s=d["caution"],
+                    poor_s=d["poor"],
+                    unknown_s=d["unknown"],
+                    breaks=d["breaks"],
+                    alerts=d["alerts"],
+                    score=score,
                 )
             )
         return rows
@@ -477,17 +539,38 @@ def _hm(seconds: float) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-DAILY_COLUMNS = ("day", "sessions", "sitting h:mm", "breaks", "good", "caution", "poor", "unknown", "alerts", "score")
+DAILY_COLUMNS = (
+    "day",
+    "sessions",
+    "sitting h:mm",
+    "breaks",
+    "good",
+    "caution",
+    "poor",
+    "unknown",
+    "alerts",
+    "score",
+)
 
 
 def daily_table_rows(rows: list[DayRow]) -> list[list[str]]:
     """Formatted cells of the daily table (times as h:mm), one list per day."""
     out = []
     for r in rows:
-        out.append([
-            r.day.isoformat(), str(r.sessions), _hm(r.present_s), str(r.breaks), _hm(r.good_s), _hm(r.caution_s),
-            _hm(r.poor_s), _hm(r.unknown_s), str(r.alerts), "-" if r.score is None else f"{r.score:.0f}",
-        ])
+        out.append(
+            [
+                r.day.isoformat(),
+                str(r.sessions),
+                _hm(r.present_s),
+                str(r.breaks),
+                _hm(r.good_s),
+                _hm(r.caution_s),
+                _hm(r.poor_s),
+                _hm(r.unknown_s),
+                str(r.alerts),
+                "-" if r.score is None else f"{r.score:.0f}",
+            ]
+        )
     return out
 
 
@@ -495,6 +578,9 @@ def format_daily_table(rows: list[DayRow]) -> str:
     """The daily table as aligned plain text (header + one line per day)."""
     cells = [list(DAILY_COLUMNS), *daily_table_rows(rows)]
     widths = [max(len(c[i]) for c in cells) for i in range(len(DAILY_COLUMNS))]
-    lines = ["  ".join(c[i].rjust(widths[i]) if i else c[i].ljust(widths[i]) for i in range(len(c))) for c in cells]
+    lines = [
+        "  ".join(c[i].rjust(widths[i]) if i else c[i].ljust(widths[i]) for i in range(len(c)))
+        for c in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

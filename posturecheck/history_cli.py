@@ -29,13 +29,15 @@ from posturecheck.history import (
 )
 
 _FALLBACK_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
+color:#1d2430;background:#f6f7f9}
 main{max-width:1160px;margin:0 auto;padding:24px 28px 48px}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #dfe3e8;padding:6px 9px;text-align:left;font-size:14px}
 td.num,th.num{text-align:right} th{background:#eef1f4}
 .caution{background:#fff8e1;border-left:5px solid #e0a526;padding:10px 14px;margin:14px 0}
-.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid #dfe3e8;border-radius:8px;padding:10px 14px;flex:1}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{background:#fff;border:1px solid #dfe3e8;border-radius:8px;padding:10px 14px;flex:1}
 .card .v{font-size:26px;font-weight:650}.card .l{color:#5b6676;font-size:13px}
 .meta,.muted{color:#5b6676} img.plot{width:100%;height:auto;background:#fff}
 """
@@ -55,8 +57,11 @@ def _report_style() -> tuple[Any, dict[str, str]]:
         pass
 
     def page(title: str, body: str) -> str:
-        return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-                f"<style>{_FALLBACK_CSS}</style></head><body><main>\n{body}\n</main></body></html>\n")
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title>"
+            f"<style>{_FALLBACK_CSS}</style></head><body><main>\n{body}\n</main></body></html>\n"
+        )
 
     return page, dict(_STATUS_COLORS)
 
@@ -80,7 +85,7 @@ def _chart_png(rows: list[DayRow], colors: dict[str, str]) -> bytes | None:
     bottom = [0.0] * len(rows)
     for label, vals, color in series:
         ax.bar(days, vals, bottom=bottom, label=label, color=color)
-        bottom = [b + v for b, v in zip(bottom, vals)]
+        bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     ax.set_ylabel("minutes in view")
     ax.legend(loc="upper left", fontsize=8, ncol=4, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
@@ -90,23 +95,35 @@ def _chart_png(rows: list[DayRow], colors: dict[str, str]) -> bytes | None:
     return buf.getvalue()
 
 
-def render_html(rows: list[DayRow], alerts: list[dict[str, Any]], *, days: int, db_path: str) -> str:
+def render_html(
+    rows: list[DayRow], alerts: list[dict[str, Any]], *, days: int, db_path: str
+) -> str:
     """The history report as one self-contained HTML page, in the batch report's style."""
     from posturecheck.advice import CAUTION  # noqa: PLC0415
 
     page, colors = _report_style()
     e = html.escape
-    head = "".join(f'<th{"" if i == 0 else " class=num"}>{e(c)}</th>' for i, c in enumerate(DAILY_COLUMNS))
+    head = "".join(
+        f"<th{'' if i == 0 else ' class=num'}>{e(c)}</th>" for i, c in enumerate(DAILY_COLUMNS)
+    )
     body_rows = "".join(
-        "<tr>" + "".join(f'<td{"" if i == 0 else " class=num"}>{e(c)}</td>' for i, c in enumerate(cells)) + "</tr>"
+        "<tr>"
+        + "".join(f"<td{'' if i == 0 else ' class=num'}>{e(c)}</td>" for i, c in enumerate(cells))
+        + "</tr>"
         for cells in daily_table_rows(rows)
     )
     png = _chart_png(rows, colors)
-    chart = (f'<img class="plot" alt="time per status per day" '
-             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">' if png else "")
+    chart = (
+        f'<img class="plot" alt="time per status per day" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+        if png
+        else ""
+    )
     present = sum(r.present_s for r in rows)
     scored = [(r.score, r.present_s) for r in rows if r.score is not None]
-    mean_score = sum(s * w for s, w in scored) / max(1e-9, sum(w for _, w in scored)) if scored else None
+    mean_score = (
+        sum(s * w for s, w in scored) / max(1e-9, sum(w for _, w in scored)) if scored else None
+    )
     cards = "".join(
         f'<div class="card"><div class="v">{e(v)}</div><div class="l">{e(label)}</div></div>'
         for v, label in (
@@ -117,18 +134,24 @@ def render_html(rows: list[DayRow], alerts: list[dict[str, Any]], *, days: int, 
         )
     )
     alert_rows = "".join(
-        f"<tr><td>{e(dt.datetime.fromtimestamp(a['t_unix']).strftime('%Y-%m-%d %H:%M'))}</td><td>{e(a['title'])}</td>"
-        f"<td class=num>{(a['t_unix'] - a['start_unix']) / 60:.1f} min</td><td>{e(a['risk_factor'])}</td>"
+        f"<tr><td>{e(dt.datetime.fromtimestamp(a['t_unix']).strftime('%Y-%m-%d %H:%M'))}</td>"
+        f"<td>{e(a['title'])}</td>"
+        f"<td class=num>{(a['t_unix'] - a['start_unix']) / 60:.1f} min</td>"
+        f"<td>{e(a['risk_factor'])}</td>"
         f"<td>{e(a['advice'])}</td></tr>"
         for a in alerts[-100:]
     )
     alerts_html = (
-        "<table><tr><th>when</th><th>what</th><th class=num>lasted</th><th>risk factor</th><th>advice</th></tr>"
-        f"{alert_rows}</table>" if alerts else "<p>No alerts in this period.</p>"
+        "<table><tr><th>when</th><th>what</th><th class=num>lasted</th><th>risk factor</th>"
+        "<th>advice</th></tr>"
+        f"{alert_rows}</table>"
+        if alerts
+        else "<p>No alerts in this period.</p>"
     )
     body = f"""<h1>posturecheck history: the last {days} days</h1>
-<p class="meta">From {e(db_path)}. Times in h:mm. "Sitting" is time in view of the camera; a break is time
-away of at least the configured break length; good / caution / poor is the overall posture status.
+<p class="meta">From {e(db_path)}. Times in h:mm. "Sitting" is time in view of the camera;
+a break is time away of at least the configured break length; good / caution / poor is the
+overall posture status.
 The score is the sessions' posture score (0-100), weighted by time in view.</p>
 <div class="cards">{cards}</div>
 <p class="caution">{e(CAUTION)}</p>
@@ -149,7 +172,9 @@ def run_cli(args: argparse.Namespace) -> int:
     days = max(1, int(args.days))
     with HistoryStore(db) as store:
         rows = store.daily(days)
-        since = dt.datetime.combine(dt.date.today() - dt.timedelta(days=days - 1), dt.time()).timestamp()
+        since = dt.datetime.combine(
+            dt.date.today() - dt.timedelta(days=days - 1), dt.time()
+        ).timestamp()
         alerts = store.alerts(since)
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))

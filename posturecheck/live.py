@@ -47,7 +47,14 @@ import cv2
 import numpy as np
 
 from posturecheck import overlay
-from posturecheck.calibrate import CalibrationRun, Phase, Setup, limit_preview, load_setup, save_setup
+from posturecheck.calibrate import (
+    CalibrationRun,
+    Phase,
+    Setup,
+    limit_preview,
+    load_setup,
+    save_setup,
+)
 from posturecheck.config import Config
 from posturecheck.errors import ExitStatus, SourceError
 from posturecheck.history import HistoryStore, MinuteAggregator
@@ -152,7 +159,7 @@ class Feed(Protocol):
 
 
 class CameraFeed:
-    """A camera index, device path or stream URL (through :class:`~posturecheck.sources.CameraSource`).
+    """A camera index, device path or stream URL (via :class:`~posturecheck.sources.CameraSource`).
 
     Args:
         device: ``0``, ``"/dev/video2"`` or a URL.
@@ -259,7 +266,11 @@ class FileFeed:
             return None
         self._index += 1
         pos = self._cap.get(cv2.CAP_PROP_POS_MSEC)
-        ts = int(round(pos)) if (pos > 0 or self._index == 0) and math.isfinite(pos) else int(round(self._index * 1000.0 / self._fps))
+        ts = (
+            int(round(pos))
+            if (pos > 0 or self._index == 0) and math.isfinite(pos)
+            else int(round(self._index * 1000.0 / self._fps))
+        )
         ts = max(ts, self._ts + 1)  # strictly increasing even with broken container timestamps
         self._ts = ts
         return ts
@@ -272,7 +283,9 @@ class FileFeed:
         if self.live:
             target = self._elapsed_ms()
             ts = self._grab()
-            while ts is not None and ts + period_ms <= target:  # skip what the "camera" already showed
+            while (
+                ts is not None and ts + period_ms <= target
+            ):  # skip what the "camera" already showed
                 ts = self._grab()
             if ts is not None and ts > target:
                 self._sleep((ts - target) / 1000.0)  # ahead of time: wait like a camera would
@@ -407,7 +420,7 @@ class RateMeter:
 
 
 class CpuMeter:
-    """Process CPU use in percent of one core, over windows of at least ``window_s`` wall seconds."""
+    """Process CPU use in percent of one core, over windows of at least ``window_s`` seconds."""
 
     def __init__(
         self,
@@ -447,7 +460,9 @@ def person_position(poses: list[Pose], subject: Pose | None) -> tuple[int, int]:
     """1-based position of ``subject`` among ``poses`` counted left to right, and the count."""
     if subject is None or not poses:
         return 0, len(poses)
-    order = sorted(poses, key=lambda p: float((p.xy_px[L.LEFT_SHOULDER, 0] + p.xy_px[L.RIGHT_SHOULDER, 0]) / 2))
+    order = sorted(
+        poses, key=lambda p: float((p.xy_px[L.LEFT_SHOULDER, 0] + p.xy_px[L.RIGHT_SHOULDER, 0]) / 2)
+    )
     for i, p in enumerate(order):
         if p is subject:
             return i + 1, len(poses)
@@ -455,7 +470,7 @@ def person_position(poses: list[Pose], subject: Pose | None) -> tuple[int, int]:
 
 
 def _summary_accumulator(config: Config) -> Any:
-    """``summary.SummaryAccumulator(config)`` (issue 3's session summary), or ``None`` if unusable."""
+    """``summary.SummaryAccumulator(config)`` (the session summary), or ``None`` if unusable."""
     try:
         from posturecheck.summary import SummaryAccumulator  # noqa: PLC0415
 
@@ -552,7 +567,12 @@ class LiveSession:
         self.notifier = notifier
         self.history = history
         self.emit_fn = emit
-        self.clock, self.sleep, self.wall_clock, self.cpu_clock = clock, sleep, wall_clock, cpu_clock
+        self.clock, self.sleep, self.wall_clock, self.cpu_clock = (
+            clock,
+            sleep,
+            wall_clock,
+            cpu_clock,
+        )
         self.setup_name = setup_name
         self.calibrate_only = calibrate_only
         self.calibrate_slouch = calibrate_slouch
@@ -605,6 +625,7 @@ class LiveSession:
     def start_calibration(self) -> None:
         """Begin the guided capture (key ``c``)."""
         self.calibration = CalibrationRun(self.setup_name, slouch=self.calibrate_slouch)
+        self._next_due_s = 0.0  # start sampling at the calibration rate now, even if away
         self._say(f"calibration of setup '{self.setup_name}': {self.calibration.instruction}")
 
     def toggle_pause(self) -> None:
@@ -637,8 +658,11 @@ class LiveSession:
         self._agg = MinuteAggregator(self._start_unix, break_min_s=self.config.breaks.min_break_s)
         if self.history is not None and not self.calibrate_only:
             self._session_id = self.history.start_session(
-                self._start_unix, source=self.feed.label, setup=self.setup_name,
-                model=str(self.history_meta.get("model", "")), profile=self.config.profile,
+                self._start_unix,
+                source=self.feed.label,
+                setup=self.setup_name,
+                model=str(self.history_meta.get("model", "")),
+                profile=self.config.profile,
                 settings={**self.history_meta, "fps": self.settings.fps},
             )
         try:
@@ -679,7 +703,9 @@ class LiveSession:
         if not self.feed.is_open:
             if now < self._retry_at:
                 self._render_idle()
-                self._wait(min(self._retry_at - now, 0.25 if self.display else self._retry_at - now))
+                self._wait(
+                    min(self._retry_at - now, 0.25 if self.display else self._retry_at - now)
+                )
                 return
             try:
                 self.feed.open()
@@ -687,14 +713,21 @@ class LiveSession:
                 self._camera_retry_later(str(exc))
                 return
             if self._lost_since is not None:
-                self._say(f"{self.feed.label} is back after {now - self._lost_since:.0f} s; monitoring resumes")
+                self._say(
+                    f"{self.feed.label} is back after {now - self._lost_since:.0f} s; "
+                    "monitoring resumes"
+                )
                 self._set_message("camera back", 3.0)
                 self._lost_since = None
                 self._retry_delay = s.retry_initial_s
         due = self._next_due_s
         analyse = True
         if self.feed.live:
-            preview_due = self._next_preview_s if (self.display is not None and s.preview_fps > 0) else math.inf
+            preview_due = (
+                self._next_preview_s
+                if (self.display is not None and s.preview_fps > 0)
+                else math.inf
+            )
             target = min(due, preview_due)
             if now < target:
                 self._wait(target - now)
@@ -741,7 +774,10 @@ class LiveSession:
             before = self.calibration.phase
             self.calibration.feed(r.timestamp_ms, r.metrics)
             if self.calibration.phase != before and not self.calibration.finished:
-                self._say(f"calibration: {self.calibration.instruction} ({self.calibration.seconds_left(r.timestamp_ms):.0f} s)")
+                self._say(
+                    f"calibration: {self.calibration.instruction} "
+                    f"({self.calibration.seconds_left(r.timestamp_ms):.0f} s)"
+                )
             if self.calibration.finished:
                 self._calibration_done()
         if self.summary_acc is not None:
@@ -765,10 +801,15 @@ class LiveSession:
         if self.calibration is not None and not self.calibration.finished:
             return "calibrate"
         if r.status == Status.AWAY:
-            if self._away_since_ms is not None and r.timestamp_ms - self._away_since_ms >= self.settings.away_after_s * 1000:
+            if (
+                self._away_since_ms is not None
+                and r.timestamp_ms - self._away_since_ms >= self.settings.away_after_s * 1000
+            ):
                 return "away"
             return "fine"
-        if r.status == Status.CAUTION or (r.status == Status.GOOD and r.timers.get("poor_hold_s", 0.0) > 0):
+        if r.status == Status.CAUTION or (
+            r.status == Status.GOOD and r.timers.get("poor_hold_s", 0.0) > 0
+        ):
             return "pending"  # a problem is building up: sample faster so the alert is on time
         return "fine"
 
@@ -858,9 +899,13 @@ class LiveSession:
         if self.message and now > self._message_until:
             self.message = ""
         banner = self._banner
-        if banner is not None and self.last_result is not None and (
-            self.last_result.timestamp_ms - banner.t_ms > self.settings.banner_s * 1000
-            or self.last_result.status in (Status.GOOD, Status.AWAY)
+        if (
+            banner is not None
+            and self.last_result is not None
+            and (
+                self.last_result.timestamp_ms - banner.t_ms > self.settings.banner_s * 1000
+                or self.last_result.status in (Status.GOOD, Status.AWAY)
+            )
         ):
             banner = self._banner = None
         if banner is not None and self.last_result is not None:
@@ -874,11 +919,20 @@ class LiveSession:
             countdown = cal.seconds_left(self.last_result.timestamp_ms)
             text = cal.instruction
         elif self.report.setup is not None and self.message.startswith("calibrated"):
-            limits = limit_preview(self.config, self.report.setup.baseline, self.report.setup.slouch)
+            limits = limit_preview(
+                self.config, self.report.setup.baseline, self.report.setup.slouch
+            )
         return overlay.LiveHud(
-            fps=self._fps.rate(), cpu_pct=self._cpu.pct, mode="paused" if self.paused else self.mode,
-            alert=banner, show_help=self.show_help, help_lines=HELP_LINES, countdown_s=countdown,
-            countdown_text=text or "", limits=limits, message=self.message,
+            fps=self._fps.rate(),
+            cpu_pct=self._cpu.pct,
+            mode="paused" if self.paused else self.mode,
+            alert=banner,
+            show_help=self.show_help,
+            help_lines=HELP_LINES,
+            countdown_s=countdown,
+            countdown_text=text or "",
+            limits=limits,
+            message=self.message,
         )
 
     def compose(self, frame: Frame, result: FrameResult | None) -> np.ndarray:
@@ -910,7 +964,8 @@ class LiveSession:
     def _snapshot(self) -> None:
         if self.last_frame is None:
             return
-        name = f"posturecheck-snapshot-{dt.datetime.fromtimestamp(self.wall_clock()):%Y%m%d-%H%M%S}.png"
+        when = dt.datetime.fromtimestamp(self.wall_clock())
+        name = f"posturecheck-snapshot-{when:%Y%m%d-%H%M%S}.png"
         path = self.snapshot_dir / name
         cv2.imwrite(str(path), self.compose(self.last_frame, self.last_result))
         self._say(f"snapshot saved: {path.resolve()}")
@@ -953,11 +1008,21 @@ class LiveSession:
         if rep.score is None:
             from posturecheck.history import fallback_score  # noqa: PLC0415
 
-            rep.score = fallback_score(rep.totals.get("good", 0.0), rep.totals.get("caution", 0.0), rep.totals.get("poor", 0.0))
+            rep.score = fallback_score(
+                rep.totals.get("good", 0.0),
+                rep.totals.get("caution", 0.0),
+                rep.totals.get("poor", 0.0),
+            )
         if self.history is not None and self._session_id is not None:
             self.history.end_session(
-                self._session_id, self.wall_clock(), totals=rep.totals, breaks=rep.breaks, alerts=len(rep.alerts),
-                score=rep.score, end_reason=rep.end_reason, summary=rep.summary,
+                self._session_id,
+                self.wall_clock(),
+                totals=rep.totals,
+                breaks=rep.breaks,
+                alerts=len(rep.alerts),
+                score=rep.score,
+                end_reason=rep.end_reason,
+                summary=rep.summary,
             )
             rep.session_id = self._session_id
 
@@ -989,7 +1054,7 @@ def _hms(seconds: float) -> str:
 
 
 def format_report(rep: LiveReport) -> str:
-    """The session summary printed at the end: times, breaks, alerts, score, risk factors, caution."""
+    """The summary printed at the end: times, breaks, alerts, score, risk factors, caution."""
     t = rep.totals
     present = sum(v for k, v in t.items() if k != "away")
     judged = t.get("good", 0.0) + t.get("caution", 0.0) + t.get("poor", 0.0)
@@ -998,13 +1063,18 @@ def format_report(rep: LiveReport) -> str:
         return f" ({100 * t.get(k, 0.0) / judged:.0f} %)" if judged > 0 else ""
 
     lines = [
-        f"Session summary ({rep.end_reason}): {_hms(rep.duration_s)} monitored, {rep.analyses} frames analysed",
+        f"Session summary ({rep.end_reason}): {_hms(rep.duration_s)} monitored, "
+        f"{rep.analyses} frames analysed",
         f"  in view {_hms(present)}, away {_hms(t.get('away', 0.0))}, breaks credited {rep.breaks}",
-        f"  good {_hms(t.get('good', 0.0))}{pct('good')}, caution {_hms(t.get('caution', 0.0))}{pct('caution')}, "
-        f"poor {_hms(t.get('poor', 0.0))}{pct('poor')}, not assessable {_hms(t.get('unknown', 0.0))}",
+        f"  good {_hms(t.get('good', 0.0))}{pct('good')}, "
+        f"caution {_hms(t.get('caution', 0.0))}{pct('caution')}, "
+        f"poor {_hms(t.get('poor', 0.0))}{pct('poor')}, "
+        f"not assessable {_hms(t.get('unknown', 0.0))}",
     ]
     if rep.camera_losses:
-        lines.append(f"  camera lost {rep.camera_losses} time(s); monitoring resumed each time it came back")
+        lines.append(
+            f"  camera lost {rep.camera_losses} time(s); monitoring resumed each time it came back"
+        )
     if rep.alerts:
         kinds: dict[str, int] = {}
         for a in rep.alerts:
@@ -1020,14 +1090,19 @@ def format_report(rep: LiveReport) -> str:
     if rep.score is not None:
         lines.append(f"  posture score: {rep.score:.0f}/100")
     if rep.session_id is not None:
-        lines.append(f"  stored in history as session {rep.session_id} (see `posturecheck history`)")
+        lines.append(
+            f"  stored in history as session {rep.session_id} (see `posturecheck history`)"
+        )
     rfs = (rep.summary or {}).get("risk_factors") or {}
     exposure = []
     for name, rf in rfs.items():
         bands = rf.get("band_s") or {}
         out_s = sum(v for b, v in bands.items() if b != "acceptable" and v)
         if out_s >= 1 or rf.get("alerts"):
-            exposure.append(f"{name} {out_s / 60:.1f} min out of band, longest {rf.get('longest_hold_s') or 0:.0f} s")
+            exposure.append(
+                f"{name} {out_s / 60:.1f} min out of band, "
+                f"longest {rf.get('longest_hold_s') or 0:.0f} s"
+            )
     if exposure:
         lines.append("  exposure: " + "; ".join(exposure))
     lines.append(_caution_text())
@@ -1072,7 +1147,9 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
     w, h = _parse_resolution(args.resolution)
     fps = 2.0 if calibrate_only else _parse_fps(args.fps)
     settings = LiveSettings(
-        fps=fps, width=w, height=h,
+        fps=fps,
+        width=w,
+        height=h,
         preview_fps=getattr(args, "preview_fps", 5.0),
         max_duration_s=getattr(args, "duration", None),
     )
@@ -1084,8 +1161,11 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
         cfg = cfg.with_baseline(setup.baseline)
         print(f"using calibration '{setup.name}' ({setup.baseline.frames} frames)")
     elif not calibrate_only:
-        print(f"no calibration for setup '{args.setup}' yet: front-view limits are conservative absolute ones; "
-              "press c in the window (or run `posturecheck calibrate`) to calibrate")
+        print(
+            f"no calibration for setup '{args.setup}' yet: front-view limits are conservative "
+            "absolute ones; "
+            "press c in the window (or run `posturecheck calibrate`) to calibrate"
+        )
     model = args.model or DEFAULT_LIVE_MODEL
     try:
         model_path = resolve_model(model)
@@ -1094,14 +1174,19 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
             raise
         model_path = resolve_model("full")  # lite not built: full works too, at ~1.4x the CPU
         model = "full"
-        print("the lite model is not built (`posturecheck models build --variant lite`); using full")
-    estimator = MediaPipePoseEstimator(model_path, num_poses=2, mode="video")
+        print(
+            "the lite model is not built (`posturecheck models build --variant lite`); using full"
+        )
+    estimator = MediaPipePoseEstimator(model_path, num_poses=args.max_people, mode="video")
     display: Display | None = None
     if not args.no_window:
         if display_available():
             display = CvWindow("posturecheck")
         else:
-            print("no display found: running without a window (use --no-window to say so)", file=sys.stderr)
+            print(
+                "no display found: running without a window (use --no-window to say so)",
+                file=sys.stderr,
+            )
     notifier = None
     history = None
     if not calibrate_only:
@@ -1109,8 +1194,16 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
         if not args.no_history:
             history = HistoryStore(args.db)
     session = LiveSession(
-        feed, estimator, cfg, settings=settings, display=display, notifier=notifier, history=history,
-        emit=print, setup_name=args.setup, calibrate_only=calibrate_only,
+        feed,
+        estimator,
+        cfg,
+        settings=settings,
+        display=display,
+        notifier=notifier,
+        history=history,
+        emit=print,
+        setup_name=args.setup,
+        calibrate_only=calibrate_only,
         calibrate_slouch=getattr(args, "slouch", False),
         history_meta={"model": model, "camera": args.camera},
     )
@@ -1137,10 +1230,17 @@ def run_cli(args: argparse.Namespace) -> int:
     """``posturecheck live``: monitor until quit; prints (and stores) a summary at the end."""
     session, closers = _build(args, calibrate_only=False)
     s = session.settings
-    rate = "every frame" if s.fps == 0 else f"{s.fps:g} fps ({max(s.fps, s.pending_fps):g} while a problem builds up)"
-    print(f"monitoring {session.feed.label} with the {session.history_meta['model']} model at {rate}; "
-          f"desktop notifications: {session.notifier.desktop_name if session.notifier else 'off'}. "
-          + ("Press q in the window to stop." if session.display else "Ctrl-C to stop."))
+    rate = (
+        "every frame"
+        if s.fps == 0
+        else f"{s.fps:g} fps ({max(s.fps, s.pending_fps):g} while a problem builds up)"
+    )
+    print(
+        f"monitoring {session.feed.label} with the {session.history_meta['model']} model "
+        f"at {rate}; "
+        f"desktop notifications: {session.notifier.desktop_name if session.notifier else 'off'}. "
+        + ("Press q in the window to stop." if session.display else "Ctrl-C to stop.")
+    )
     rep = _run(session, closers)
     print(format_report(rep))
     return int(ExitStatus.OK)
@@ -1149,7 +1249,6 @@ def run_cli(args: argparse.Namespace) -> int:
 def run_calibrate_cli(args: argparse.Namespace) -> int:
     """``posturecheck calibrate``: guided capture for ``--setup``, saved in the config dir."""
     session, closers = _build(args, calibrate_only=True)
-    print(f"calibrating setup '{args.setup}' from {session.feed.label}: sit upright and look at the screen")
     rep = _run(session, closers)
     if rep.setup is None:
         print("calibration failed: stay in view, facing the camera, and try again", file=sys.stderr)

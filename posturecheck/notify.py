@@ -17,6 +17,7 @@ PowerShell toast (Windows).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import math
@@ -42,7 +43,7 @@ _SUBPROCESS_TIMEOUT_S = 10.0
 
 
 def format_duration(seconds: float) -> str:
-    """Human duration: ``45`` -> ``"45 s"``, ``130`` -> ``"2 min 10 s"``, ``3720`` -> ``"1 h 2 min"``."""
+    """Human duration: ``45`` -> ``"45 s"``, ``130`` -> ``"2 min 10 s"``, 3720 -> "1 h 2 min"."""
     s = max(0, int(round(seconds)))
     if s < 60:
         return f"{s} s"
@@ -79,14 +80,20 @@ def format_alert_line(alert: Alert, clock_text: str = "") -> str:
 # ----------------------------------------------------------------------------- sound
 
 
-def make_chime_wav(freqs_hz: Sequence[float] = (880.0, 660.0), note_s: float = 0.14, rate_hz: int = 22050) -> bytes:
+def make_chime_wav(
+    freqs_hz: Sequence[float] = (880.0, 660.0), note_s: float = 0.14, rate_hz: int = 22050
+) -> bytes:
     """A short, soft two-note chime as WAV bytes (16-bit mono), generated, no asset needed."""
     frames = bytearray()
     for f in freqs_hz:
         n = int(note_s * rate_hz)
         for i in range(n):
-            env = min(1.0, i / (0.01 * rate_hz)) * math.exp(-4.0 * i / n)  # click-free attack, decay
-            frames += struct.pack("<h", int(0.35 * 32767 * env * math.sin(2 * math.pi * f * i / rate_hz)))
+            env = min(1.0, i / (0.01 * rate_hz)) * math.exp(
+                -4.0 * i / n
+            )  # click-free attack, decay
+            frames += struct.pack(
+                "<h", int(0.35 * 32767 * env * math.sin(2 * math.pi * f * i / rate_hz))
+            )
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
         w.setnchannels(1)
@@ -110,7 +117,10 @@ def _sound_command(path: Path) -> list[str] | None:
 
 
 def _linux_has_session_bus() -> bool:
-    return bool(os.environ.get("DBUS_SESSION_BUS_ADDRESS")) or Path(f"/run/user/{os.getuid()}/bus").exists()
+    return (
+        bool(os.environ.get("DBUS_SESSION_BUS_ADDRESS"))
+        or Path(f"/run/user/{os.getuid()}/bus").exists()
+    )
 
 
 class DesktopBackend:
@@ -131,8 +141,11 @@ class CommandBackend(DesktopBackend):
 
     def send(self, title: str, body: str) -> None:
         subprocess.run(
-            self._build(title, body), check=True, timeout=_SUBPROCESS_TIMEOUT_S,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            self._build(title, body),
+            check=True,
+            timeout=_SUBPROCESS_TIMEOUT_S,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
 
 
@@ -167,14 +180,20 @@ class PlyerBackend(DesktopBackend):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._notification.notify(title=title, message=body[:250], app_name=APP_NAME, timeout=10)
+            self._notification.notify(
+                title=title, message=body[:250], app_name=APP_NAME, timeout=10
+            )
 
 
 def _osascript(title: str, body: str) -> list[str]:
     def q(s: str) -> str:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    return ["osascript", "-e", f"display notification {q(body)} with title {q(APP_NAME)} subtitle {q(title)}"]
+    return [
+        "osascript",
+        "-e",
+        f"display notification {q(body)} with title {q(APP_NAME)} subtitle {q(title)}",
+    ]
 
 
 def _powershell_toast(title: str, body: str) -> list[str]:
@@ -182,7 +201,8 @@ def _powershell_toast(title: str, body: str) -> list[str]:
         return "'" + s.replace("'", "''") + "'"
 
     script = (
-        "[Windows.UI.Notifications.ToastNotificationManager, Windows.UI.Notifications, ContentType=WindowsRuntime] > $null;"
+        "[Windows.UI.Notifications.ToastNotificationManager, Windows.UI.Notifications, "
+        "ContentType=WindowsRuntime] > $null;"
         "$t=[Windows.UI.Notifications.ToastNotificationManager]::GetTemplateContent("
         "[Windows.UI.Notifications.ToastTemplateType]::ToastText02);"
         f"$x=$t.GetElementsByTagName('text');$x.Item(0).AppendChild($t.CreateTextNode({q(title)}))>$null;"
@@ -195,13 +215,29 @@ def _powershell_toast(title: str, body: str) -> list[str]:
 
 def _gdbus(title: str, body: str) -> list[str]:
     return [
-        "gdbus", "call", "--session", "--dest", "org.freedesktop.Notifications",
-        "--object-path", "/org/freedesktop/Notifications", "--method", "org.freedesktop.Notifications.Notify",
-        APP_NAME, "0", "", title, body, "[]", "{}", "10000",
+        "gdbus",
+        "call",
+        "--session",
+        "--dest",
+        "org.freedesktop.Notifications",
+        "--object-path",
+        "/org/freedesktop/Notifications",
+        "--method",
+        "org.freedesktop.Notifications.Notify",
+        APP_NAME,
+        "0",
+        "",
+        title,
+        body,
+        "[]",
+        "{}",
+        "10000",
     ]
 
 
-def find_desktop_backend(which: Callable[[str], str | None] = shutil.which) -> DesktopBackend | None:
+def find_desktop_backend(
+    which: Callable[[str], str | None] = shutil.which,
+) -> DesktopBackend | None:
     """The best desktop notification backend available here, or ``None``.
 
     Args:
@@ -223,7 +259,16 @@ def find_desktop_backend(which: Callable[[str], str | None] = shutil.which) -> D
     if linux_like and (_linux_has_session_bus() or graphical):
         if which("notify-send"):
             return CommandBackend(
-                "notify-send", lambda t, b: ["notify-send", "--app-name", APP_NAME, "--expire-time", "10000", t, b]
+                "notify-send",
+                lambda t, b: [
+                    "notify-send",
+                    "--app-name",
+                    APP_NAME,
+                    "--expire-time",
+                    "10000",
+                    t,
+                    b,
+                ],
             )
         if which("gdbus"):
             return CommandBackend("gdbus", _gdbus)
@@ -275,7 +320,10 @@ class Notifier:
         elif desktop == "auto":
             self.backend = find_desktop_backend()
             if self.backend is None:
-                log.info("no desktop notifier found; alerts go to the terminal%s", " and the speaker" if sound else "")
+                log.info(
+                    "no desktop notifier found; alerts go to the terminal%s",
+                    " and the speaker" if sound else "",
+                )
         else:
             raise ValueError(f"desktop: expected 'auto', 'off' or a backend, got {desktop!r}")
         self.sound = sound
@@ -314,7 +362,9 @@ class Notifier:
         else:
             log.warning("%s", line)
             d.terminal = True
-        popup_due = self._last_popup_ms is None or alert.t_ms - self._last_popup_ms >= self.min_gap_s * 1000
+        popup_due = (
+            self._last_popup_ms is None or alert.t_ms - self._last_popup_ms >= self.min_gap_s * 1000
+        )
         wants = (self.backend is not None) or self.sound
         if wants and not popup_due:
             d.suppressed.append(f"desktop/sound within {self.min_gap_s:.0f} s of the previous one")
@@ -333,7 +383,9 @@ class Notifier:
         if self._thread is not None and self._thread.is_alive():
             log.debug("previous notification still being delivered; skipping this popup")
             return
-        self._thread = threading.Thread(target=self._deliver, args=(alert,), name="posturecheck-notify", daemon=True)
+        self._thread = threading.Thread(
+            target=self._deliver, args=(alert,), name="posturecheck-notify", daemon=True
+        )
         self._thread.start()
 
     def _deliver(self, alert: Alert) -> None:
@@ -355,7 +407,11 @@ class Notifier:
     def _fail_once(self, channel: str, exc: BaseException) -> None:
         level = logging.DEBUG if channel in self._failed else logging.WARNING
         self._failed.add(channel)
-        detail = exc.stderr.decode(errors="replace").strip() if isinstance(exc, subprocess.CalledProcessError) and exc.stderr else str(exc)
+        detail = (
+            exc.stderr.decode(errors="replace").strip()
+            if isinstance(exc, subprocess.CalledProcessError) and exc.stderr
+            else str(exc)
+        )
         log.log(level, "%s notification failed: %s", channel, detail or type(exc).__name__)
 
     def close(self, timeout_s: float = 2.0) -> None:
@@ -394,9 +450,13 @@ def _play_wav(data: bytes) -> None:
         cmd = _sound_command(Path(name))
         if cmd is None:
             raise RuntimeError("no audio player found (paplay, pw-play, aplay, play or afplay)")
-        subprocess.run(cmd, check=True, timeout=_SUBPROCESS_TIMEOUT_S, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            cmd,
+            check=True,
+            timeout=_SUBPROCESS_TIMEOUT_S,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
     finally:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(name)
-        except OSError:
-            pass

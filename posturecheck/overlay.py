@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from posturecheck.landmarks import DEFAULT_MIN_VISIBILITY, SIDE_CHAIN, SKELETON_EDGES, L
+from posturecheck.landmarks import DEFAULT_MIN_VISIBILITY, SIDE_CHAIN, SKELETON_EDGES
 from posturecheck.types import Alert, FrameResult, Pose, Status, View
 
 # ----------------------------------------------------------------------------- palette (BGR)
@@ -43,7 +43,14 @@ _WHITE = (255, 255, 255)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 # Worse bands first when a panel has to choose which metrics to show.
-_BAND_RANK = {"not_acceptable": 0, "poor": 0, "conditional": 1, "caution": 1, "acceptable": 2, "good": 2}
+_BAND_RANK = {
+    "not_acceptable": 0,
+    "poor": 0,
+    "conditional": 1,
+    "caution": 1,
+    "acceptable": 2,
+    "good": 2,
+}
 
 # Short labels for metric names we know; anything else is derived from its name.
 _LABELS: dict[str, str] = {
@@ -115,7 +122,7 @@ def _font_scale(image: np.ndarray, k: float = 1.0) -> float:
 
 
 def text_size(image: np.ndarray, text: str, k: float = 1.0) -> tuple[int, int, int]:
-    """Width, height and baseline in pixels of ``text`` drawn with :func:`put_text` at scale ``k``."""
+    """Width, height and baseline (pixels) of ``text`` drawn by :func:`put_text` at scale ``k``."""
     (w, h), base = cv2.getTextSize(text, _FONT, _font_scale(image, k), _thick(image, 0.5 * k))
     return w, h, base
 
@@ -151,14 +158,23 @@ def put_text(
     if bg is not None:
         fill_rect(image, box, bg, alpha)
     cv2.putText(
-        image, text, (x + pad, y + pad + h), _FONT, _font_scale(image, k), color,
-        _thick(image, 0.5 * k), cv2.LINE_AA,
+        image,
+        text,
+        (x + pad, y + pad + h),
+        _FONT,
+        _font_scale(image, k),
+        color,
+        _thick(image, 0.5 * k),
+        cv2.LINE_AA,
     )
     return box[2] - box[0], box[3] - box[1]
 
 
 def fill_rect(
-    image: np.ndarray, box_xyxy: tuple[int, int, int, int], color: tuple[int, int, int], alpha: float = 1.0
+    image: np.ndarray,
+    box_xyxy: tuple[int, int, int, int],
+    color: tuple[int, int, int],
+    alpha: float = 1.0,
 ) -> np.ndarray:
     """Fill a rectangle, blending with ``alpha`` (only the rectangle's pixels are touched)."""
     h, w = image.shape[:2]
@@ -215,7 +231,9 @@ def draw_skeleton(
     return image
 
 
-def _dashed_vertical(image: np.ndarray, x: int, y0: int, y1: int, color: tuple[int, int, int]) -> None:
+def _dashed_vertical(
+    image: np.ndarray, x: int, y0: int, y1: int, color: tuple[int, int, int]
+) -> None:
     step = max(4, int(8 * _unit(image)))
     lo, hi = min(y0, y1), max(y0, y1)
     for y in range(lo, hi, 2 * step):
@@ -246,9 +264,11 @@ def _side_angle_guides(image: np.ndarray, result: FrameResult, color: tuple[int,
         if name is not None:
             band = result.bands.get(name)
             put_text(
-                image, format_value(name, result.values.get(name)),
+                image,
+                format_value(name, result.values.get(name)),
                 (b[0] + _thick(image) * 4, b[1] - length // 2),
-                color=BAND_BGR.get(band or "", _NEUTRAL_BGR), k=0.9,
+                color=BAND_BGR.get(band or "", _NEUTRAL_BGR),
+                k=0.9,
             )
 
 
@@ -260,7 +280,8 @@ def metric_rows(result: FrameResult, limit: int = 6) -> list[tuple[str, str, str
     names = [n for n, v in result.values.items() if v is not None]
     names.sort(key=lambda n: (_BAND_RANK.get(result.bands.get(n, ""), 3), n))
     return [
-        (metric_label(n), format_value(n, result.values[n]), result.bands.get(n)) for n in names[:limit]
+        (metric_label(n), format_value(n, result.values[n]), result.bands.get(n))
+        for n in names[:limit]
     ]
 
 
@@ -288,7 +309,11 @@ def draw_annotation(image: np.ndarray, result: FrameResult) -> np.ndarray:
 
 
 def draw_status_panel(
-    image: np.ndarray, result: FrameResult, *, origin_xy: tuple[int, int] | None = None, max_metrics: int = 6
+    image: np.ndarray,
+    result: FrameResult,
+    *,
+    origin_xy: tuple[int, int] | None = None,
+    max_metrics: int = 6,
 ) -> int:
     """Status line and the metric rows (band-coloured) at the top-left.
 
@@ -301,7 +326,9 @@ def draw_status_panel(
     _, bh = put_text(image, status_text(result), (x, y), color=_WHITE, bg=color, alpha=0.85, k=1.1)
     y += bh + m // 2
     for label, value, band in metric_rows(result, max_metrics):
-        _, bh = put_text(image, f"{label}: {value}", (x, y), color=BAND_BGR.get(band or "", _NEUTRAL_BGR))
+        _, bh = put_text(
+            image, f"{label}: {value}", (x, y), color=BAND_BGR.get(band or "", _NEUTRAL_BGR)
+        )
         y += bh
     return y
 
@@ -390,7 +417,9 @@ def timer_rows(timers: Mapping[str, float]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def draw_timers(image: np.ndarray, timers: Mapping[str, float], *, origin_xy: tuple[int, int] | None = None) -> np.ndarray:
+def draw_timers(
+    image: np.ndarray, timers: Mapping[str, float], *, origin_xy: tuple[int, int] | None = None
+) -> np.ndarray:
     """Running timers (sitting bout, bad-posture hold, ...) at the bottom-left.
 
     The hold turns amber, then red, as it uses up its allowed time (``hold_fraction`` 0.5 / 1),
@@ -409,14 +438,25 @@ def draw_timers(image: np.ndarray, timers: Mapping[str, float], *, origin_xy: tu
             frac = timers.get("hold_fraction")
             v = timers[key]
             level = (frac >= 1.0, frac >= 0.5) if frac is not None else (v >= 120, v >= 30)
-            color = BAND_BGR["not_acceptable"] if level[0] else BAND_BGR["conditional"] if level[1] else _NEUTRAL_BGR
+            color = (
+                BAND_BGR["not_acceptable"]
+                if level[0]
+                else BAND_BGR["conditional"]
+                if level[1]
+                else _NEUTRAL_BGR
+            )
         _, bh = put_text(image, f"{label}: {text}", (x, y), color=color)
         y += bh
     return image
 
 
 def draw_perf(
-    image: np.ndarray, fps: float | None, cpu_pct: float | None, mode: str = "", *, y0: int | None = None
+    image: np.ndarray,
+    fps: float | None,
+    cpu_pct: float | None,
+    mode: str = "",
+    *,
+    y0: int | None = None,
 ) -> np.ndarray:
     """Analysis FPS, CPU (% of one core) and sampling mode at the top-right (or at ``y0``)."""
     parts = []
@@ -496,7 +536,7 @@ def draw_help(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     x0, y0 = max(0, (w - bw) // 2), max(0, (h - bh) // 2)
     fill_rect(image, (x0, y0, x0 + bw, y0 + bh), _PANEL_BG, 0.85)
     y = y0 + 2 * pad
-    for s, (_, th, base) in zip(lines, sizes):
+    for s, (_, th, base) in zip(lines, sizes, strict=True):
         put_text(image, s, (x0 + 2 * pad, y), bg=None)
         y += th + base + 2 * pad
     return image
@@ -511,8 +551,14 @@ def draw_countdown(
     k_big = 4.0
     nw, nh, _ = text_size(image, num, k_big)
     cv2.putText(
-        image, num, ((w - nw) // 2, (h + nh) // 2), _FONT, _font_scale(image, k_big), (0, 220, 255),
-        _thick(image, 2.5), cv2.LINE_AA,
+        image,
+        num,
+        ((w - nw) // 2, (h + nh) // 2),
+        _FONT,
+        _font_scale(image, k_big),
+        (0, 220, 255),
+        _thick(image, 2.5),
+        cv2.LINE_AA,
     )
     if text:
         tw, _, _ = text_size(image, text, 1.2)
@@ -545,11 +591,18 @@ def draw_message(image: np.ndarray, text: str) -> np.ndarray:
         return image
     h, w = image.shape[:2]
     tw, th, base = text_size(image, text, 1.0)
-    put_text(image, text, (max(0, (w - tw) // 2), h - th - base - 6 * _thick(image, 3)), color=(0, 220, 255))
+    put_text(
+        image,
+        text,
+        (max(0, (w - tw) // 2), h - th - base - 6 * _thick(image, 3)),
+        color=(0, 220, 255),
+    )
     return image
 
 
-def draw_live(image: np.ndarray, result: FrameResult | None, hud: LiveHud, *, person_index: int = 1) -> np.ndarray:
+def draw_live(
+    image: np.ndarray, result: FrameResult | None, hud: LiveHud, *, person_index: int = 1
+) -> np.ndarray:
     """The full live window: frame annotation plus every live panel that has data.
 
     Args:

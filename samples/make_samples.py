@@ -1,7 +1,6 @@
 """Make the sample clips in samples/ from public-domain photos that Python packages ship.
 
     python samples/make_samples.py            # rewrites the clips, stills and sidecars
-    python samples/make_samples.py --check    # only report whether the committed files match
 
 A still portrait cannot move, so the script animates the whole photo the way a front webcam
 would see someone at a desk: upright; the upper body tilted sideways (rotation); leaning in
@@ -60,10 +59,11 @@ class Pose2D:
 
 def _lerp(a: Pose2D, b: Pose2D, u: float) -> Pose2D:
     u = 0.5 - 0.5 * math.cos(math.pi * min(1.0, max(0.0, u)))  # ease in/out
-    return Pose2D(*(x + (y - x) * u for x, y in zip(
-        (a.tilt_deg, a.scale, a.out),
-        (b.tilt_deg, b.scale, b.out),
-    )))
+    return Pose2D(
+        tilt_deg=a.tilt_deg + (b.tilt_deg - a.tilt_deg) * u,
+        scale=a.scale + (b.scale - a.scale) * u,
+        out=a.out + (b.out - a.out) * u,
+    )
 
 
 UPRIGHT = Pose2D()
@@ -118,12 +118,15 @@ class Animator:
         m = np.array([[s, 0, (cw - self.w * s) / 2], [0, s, 0], [0, 0, 1]], np.float64)
         # Zoom about the nose.
         nx, ny = self.nose_xy[0] * s + m[0, 2], self.nose_xy[1] * s
-        z = np.array([[p.scale, 0, nx * (1 - p.scale)], [0, p.scale, ny * (1 - p.scale)], [0, 0, 1]])
+        z = np.array(
+            [[p.scale, 0, nx * (1 - p.scale)], [0, p.scale, ny * (1 - p.scale)], [0, 0, 1]]
+        )
         # Tilt about the bottom centre (the hips, below the frame).
         r = np.vstack([cv2.getRotationMatrix2D((cw / 2, ch * 1.1), p.tilt_deg, 1.0), [0, 0, 1]])
         # Slide out to the right.
-        t = np.array([[1, 0, p.out * (cw * 0.5 + self.w * s * 0.5 * p.scale + 40)],
-                      [0, 1, 0], [0, 0, 1]])
+        t = np.array(
+            [[1, 0, p.out * (cw * 0.5 + self.w * s * 0.5 * p.scale + 40)], [0, 1, 0], [0, 0, 1]]
+        )
         a = (t @ r @ z @ m)[:2]
         warped = cv2.warpAffine(photo, a, SIZE_WH, flags=cv2.INTER_LINEAR, borderValue=0)
         mask = cv2.warpAffine(self.ones, a, SIZE_WH, flags=cv2.INTER_LINEAR, borderValue=0)
@@ -177,12 +180,43 @@ def encode(frames, n: int, path: Path) -> str:
         vw.release()
         return "mp4v"
     cmd = [
-        exe, "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{cw}x{ch}", "-r", str(FPS), "-i", "-",
-        "-an", "-c:v", "libx264", "-preset", "slow", "-crf", "27", "-pix_fmt", "yuv420p",
-        "-g", str(FPS * 30), "-bf", "0",  # key frame every 30 s; no B-frames: exact timestamps
-        "-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact",
-        "-flags:v", "+bitexact", str(path),
+        exe,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "bgr24",
+        "-s",
+        f"{cw}x{ch}",
+        "-r",
+        str(FPS),
+        "-i",
+        "-",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "slow",
+        "-crf",
+        "27",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        str(FPS * 30),
+        "-bf",
+        "0",  # key frame every 30 s; no B-frames: exact timestamps
+        "-movflags",
+        "+faststart",
+        "-map_metadata",
+        "-1",
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        str(path),
     ]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     assert proc.stdin is not None
@@ -209,25 +243,46 @@ def clips() -> dict[str, dict]:
             "baseline_s": None,
             "segments": [
                 Segment("upright", UPRIGHT, 15.0, {"status": "good", "alerts": []}),
-                Segment("upper body tilted 16 deg sideways (shoulder line and head tilted)",
-                        TILTED, 45.0, {"status": "poor", "alerts": ["lateral"]}),
+                Segment(
+                    "upper body tilted 16 deg sideways (shoulder line and head tilted)",
+                    TILTED,
+                    45.0,
+                    {"status": "poor", "alerts": ["lateral"]},
+                ),
                 Segment("upright again", UPRIGHT, 15.0, {"status": "good", "alerts": []}),
-                Segment("leaves the frame (nobody in view)", AWAY, 68.0,
-                        {"status": "away", "alerts": [], "break": True}),
+                Segment(
+                    "leaves the frame (nobody in view)",
+                    AWAY,
+                    68.0,
+                    {"status": "away", "alerts": [], "break": True},
+                ),
                 Segment("back, upright", UPRIGHT, 15.0, {"status": "good", "alerts": []}),
             ],
         },
         "desk_front_lean_in": {
-            "title": "Front webcam: upright, leaning in toward the screen, a short lean (use a baseline)",
+            "title": "Front webcam: upright, leaning in toward the screen, a short lean "
+            "(use a baseline)",
             "baseline_s": [2.0, 12.0],
             "segments": [
-                Segment("upright (use 2-12 s as the personal baseline)", UPRIGHT, 15.0,
-                        {"status": "good", "alerts": []}),
-                Segment("leaning in toward the screen (apparent size +32 %)", LEANING_IN, 45.0,
-                        {"status": "poor", "alerts": ["lean_in"], "needs_baseline": True}),
+                Segment(
+                    "upright (use 2-12 s as the personal baseline)",
+                    UPRIGHT,
+                    15.0,
+                    {"status": "good", "alerts": []},
+                ),
+                Segment(
+                    "leaning in toward the screen (apparent size +32 %)",
+                    LEANING_IN,
+                    45.0,
+                    {"status": "poor", "alerts": ["lean_in"], "needs_baseline": True},
+                ),
                 Segment("upright again", UPRIGHT, 15.0, {"status": "good", "alerts": []}),
-                Segment("a short lean toward the screen (8 s): caution, but too short to alert",
-                        LEANING_IN, 8.0, {"status": "caution", "alerts": [], "needs_baseline": True}),
+                Segment(
+                    "a short lean toward the screen (8 s): caution, but too short to alert",
+                    LEANING_IN,
+                    8.0,
+                    {"status": "caution", "alerts": [], "needs_baseline": True},
+                ),
                 Segment("upright again", UPRIGHT, 15.0, {"status": "good", "alerts": []}),
             ],
         },
@@ -235,16 +290,25 @@ def clips() -> dict[str, dict]:
 
 
 STILLS = {
-    "still_front_tilted": ("Front still: upper body tilted 14 deg sideways", Pose2D(tilt_deg=14.0),
-                           {"verdict": "poor", "metrics_not_acceptable": ["shoulder_tilt_deg"]}),
+    "still_front_tilted": (
+        "Front still: upper body tilted 16 deg sideways",
+        Pose2D(tilt_deg=16.0),
+        {"verdict": "poor", "metrics_not_acceptable": ["shoulder_tilt_deg", "head_roll_deg"]},
+    ),
 }
 
 
 def sidecar(name: str, spec: dict, codec: str, duration_s: float) -> dict:
     segs = []
     for start, end, seg in timeline(spec["segments"]):
-        segs.append({"start_s": round(start, 3), "end_s": round(end, 3), "what": seg.what,
-                     "expected": seg.expected})
+        segs.append(
+            {
+                "start_s": round(start, 3),
+                "end_s": round(end, 3),
+                "what": seg.what,
+                "expected": seg.expected,
+            }
+        )
     return {
         "clip": f"{name}.mp4",
         "title": spec["title"],
@@ -278,16 +342,29 @@ def make_all(out_dir: Path) -> list[Path]:
         path = out_dir / f"{name}.mp4"
         codec = encode(frames, n, path)
         side = out_dir / f"{name}.json"
-        side.write_text(json.dumps(sidecar(name, spec, codec, n / FPS), indent=2) + "\n", encoding="utf-8")
+        side.write_text(
+            json.dumps(sidecar(name, spec, codec, n / FPS), indent=2) + "\n", encoding="utf-8"
+        )
         written += [path, side]
     for name, (title, pose, expected) in STILLS.items():
         path = out_dir / f"{name}.jpg"
         cv2.imwrite(str(path), anim.render(pose), [cv2.IMWRITE_JPEG_QUALITY, 85])
         side = out_dir / f"{name}.json"
-        side.write_text(json.dumps({
-            "image": path.name, "title": title, "made_by": "samples/make_samples.py",
-            "source_image": GRACE_SOURCE, "view": "front", "expected": expected,
-        }, indent=2) + "\n", encoding="utf-8")
+        side.write_text(
+            json.dumps(
+                {
+                    "image": path.name,
+                    "title": title,
+                    "made_by": "samples/make_samples.py",
+                    "source_image": GRACE_SOURCE,
+                    "view": "front",
+                    "expected": expected,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         written += [path, side]
     return written
 
@@ -299,8 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for p in make_all(args.out):
         digest = hashlib.sha256(p.read_bytes()).hexdigest()[:12]
-        print(f"{p.relative_to(args.out.parent) if p.is_relative_to(args.out.parent) else p}"
-              f"  {p.stat().st_size:>9,d} B  sha256:{digest}")
+        print(
+            f"{p.relative_to(args.out.parent) if p.is_relative_to(args.out.parent) else p}"
+            f"  {p.stat().st_size:>9,d} B  sha256:{digest}"
+        )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Test doubles for the live driver: a pose factory, a scripted estimator, a fake clock and captures."""
+"""Test doubles for the live driver: poses, a scripted estimator, a fake clock, captures."""
 
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ IMAGE_WH = (320, 240)
 
 # A seated person facing the camera (front view), upper body, in a 320x240 image.
 _UPRIGHT = {
-    L.NOSE: (160, 75), L.LEFT_EYE: (168, 70), L.RIGHT_EYE: (152, 70),
-    L.LEFT_EAR: (178, 75), L.RIGHT_EAR: (142, 75),
-    L.LEFT_SHOULDER: (200, 130), L.RIGHT_SHOULDER: (120, 130),
-    L.LEFT_ELBOW: (215, 180), L.RIGHT_ELBOW: (105, 180),
-    L.LEFT_WRIST: (200, 220), L.RIGHT_WRIST: (120, 220),
-    L.LEFT_HIP: (185, 230), L.RIGHT_HIP: (135, 230),
+    L.NOSE: (160, 75),
+    L.LEFT_EYE: (168, 70),
+    L.RIGHT_EYE: (152, 70),
+    L.LEFT_EAR: (178, 75),
+    L.RIGHT_EAR: (142, 75),
+    L.LEFT_SHOULDER: (200, 130),
+    L.RIGHT_SHOULDER: (120, 130),
+    L.LEFT_ELBOW: (215, 180),
+    L.RIGHT_ELBOW: (105, 180),
+    L.LEFT_WRIST: (200, 220),
+    L.RIGHT_WRIST: (120, 220),
+    L.LEFT_HIP: (185, 230),
+    L.RIGHT_HIP: (135, 230),
 }
 
 
@@ -78,7 +85,9 @@ class FakeClock:
 class FakeCapture:
     """A cv2.VideoCapture look-alike that serves a fixed image; ``fail_after`` reads then fails."""
 
-    def __init__(self, opened: bool = True, fail_after: int | None = None, wh: tuple[int, int] = IMAGE_WH) -> None:
+    def __init__(
+        self, opened: bool = True, fail_after: int | None = None, wh: tuple[int, int] = IMAGE_WH
+    ) -> None:
         self.opened = opened
         self.fail_after = fail_after
         self.reads = 0
@@ -107,7 +116,9 @@ class FakeCapture:
         self.released = True
 
 
-def write_clip(path: Path, n_frames: int = 60, fps: float = 30.0, wh: tuple[int, int] = IMAGE_WH) -> Path:
+def write_clip(
+    path: Path, n_frames: int = 60, fps: float = 30.0, wh: tuple[int, int] = IMAGE_WH
+) -> Path:
     """A small mp4v clip (frame i has grey level 2i), decodable by any OpenCV build."""
     w, h = wh
     vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))

@@ -55,8 +55,9 @@ class FakeEstimator:
 
     instances: list[FakeEstimator] = []
 
-    def __init__(self, mode: str, stop_after: int | None = None,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(
+        self, mode: str, stop_after: int | None = None, stop: threading.Event | None = None
+    ) -> None:
         self.mode = mode
         self.calls = 0
         self.resets = 0
@@ -73,8 +74,13 @@ class FakeEstimator:
         if self.stop is not None and self.stop_after is not None and self.calls >= self.stop_after:
             self.stop.set()
         s = state_of(frame.image)
-        return {"dark": [], "away": [], "upright": [_UPRIGHT], "tilted": [_TILTED],
-                "two": [_UPRIGHT, _OTHER]}[s]
+        return {
+            "dark": [],
+            "away": [],
+            "upright": [_UPRIGHT],
+            "tilted": [_TILTED],
+            "two": [_UPRIGHT, _OTHER],
+        }[s]
 
     def reset(self) -> None:
         self.resets += 1
@@ -99,8 +105,9 @@ def _fresh_fakes():
     FakeEstimator.instances.clear()
 
 
-def write_video(path: Path, script: list[tuple[str, float]], fps: int = FPS,
-                fourcc: str = "mp4v") -> Path:
+def write_video(
+    path: Path, script: list[tuple[str, float]], fps: int = FPS, fourcc: str = "mp4v"
+) -> Path:
     """A video of uniform frames: ``script`` = [(state, seconds), ...]."""
     vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, WH)
     assert vw.isOpened()
@@ -140,7 +147,9 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_video_end_to_end_outputs(tmp_path: Path, fast_cfg: Path, monkeypatch, capsys) -> None:
     video = write_video(tmp_path / "session.mp4", SESSION)
     out = tmp_path / "out"
-    rc = run([str(video), "--out", str(out), "--config", str(fast_cfg), "--workers", "2"], monkeypatch)
+    rc = run(
+        [str(video), "--out", str(out), "--config", str(fast_cfg), "--workers", "2"], monkeypatch
+    )
     assert rc == ExitStatus.OK
     d = out / "session"
     for name in ("summary.json", "frames.csv", "report.html"):
@@ -186,7 +195,9 @@ def test_video_end_to_end_outputs(tmp_path: Path, fast_cfg: Path, monkeypatch, c
     assert "Traceback" not in err and "\r" not in err  # no progress bar when not a TTY
 
 
-def test_workers_and_segments_do_not_change_results(tmp_path: Path, fast_cfg: Path, monkeypatch) -> None:
+def test_workers_and_segments_do_not_change_results(
+    tmp_path: Path, fast_cfg: Path, monkeypatch
+) -> None:
     """Split into segments over 2 workers == one worker on the whole video (same sampling grid,
     same temporal rules), and every segment starts with a fresh tracking state."""
     video = write_video(tmp_path / "long.mp4", SESSION * 2)
@@ -195,8 +206,22 @@ def test_workers_and_segments_do_not_change_results(tmp_path: Path, fast_cfg: Pa
     results = {}
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
-        rc = run([str(video), "--out", str(out), "--config", str(fast_cfg), "--workers",
-                  str(workers), "--fps", "3", "--format", "csv,json"], monkeypatch)
+        rc = run(
+            [
+                str(video),
+                "--out",
+                str(out),
+                "--config",
+                str(fast_cfg),
+                "--workers",
+                str(workers),
+                "--fps",
+                "3",
+                "--format",
+                "csv,json",
+            ],
+            monkeypatch,
+        )
         assert rc == 0
         rows = read_csv(out / "long" / "frames.csv")
         results[workers] = [(r["t_s"], r["status"], r["shoulder_tilt_deg"]) for r in rows]
@@ -210,9 +235,19 @@ def test_segment_plan() -> None:
     seg = batch._plan_segment_s([60.0], workers=2, period_s=0.2)
     assert seg == pytest.approx(30.0)  # one recording: one equal share per worker
     assert batch._segments_for(60.0, seg) == [(0, 30000), (30000, None)]
-    assert batch._plan_segment_s([10.0], workers=2, period_s=0.2) == pytest.approx(batch.MIN_SEGMENT_S)
-    assert batch._segments_for(60.0, 15.0) == [(0, 15000), (15000, 30000), (30000, 45000), (45000, None)]
+    assert batch._plan_segment_s([10.0], workers=2, period_s=0.2) == pytest.approx(
+        batch.MIN_SEGMENT_S
+    )
+    assert batch._segments_for(60.0, 15.0) == [
+        (0, 15000),
+        (15000, 30000),
+        (30000, 45000),
+        (45000, None),
+    ]
     assert batch._segments_for(20.0, 15.0) == [(0, None)]
+    two = batch._plan_segment_s([106.0, 166.0], workers=2, period_s=0.2)
+    assert two == pytest.approx(68.0)  # 4 parts of ~68 s for 2 workers: both busy to the end
+    assert len(batch._segments_for(106.0, two)) == 2 and len(batch._segments_for(166.0, two)) == 2
     long = batch._plan_segment_s([3600.0] * 10, workers=2, period_s=0.2)
     assert long == pytest.approx(batch.MAX_SEGMENT_S)
     odd = batch._plan_segment_s([100.0], workers=2, period_s=1 / 3)
@@ -222,7 +257,9 @@ def test_segment_plan() -> None:
 # --------------------------------------------------------------------------- resume
 
 
-def test_resume_skips_current_outputs_and_force_redoes(tmp_path: Path, fast_cfg: Path, monkeypatch) -> None:
+def test_resume_skips_current_outputs_and_force_redoes(
+    tmp_path: Path, fast_cfg: Path, monkeypatch
+) -> None:
     video = write_video(tmp_path / "a.mp4", [("upright", 3.0)])
     out = tmp_path / "out"
     args = [str(video), "--out", str(out), "--config", str(fast_cfg)]
@@ -248,7 +285,9 @@ def test_resume_skips_current_outputs_and_force_redoes(tmp_path: Path, fast_cfg:
 # --------------------------------------------------------------------------- bad inputs
 
 
-def test_bad_inputs_are_listed_and_others_analysed(tmp_path: Path, fast_cfg: Path, monkeypatch, capsys) -> None:
+def test_bad_inputs_are_listed_and_others_analysed(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys
+) -> None:
     good = write_video(tmp_path / "good.mp4", [("upright", 2.0)])
     zero = tmp_path / "zero.mp4"
     zero.write_bytes(b"")
@@ -264,9 +303,23 @@ def test_bad_inputs_are_listed_and_others_analysed(tmp_path: Path, fast_cfg: Pat
     full.unlink()
     dark = write_video(tmp_path / "dark.mp4", [("dark", 2.0)])
     out = tmp_path / "out"
-    rc = run([str(good), str(zero), str(corrupt), str(empty_dir), str(tmp_path / "missing.mp4"),
-              str(tmp_path / "notes.txt"), str(truncated), str(dark), "--out", str(out),
-              "--config", str(fast_cfg)], monkeypatch)
+    rc = run(
+        [
+            str(good),
+            str(zero),
+            str(corrupt),
+            str(empty_dir),
+            str(tmp_path / "missing.mp4"),
+            str(tmp_path / "notes.txt"),
+            str(truncated),
+            str(dark),
+            "--out",
+            str(out),
+            "--config",
+            str(fast_cfg),
+        ],
+        monkeypatch,
+    )
     assert rc == ExitStatus.PARTIAL
     rows = {Path(r["input"]).name: r for r in read_csv(out / "summary.csv")}
     assert rows["good.mp4"]["status"] == "ok"
@@ -305,7 +358,9 @@ def test_nothing_analysable_exits_source(tmp_path: Path, monkeypatch, make: str)
 
 def test_two_people_noted(tmp_path: Path, fast_cfg: Path, monkeypatch) -> None:
     video = write_video(tmp_path / "two.mp4", [("two", 3.0)])
-    assert run([str(video), "--out", str(tmp_path / "o"), "--config", str(fast_cfg)], monkeypatch) == 0
+    assert (
+        run([str(video), "--out", str(tmp_path / "o"), "--config", str(fast_cfg)], monkeypatch) == 0
+    )
     doc = json.loads((tmp_path / "o" / "two" / "summary.json").read_text(encoding="utf-8"))
     assert doc["multiple_people_frames"] == 15
     assert any("2 people" in n for n in doc["notes"])
@@ -336,8 +391,13 @@ def test_same_stem_gets_distinct_folders(tmp_path: Path, monkeypatch) -> None:
     write_video(tmp_path / "a" / "clip.mp4", [("upright", 1.0)])
     write_video(tmp_path / "b" / "clip.mp4", [("upright", 1.0)])
     out = tmp_path / "out"
-    assert run([str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out), "--format", "json"],
-               monkeypatch) == 0
+    assert (
+        run(
+            [str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out), "--format", "json"],
+            monkeypatch,
+        )
+        == 0
+    )
     dirs = sorted(p.name for p in out.iterdir() if p.is_dir())
     assert len(dirs) == 2 and all(d.startswith("clip") for d in dirs)
 
@@ -348,7 +408,10 @@ def test_same_stem_gets_distinct_folders(tmp_path: Path, monkeypatch) -> None:
 def test_annotate_writes_video(tmp_path: Path, fast_cfg: Path, monkeypatch) -> None:
     video = write_video(tmp_path / "v.mp4", [("upright", 1.0), ("tilted", 1.0)])
     out = tmp_path / "out"
-    assert run([str(video), "--out", str(out), "--annotate", "--config", str(fast_cfg)], monkeypatch) == 0
+    assert (
+        run([str(video), "--out", str(out), "--annotate", "--config", str(fast_cfg)], monkeypatch)
+        == 0
+    )
     ann = out / "v" / "annotated.mp4"
     assert ann.is_file() and ann.stat().st_size > 0
     cap = cv2.VideoCapture(str(ann))
@@ -367,8 +430,13 @@ def test_interrupt_keeps_what_is_done(tmp_path: Path, fast_cfg: Path) -> None:
     v2 = write_video(tmp_path / "two.mp4", [("upright", 4.0)])
     stop = threading.Event()
     opts = batch.BatchOptions(out_dir=tmp_path / "out", workers=1)
-    res = batch.analyze_paths([v1, v2], opts, load_config(fast_cfg),
-                              lambda mode: FakeEstimator(mode, stop_after=8, stop=stop), stop=stop)
+    res = batch.analyze_paths(
+        [v1, v2],
+        opts,
+        load_config(fast_cfg),
+        lambda mode: FakeEstimator(mode, stop_after=8, stop=stop),
+        stop=stop,
+    )
     assert res.interrupted and res.exit_status == ExitStatus.INTERRUPTED
     by = {Path(o.input).name: o for o in res.outcomes}
     assert by["one.mp4"].status == "interrupted"
@@ -387,7 +455,9 @@ def test_progress_bar_renders() -> None:
     p.render(force=True)
     p.close()
     text = buf.getvalue()
-    assert "40/100 frames" in text and "1/2 inputs" in text and "ETA" in text and text.endswith("\n")
+    assert (
+        "40/100 frames" in text and "1/2 inputs" in text and "ETA" in text and text.endswith("\n")
+    )
     quiet = io.StringIO()
     batch.Progress(10, 1, enabled=False, stream=quiet).render(force=True)
     assert quiet.getvalue() == ""
@@ -395,8 +465,12 @@ def test_progress_bar_renders() -> None:
 
 @pytest.mark.parametrize(
     ("argv", "needle"),
-    [(["--fps", "0"], "--fps"), (["--format", "pdf"], "--format"), (["--baseline", "x"], "--baseline"),
-     (["--workers", "0"], "--workers")],
+    [
+        (["--fps", "0"], "--fps"),
+        (["--format", "pdf"], "--format"),
+        (["--baseline", "x"], "--baseline"),
+        (["--workers", "0"], "--workers"),
+    ],
 )
 def test_bad_options_are_one_line_errors(tmp_path: Path, monkeypatch, capsys, argv, needle) -> None:
     video = write_video(tmp_path / "v.mp4", [("upright", 1.0)])
@@ -409,8 +483,13 @@ def test_bad_options_are_one_line_errors(tmp_path: Path, monkeypatch, capsys, ar
 def test_baseline_window_is_used(tmp_path: Path, fast_cfg: Path, monkeypatch) -> None:
     video = write_video(tmp_path / "b.mp4", [("upright", 3.0), ("tilted", 2.0)])
     out = tmp_path / "o"
-    assert run([str(video), "--out", str(out), "--baseline", "0-2", "--config", str(fast_cfg)],
-               monkeypatch) == 0
+    assert (
+        run(
+            [str(video), "--out", str(out), "--baseline", "0-2", "--config", str(fast_cfg)],
+            monkeypatch,
+        )
+        == 0
+    )
     doc = json.loads((out / "b" / "summary.json").read_text(encoding="utf-8"))
     assert doc["baseline"]["window_s"] == [0.0, 2.0] and doc["baseline"]["frames"] >= 10
     assert doc["limits"]["shoulder_tilt_deg"]["relative_to_baseline"] is True
@@ -433,7 +512,7 @@ def _check_sidecar(out: Path, sample: str, *, with_baseline: bool) -> None:
         fired = [al for al in doc["alerts"] if a <= t0 + al["fired_s"] <= b + 1.0]
         assert sorted({al["kind"] for al in fired}) == sorted(exp["alerts"]), (sample, seg, fired)
         statuses = [r["status"] for r in rows if a <= float(r["t_s"]) < b]
-        late = statuses[len(statuses) // 2:]
+        late = statuses[len(statuses) // 2 :]
         if exp["status"] in ("good", "away"):
             assert late and all(s == exp["status"] for s in late), (sample, seg, statuses)
         elif exp["status"] == "poor":
@@ -464,7 +543,39 @@ def test_samples_report_what_their_sidecars_say(tmp_path: Path) -> None:
     side = json.loads((REPO / "samples" / "desk_front_lean_in.json").read_text(encoding="utf-8"))
     a, b = side["recommended_baseline_s"]
     out2 = tmp_path / "baseline"
-    rc = cli.main(["analyze", str(REPO / "samples" / "desk_front_lean_in.mp4"), "--out", str(out2),
-                   "--fps", "2", "--baseline", f"{a}-{b}", "-q"])
+    rc = cli.main(
+        [
+            "analyze",
+            str(REPO / "samples" / "desk_front_lean_in.mp4"),
+            "--out",
+            str(out2),
+            "--fps",
+            "2",
+            "--baseline",
+            f"{a}-{b}",
+            "-q",
+        ]
+    )
     assert rc == ExitStatus.OK
     _check_sidecar(out2, "desk_front_lean_in", with_baseline=True)
+
+
+SIDE_VIDEO = REPO.parent / "shared" / "data" / "jonz21_side_video" / "input.mp4"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SIDE_VIDEO.is_file(), reason="../shared/data (evaluation data) not present")
+def test_side_video_flags_the_hunched_stretch_only(tmp_path: Path) -> None:
+    """Real side-view footage (read by path, never copied): upright ~2.4-4 s, hunched ~4.5-8 s
+    (SOURCES.md). The timeline must flag the hunched stretch and not the upright one."""
+    rc = cli.main(["analyze", str(SIDE_VIDEO), "--out", str(tmp_path), "-q", "--format", "csv"])
+    assert rc == ExitStatus.OK
+    rows = read_csv(tmp_path / "input" / "frames.csv")
+
+    def flagged(r: dict[str, str]) -> bool:
+        return any(v and v != "acceptable" for k, v in r.items() if k.endswith("_band"))
+
+    upright = [r for r in rows if 2.4 <= float(r["t_s"]) <= 4.0 and r["view"] in ("left", "right")]
+    hunched = [r for r in rows if 4.6 <= float(r["t_s"]) <= 8.0]
+    assert len(upright) >= 6 and not any(flagged(r) for r in upright)
+    assert hunched and all(flagged(r) for r in hunched)

@@ -55,9 +55,16 @@ def tilt_then_away(t: float):
 
 def finish(sink: export.SessionSink, **kw):
     args = dict(
-        source=export.source_dict(Path("clip.mp4"), duration_s=14.0, fps=30.0, width=640, height=480),
-        settings={"sample_fps": 5.0, "model": "fake"}, status="ok", reason=None, notes=["a note"],
-        baseline=None, analysed_until_s=13.8, write_json=True,
+        source=export.source_dict(
+            Path("clip.mp4"), duration_s=14.0, fps=30.0, width=640, height=480
+        ),
+        settings={"sample_fps": 5.0, "model": "fake"},
+        status="ok",
+        reason=None,
+        notes=["a note"],
+        baseline=None,
+        analysed_until_s=13.8,
+        write_json=True,
     )
     args.update(kw)
     return sink.finish(**args)
@@ -95,9 +102,23 @@ def test_summary_json_schema(tmp_path: Path, cfg) -> None:
     on_disk = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert on_disk == json.loads(json.dumps(doc))
     # The fields the issue promises (docs/outputs.md documents each).
-    for key in ("schema_version", "source", "settings", "view", "frames_analyzed",
-                "person_present_s", "metrics", "alerts", "breaks", "score", "risk_factors",
-                "limits", "status", "caution", "notes"):
+    for key in (
+        "schema_version",
+        "source",
+        "settings",
+        "view",
+        "frames_analyzed",
+        "person_present_s",
+        "metrics",
+        "alerts",
+        "breaks",
+        "score",
+        "risk_factors",
+        "limits",
+        "status",
+        "caution",
+        "notes",
+    ):
         assert key in doc, key
     assert doc["schema_version"] == export.SCHEMA_VERSION
     assert {"path", "duration_s", "fps", "resolution"} <= set(doc["source"])
@@ -119,8 +140,15 @@ def test_summary_json_schema(tmp_path: Path, cfg) -> None:
 
 
 def test_clean_json_is_strict() -> None:
-    data = {"a": math.nan, "b": math.inf, "c": np.float32(1.5), "d": (1, np.int64(2)),
-            "e": View.FRONT, "f": Path("x"), 3: None}
+    data = {
+        "a": math.nan,
+        "b": math.inf,
+        "c": np.float32(1.5),
+        "d": (1, np.int64(2)),
+        "e": View.FRONT,
+        "f": Path("x"),
+        3: None,
+    }
     out = export.clean_json(data)
     assert out == {"a": None, "b": None, "c": 1.5, "d": [1, 2], "e": "front", "f": "x", "3": None}
     json.dumps(out, allow_nan=False)
@@ -134,8 +162,17 @@ def test_write_json_atomic(tmp_path: Path) -> None:
 
 
 def _result(values, bands, people=1, pose=UPRIGHT) -> FrameResult:
-    return FrameResult(index=0, timestamp_ms=0, people=people, pose=pose, metrics=None,
-                       status=Status.CAUTION, view=View.FRONT, values=values, bands=bands)
+    return FrameResult(
+        index=0,
+        timestamp_ms=0,
+        people=people,
+        pose=pose,
+        metrics=None,
+        status=Status.CAUTION,
+        view=View.FRONT,
+        values=values,
+        bands=bands,
+    )
 
 
 @pytest.mark.parametrize(
@@ -164,21 +201,38 @@ def test_index_csv_lists_failures(tmp_path: Path) -> None:
     d = tmp_path / "ok"
     d.mkdir()
     (d / "report.html").write_text("x")
-    doc = {"source": {"duration_s": 60.0}, "frames_analyzed": 300, "person_present_s": 45.0,
-           "person_present_pct": 75.0, "view": "front", "score": 80, "alerts": [{}],
-           "status_s": {"good": 30.0, "caution": 10.0, "poor": 5.0, "away": 15.0},
-           "risk_factors": {"Poor Posture and Ergonomics": {"alerts": 1, "band_s": {"not_acceptable": 5.0}},
-                            "Sedentary Lifestyle": {"alerts": 0, "band_s": {}}}}
+    doc = {
+        "source": {"duration_s": 60.0},
+        "frames_analyzed": 300,
+        "person_present_s": 45.0,
+        "person_present_pct": 75.0,
+        "view": "front",
+        "score": 80,
+        "alerts": [{}],
+        "status_s": {"good": 30.0, "caution": 10.0, "poor": 5.0, "away": 15.0},
+        "risk_factors": {
+            "Poor Posture and Ergonomics": {"alerts": 1, "band_s": {"not_acceptable": 5.0}},
+            "Sedentary Lifestyle": {"alerts": 0, "band_s": {}},
+        },
+    }
     outcomes = [
-        SimpleNamespace(input="a.mp4", kind="video", status="ok", reason=None, out_dir=d, summary=doc),
-        SimpleNamespace(input="b.mp4", kind="video", status="failed", reason="file is empty (0 bytes)",
-                        out_dir=None, summary=None),
+        SimpleNamespace(
+            input="a.mp4", kind="video", status="ok", reason=None, out_dir=d, summary=doc
+        ),
+        SimpleNamespace(
+            input="b.mp4",
+            kind="video",
+            status="failed",
+            reason="file is empty (0 bytes)",
+            out_dir=None,
+            summary=None,
+        ),
     ]
     export.write_index(tmp_path, outcomes)
     with open(tmp_path / "summary.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == list(export.INDEX_COLUMNS)
-    assert rows[0]["report"] == "ok/report.html" and rows[0]["score"] == "80.0"
+    assert rows[0]["report"] == "ok/report.html" and rows[0]["score"] == "80"
     assert rows[0]["good_pct"] == "50.0" and rows[0]["away_pct"] == "25.0"
     assert rows[0]["top_risk_factor"] == "Poor Posture and Ergonomics"
     assert rows[1]["status"] == "failed" and rows[1]["reason"] == "file is empty (0 bytes)"

@@ -23,25 +23,42 @@ from posturecheck.types import Alert, FrameResult, Status, View
 T0 = dt.datetime(2024, 3, 4, 9, 0, 0).timestamp()  # local time, on a minute boundary
 
 
-def fr(t_ms: int, status: Status, bands: dict | None = None, values: dict | None = None) -> FrameResult:
-    return FrameResult(index=0, timestamp_ms=t_ms, people=0 if status == Status.AWAY else 1,
-                       pose=None if status == Status.AWAY else UPRIGHT, metrics=None, status=status,
-                       view=View.FRONT, values=values or {}, bands=bands or {})
+def fr(
+    t_ms: int, status: Status, bands: dict | None = None, values: dict | None = None
+) -> FrameResult:
+    return FrameResult(
+        index=0,
+        timestamp_ms=t_ms,
+        people=0 if status == Status.AWAY else 1,
+        pose=None if status == Status.AWAY else UPRIGHT,
+        metrics=None,
+        status=status,
+        view=View.FRONT,
+        values=values or {},
+        bands=bands or {},
+    )
 
 
 def test_seconds_are_split_across_minutes_and_statuses() -> None:
     agg = MinuteAggregator(T0)
     done = []
     for t in range(0, 90_000, 500):  # 90 s: good for 50 s, then poor
-        done += agg.add(fr(t, Status.GOOD if t < 50_000 else Status.POOR,
-                           bands={"head_height_ratio": "acceptable" if t < 50_000 else "not_acceptable"},
-                           values={"head_height_ratio": 0.6 if t < 50_000 else 0.2}))
+        done += agg.add(
+            fr(
+                t,
+                Status.GOOD if t < 50_000 else Status.POOR,
+                bands={"head_height_ratio": "acceptable" if t < 50_000 else "not_acceptable"},
+                values={"head_height_ratio": 0.6 if t < 50_000 else 0.2},
+            )
+        )
     assert [b.minute_unix for b in done] == [int(T0)]  # the first minute is complete
     rest = agg.finish(end_t_ms=90_000)
     first, second = done[0], rest[0]
     assert first.seconds["good"] == pytest.approx(50) and first.seconds["poor"] == pytest.approx(10)
     assert second.seconds["poor"] == pytest.approx(30)
-    assert first.bands["head_height_ratio"] == pytest.approx({"acceptable": 50, "not_acceptable": 10})
+    assert first.bands["head_height_ratio"] == pytest.approx(
+        {"acceptable": 50, "not_acceptable": 10}
+    )
     assert first.means()["head_height_ratio"] == pytest.approx((0.6 * 50 + 0.2 * 10) / 60, abs=1e-3)
 
 
@@ -60,20 +77,40 @@ def test_gaps_are_not_credited_and_breaks_need_min_length() -> None:
     assert agg.breaks == 1
 
 
-def _session(store: HistoryStore, start: float, good_s: float, poor_s: float, score: float | None) -> int:
-    sid = store.start_session(start, source="camera 0", model="lite", profile="iso11226", setup="laptop")
+def _session(
+    store: HistoryStore, start: float, good_s: float, poor_s: float, score: float | None
+) -> int:
+    sid = store.start_session(
+        start, source="camera 0", model="lite", profile="iso11226", setup="laptop"
+    )
     agg = MinuteAggregator(start)
     t = 0
     while t < (good_s + poor_s) * 1000:
         store.add_minutes(sid, agg.add(fr(t, Status.GOOD if t < good_s * 1000 else Status.POOR)))
         t += 1000
     store.add_minutes(sid, agg.finish(t))
-    a = Alert("neck", t_ms=int(good_s * 1000 + 30_000), start_ms=int(good_s * 1000), severity="poor",
-              title="Head dropped", message="m", risk_factor="Poor Posture and Ergonomics", advice="Sit back.")
+    a = Alert(
+        "neck",
+        t_ms=int(good_s * 1000 + 30_000),
+        start_ms=int(good_s * 1000),
+        severity="poor",
+        title="Head dropped",
+        message="m",
+        risk_factor="Poor Posture and Ergonomics",
+        advice="Sit back.",
+    )
     if poor_s >= 30:
         store.add_alert(sid, a, start)
-    store.end_session(sid, start + good_s + poor_s, totals=agg.totals, breaks=agg.breaks,
-                      alerts=1 if poor_s >= 30 else 0, score=score, end_reason="quit", summary={"score": score})
+    store.end_session(
+        sid,
+        start + good_s + poor_s,
+        totals=agg.totals,
+        breaks=agg.breaks,
+        alerts=1 if poor_s >= 30 else 0,
+        score=score,
+        end_reason="quit",
+        summary={"score": score},
+    )
     return sid
 
 
@@ -88,7 +125,11 @@ def test_store_round_trip_and_daily_table(tmp_path: Path) -> None:
         rows = store.daily(7, today=dt.date(2024, 3, 5))
         assert [r.day for r in rows] == [dt.date(2024, 3, 4), dt.date(2024, 3, 5)]
         d1, d2 = rows
-        assert d1.sessions == 2 and d1.present_s == pytest.approx(960) and d1.poor_s == pytest.approx(120)
+        assert (
+            d1.sessions == 2
+            and d1.present_s == pytest.approx(960)
+            and d1.poor_s == pytest.approx(120)
+        )
         assert d1.alerts == 1
         assert d1.score == pytest.approx((80 * 720 + 100 * 240) / 960, abs=0.1)  # time-weighted
         assert d2.score == fallback_score(60, 0, 60) == 50.0
@@ -97,8 +138,11 @@ def test_store_round_trip_and_daily_table(tmp_path: Path) -> None:
         text = format_daily_table(rows)
         assert "2024-03-04" in text and "0:16" in text and "sitting" in text
         # No image ever: no BLOB column anywhere.
-        cols = [c for t in ("sessions", "minutes", "alerts")
-                for c in store._db.execute(f"PRAGMA table_info({t})").fetchall()]
+        cols = [
+            c
+            for t in ("sessions", "minutes", "alerts")
+            for c in store._db.execute(f"PRAGMA table_info({t})").fetchall()
+        ]
         assert all(c["type"] in ("INTEGER", "REAL", "TEXT") for c in cols)
 
 
@@ -114,16 +158,22 @@ def test_minutes_written_twice_are_merged(tmp_path: Path) -> None:
         store.add_minutes(sid, b1)
         store.add_minutes(sid, b2)
         (m,) = store.minutes(sid)
-        assert m["good_s"] == pytest.approx(MAX_FRAME_DT_S) and m["poor_s"] == pytest.approx(MAX_FRAME_DT_S)
+        assert m["good_s"] == pytest.approx(MAX_FRAME_DT_S) and m["poor_s"] == pytest.approx(
+            MAX_FRAME_DT_S
+        )
         assert m["frames"] == 2
 
 
-def test_default_path_follows_posturecheck_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_path_follows_posturecheck_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path))
     assert default_db_path() == tmp_path / "data" / "history.sqlite3"
 
 
-def test_history_command_table_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_command_table_json_and_html(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from posturecheck.cli import main
@@ -145,7 +195,9 @@ def test_history_command_table_json_and_html(tmp_path: Path, capsys: pytest.Capt
     assert "data:image/png;base64," in page
 
 
-def test_history_command_without_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_command_without_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from posturecheck.cli import main
 
     assert main(["history", "--db", str(tmp_path / "none.sqlite3")]) == 0

@@ -1,4 +1,4 @@
-"""The live driver: a video file (or a fake capture) as the camera, a fake clock, a scripted estimator.
+"""The live driver: a video file (or a fake capture) as camera, fake clock, scripted estimator.
 
 Scenario times are frame times (ms since the session start); the fake clock only moves when the
 loop sleeps, so every run is exact and takes milliseconds.
@@ -55,8 +55,17 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Harness:
     """A session over a video file used as camera 0, with a fake clock and collected output."""
 
-    def __init__(self, script, clip: Path | None = None, *, open_fn=None, config=None, display=None,
-                 history: HistoryStore | None = None, **settings) -> None:
+    def __init__(
+        self,
+        script,
+        clip: Path | None = None,
+        *,
+        open_fn=None,
+        config=None,
+        display=None,
+        history: HistoryStore | None = None,
+        **settings,
+    ) -> None:
         self.clock = FakeClock()
         self.estimator = ScriptedEstimator(script)
         self.lines: list[str] = []
@@ -67,21 +76,32 @@ class Harness:
         self.feed = CameraFeed(0, clock=self.clock, open_fn=open_fn)
         self.notifier = Notifier(emit=self.lines.append, desktop="off", background=False)
         self.session = LiveSession(
-            self.feed, self.estimator, config or load_config(),
-            settings=LiveSettings(**settings), display=display, notifier=self.notifier, history=history,
-            emit=self.lines.append, clock=self.clock, sleep=self.clock.sleep,
-            wall_clock=lambda: WALL0 + self.clock.t - 1000.0, cpu_clock=lambda: 0.0,
+            self.feed,
+            self.estimator,
+            config or load_config(),
+            settings=LiveSettings(**settings),
+            display=display,
+            notifier=self.notifier,
+            history=history,
+            emit=self.lines.append,
+            clock=self.clock,
+            sleep=self.clock.sleep,
+            wall_clock=lambda: WALL0 + self.clock.t - 1000.0,
+            cpu_clock=lambda: 0.0,
         )
 
     def run(self):
         return self.session.run()
 
 
-def upright_then_slouch(slouch_from_ms: int, slouch_until_ms: int = 10**9, away_from_ms: int = 10**9):
+def upright_then_slouch(
+    slouch_from_ms: int, slouch_until_ms: int = 10**9, away_from_ms: int = 10**9
+):
     def script(t: int):
         if t >= away_from_ms:
             return []
         return [SLOUCH] if slouch_from_ms <= t < slouch_until_ms else [UPRIGHT]
+
     return script
 
 
@@ -105,7 +125,7 @@ def test_sampling_is_adaptive(clip: Path) -> None:
     h = Harness(upright_then_slouch(10_000, away_from_ms=60_000), clip, max_duration_s=120)
     h.run()
     ts = h.estimator.times
-    gaps = {t: b - t for t, b in zip(ts, ts[1:])}
+    gaps = {t: b - t for t, b in zip(ts, ts[1:], strict=False)}
     fine = [g for t, g in gaps.items() if t < 9_000]
     pending = [g for t, g in gaps.items() if 15_000 <= t < 39_000]  # slouch building up
     away = [g for t, g in gaps.items() if t > 70_000]
@@ -154,7 +174,9 @@ class _RecordingBackend:
 
 def test_away_gives_no_alert_and_credits_a_break(clip: Path, home: Path) -> None:
     store = HistoryStore(home / "h.sqlite3")
-    h = Harness(upright_then_slouch(10**9, away_from_ms=20_000), clip, history=store, max_duration_s=200)
+    h = Harness(
+        upright_then_slouch(10**9, away_from_ms=20_000), clip, history=store, max_duration_s=200
+    )
     rep = h.run()
     assert rep.alerts == []
     assert rep.breaks == 1
@@ -165,7 +187,12 @@ def test_away_gives_no_alert_and_credits_a_break(clip: Path, home: Path) -> None
 
 def test_camera_loss_and_recovery_keeps_the_session(home: Path) -> None:
     # Capture 1 dies after 20 reads; two reopen attempts fail (busy); the third works.
-    caps = [FakeCapture(fail_after=20), FakeCapture(opened=False), FakeCapture(opened=False), FakeCapture()]
+    caps = [
+        FakeCapture(fail_after=20),
+        FakeCapture(opened=False),
+        FakeCapture(opened=False),
+        FakeCapture(),
+    ]
     opened: list[FakeCapture] = []
 
     def open_fn(_dev):
@@ -225,7 +252,9 @@ def test_ctrl_c_ends_cleanly_with_summary_stored(clip: Path, home: Path) -> None
 
 def test_history_written_and_read_back(clip: Path, home: Path) -> None:
     store = HistoryStore(home / "h.sqlite3")
-    h = Harness(upright_then_slouch(10_000, away_from_ms=100_000), clip, history=store, max_duration_s=190)
+    h = Harness(
+        upright_then_slouch(10_000, away_from_ms=100_000), clip, history=store, max_duration_s=190
+    )
     rep = h.run()
     store.close()
     with HistoryStore(home / "h.sqlite3") as again:
@@ -255,7 +284,9 @@ def test_calibration_key_captures_and_saves_a_setup(clip: Path, home: Path) -> N
     assert setup.baseline.get("head_height_ratio") == pytest.approx(0.6875, abs=1e-3)
     assert h.session.config.baseline == setup.baseline
     assert any("limit" in s or "ok" in s for s in h.lines)  # the limits preview was shown
-    assert [a.kind for a in rep.alerts] == ["neck"]  # judged against the baseline, the mild slouch alerts
+    assert [a.kind for a in rep.alerts] == [
+        "neck"
+    ]  # judged against the baseline, the mild slouch alerts
 
 
 def test_mild_slouch_without_calibration_gives_no_alert(clip: Path, home: Path) -> None:
@@ -270,8 +301,14 @@ def test_calibrate_only_with_slouch_capture(clip: Path, home: Path) -> None:
     est = ScriptedEstimator(lambda t: [UPRIGHT] if t < 9_000 else [SLOUCH])
     lines: list[str] = []
     s = LiveSession(
-        CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)), est, load_config(),
-        emit=lines.append, clock=clock, sleep=clock.sleep, calibrate_only=True, calibrate_slouch=True,
+        CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
+        est,
+        load_config(),
+        emit=lines.append,
+        clock=clock,
+        sleep=clock.sleep,
+        calibrate_only=True,
+        calibrate_slouch=True,
         setup_name="docked",
     )
     rep = s.run()
@@ -286,7 +323,11 @@ def test_calibration_fails_when_nobody_is_in_view(clip: Path, home: Path) -> Non
     clock = FakeClock()
     s = LiveSession(
         CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
-        ScriptedEstimator(lambda t: []), load_config(), clock=clock, sleep=clock.sleep, calibrate_only=True,
+        ScriptedEstimator(lambda t: []),
+        load_config(),
+        clock=clock,
+        sleep=clock.sleep,
+        calibrate_only=True,
     )
     rep = s.run()
     assert rep.end_reason == "calibration failed" and rep.setup is None
@@ -296,7 +337,9 @@ def test_calibration_fails_when_nobody_is_in_view(clip: Path, home: Path) -> Non
 class FakeDisplay:
     """Records shown images; serves scripted keys at given clock times; can be 'closed'."""
 
-    def __init__(self, clock: FakeClock, keys: dict[float, str], close_at: float | None = None) -> None:
+    def __init__(
+        self, clock: FakeClock, keys: dict[float, str], close_at: float | None = None
+    ) -> None:
         self.clock = clock
         self.keys = sorted(keys.items())
         self.close_at = close_at
@@ -329,8 +372,14 @@ def test_window_keys_pause_releases_camera_help_and_quit(home: Path) -> None:
     clock = FakeClock()
     disp = FakeDisplay(clock, {3.0: "h", 5.0: "p", 15.0: "p", 20.0: "q"})
     est = ScriptedEstimator(lambda t: [UPRIGHT])
-    s = LiveSession(CameraFeed(0, clock=clock, open_fn=open_fn), est, load_config(), display=disp,
-                    clock=clock, sleep=clock.sleep)
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=open_fn),
+        est,
+        load_config(),
+        display=disp,
+        clock=clock,
+        sleep=clock.sleep,
+    )
     rep = s.run()
     assert rep.end_reason == "quit" and disp.closed
     assert len(caps) == 2 and caps[0].released  # released while paused, reopened on resume
@@ -343,9 +392,14 @@ def test_window_keys_pause_releases_camera_help_and_quit(home: Path) -> None:
 def test_closing_the_window_ends_the_session(clip: Path) -> None:
     clock = FakeClock()
     disp = FakeDisplay(clock, {}, close_at=4.0)
-    s = LiveSession(CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
-                    ScriptedEstimator(lambda t: [UPRIGHT]), load_config(), display=disp,
-                    clock=clock, sleep=clock.sleep)
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
+        ScriptedEstimator(lambda t: [UPRIGHT]),
+        load_config(),
+        display=disp,
+        clock=clock,
+        sleep=clock.sleep,
+    )
     assert s.run().end_reason == "window closed"
 
 
@@ -371,7 +425,7 @@ def test_two_people_tracks_the_same_person(clip: Path) -> None:
 
 
 def test_file_feed_replays_at_the_analysis_rate(clip: Path) -> None:
-    # Non-realtime: the file decodes as fast as it can, analyses land on the 2 fps grid of file time.
+    # Non-realtime: the file decodes as fast as it can; analyses land on the 2 fps file-time grid.
     est = ScriptedEstimator(lambda t: [UPRIGHT])
     s = LiveSession(FileFeed(clip), est, load_config())
     rep = s.run()
@@ -411,12 +465,27 @@ def _grace_clip(path: Path, seconds: float = 4.0, fps: float = 15.0) -> Path:
 
 
 @pytest.mark.slow
-def test_cli_live_no_window_on_a_video_file(tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_live_no_window_on_a_video_file(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from posturecheck.cli import main
 
     clip = _grace_clip(tmp_path / "grace.mp4")
     db = tmp_path / "h.sqlite3"
-    rc = main(["live", "--camera", str(clip), "--no-window", "--notify", "off", "--db", str(db), "--fps", "4"])
+    rc = main(
+        [
+            "live",
+            "--camera",
+            str(clip),
+            "--no-window",
+            "--notify",
+            "off",
+            "--db",
+            str(db),
+            "--fps",
+            "4",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "Session summary (end of file)" in out and "healthcare professional" in out
@@ -426,10 +495,16 @@ def test_cli_live_no_window_on_a_video_file(tmp_path: Path, home: Path, capsys: 
         assert s["present_s"] > 3.0  # the model found the person in (almost) every frame
     rc = main(["history", "--db", str(db), "--html", str(tmp_path / "h.html")])
     out = capsys.readouterr().out
-    assert rc == 0 and "sitting" in out and (tmp_path / "h.html").read_text().lower().startswith("<!doctype html>")
+    assert (
+        rc == 0
+        and "sitting" in out
+        and (tmp_path / "h.html").read_text().lower().startswith("<!doctype html>")
+    )
 
 
-def test_cli_live_missing_camera_file_is_a_source_error(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_live_missing_camera_file_is_a_source_error(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from posturecheck.cli import main
 
     rc = main(["live", "--camera", "/nonexistent/cam.mp4", "--no-window"])

@@ -1,4 +1,4 @@
-"""Alert delivery: terminal line content, rate limiting, graceful failure, backend discovery, sound."""
+"""Alert delivery: terminal line, rate limiting, graceful failure, backend discovery, sound."""
 
 from __future__ import annotations
 
@@ -12,14 +12,21 @@ from posturecheck import notify
 from posturecheck.notify import CommandBackend, Notifier, find_desktop_backend, format_alert_line
 
 ALERT = notify.Alert(
-    kind="neck", t_ms=100_000, start_ms=40_000, severity="poor", title="Head dropped",
-    message="head height 0.12 for 1 min", risk_factor="Poor Posture and Ergonomics",
+    kind="neck",
+    t_ms=100_000,
+    start_ms=40_000,
+    severity="poor",
+    title="Head dropped",
+    message="head height 0.12 for 1 min",
+    risk_factor="Poor Posture and Ergonomics",
     advice='Raise the screen to eye level (prevention: "Maintaining Good Posture").',
 )
 
 
 def later(alert: notify.Alert, dt_s: float) -> notify.Alert:
-    return notify.Alert(**{**{f: getattr(alert, f) for f in alert.__slots__}, "t_ms": alert.t_ms + int(dt_s * 1000)})
+    return notify.Alert(
+        **{**{f: getattr(alert, f) for f in alert.__slots__}, "t_ms": alert.t_ms + int(dt_s * 1000)}
+    )
 
 
 class Recorder(notify.DesktopBackend):
@@ -46,15 +53,24 @@ def test_desktop_title_and_body() -> None:
     Notifier(emit=lambda s: None, desktop=rec, background=False).notify(ALERT)
     ((title, body),) = rec.sent
     assert title == "Head dropped (1 min)"
-    assert "Risk factor: Poor Posture and Ergonomics." in body and "Advice: Raise the screen" in body
+    assert (
+        "Risk factor: Poor Posture and Ergonomics." in body and "Advice: Raise the screen" in body
+    )
 
 
 def test_popups_and_sounds_are_rate_limited_but_terminal_lines_are_not() -> None:
     lines: list[str] = []
     rec = Recorder()
     chimes: list[bytes] = []
-    n = Notifier(emit=lines.append, desktop=rec, sound=True, min_gap_s=60, background=False,
-                 bell=lambda: None, play_wav=chimes.append)
+    n = Notifier(
+        emit=lines.append,
+        desktop=rec,
+        sound=True,
+        min_gap_s=60,
+        background=False,
+        bell=lambda: None,
+        play_wav=chimes.append,
+    )
     d1 = n.notify(ALERT)
     d2 = n.notify(later(ALERT, 30))  # within the gap
     d3 = n.notify(later(ALERT, 61))
@@ -64,8 +80,12 @@ def test_popups_and_sounds_are_rate_limited_but_terminal_lines_are_not() -> None
 
 
 def test_a_failing_backend_never_raises_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
-    n = Notifier(emit=lambda s: None, desktop=Recorder(fail=RuntimeError("no bus")), min_gap_s=0,
-                 background=False)
+    n = Notifier(
+        emit=lambda s: None,
+        desktop=Recorder(fail=RuntimeError("no bus")),
+        min_gap_s=0,
+        background=False,
+    )
     with caplog.at_level(logging.DEBUG, logger="posturecheck.notify"):
         n.notify(ALERT)
         n.notify(later(ALERT, 1))
@@ -83,7 +103,9 @@ def test_command_backend_failure_reports_stderr(caplog: pytest.LogCaptureFixture
 
 def test_command_backend_runs_the_command(tmp_path) -> None:
     out = tmp_path / "sent.txt"
-    backend = CommandBackend("echo", lambda t, b: ["sh", "-c", f'printf "%s|%s" "$0" "$1" > {out}', t, b])
+    backend = CommandBackend(
+        "echo", lambda t, b: ["sh", "-c", f'printf "%s|%s" "$0" "$1" > {out}', t, b]
+    )
     Notifier(emit=lambda s: None, desktop=backend, background=False).notify(ALERT)
     title, body = out.read_text().split("|", 1)
     assert title == "Head dropped (1 min)" and "Risk factor" in body
@@ -120,7 +142,9 @@ def test_notify_send_is_used_on_a_linux_desktop(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(notify.platform, "system", lambda: "Linux")
     monkeypatch.setattr(notify, "_linux_has_session_bus", lambda: False)
     monkeypatch.setenv("DISPLAY", ":0")
-    b = find_desktop_backend(which=lambda name: "/usr/bin/notify-send" if name == "notify-send" else None)
+    b = find_desktop_backend(
+        which=lambda name: "/usr/bin/notify-send" if name == "notify-send" else None
+    )
     assert b is not None and b.name == "notify-send"
 
 
@@ -135,11 +159,14 @@ def test_chime_is_a_short_valid_wav() -> None:
         assert 0.1 < w.getnframes() / w.getframerate() < 0.6
 
 
-def test_sound_without_a_player_is_logged_not_raised(monkeypatch: pytest.MonkeyPatch,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_sound_without_a_player_is_logged_not_raised(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(notify, "_sound_command", lambda path: None)
     monkeypatch.setattr(notify.platform, "system", lambda: "Linux")
-    n = Notifier(emit=lambda s: None, desktop="off", sound=True, background=False, bell=lambda: None)
+    n = Notifier(
+        emit=lambda s: None, desktop="off", sound=True, background=False, bell=lambda: None
+    )
     with caplog.at_level(logging.WARNING, logger="posturecheck.notify"):
         n.notify(ALERT)
     assert "no audio player" in caplog.text

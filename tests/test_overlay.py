@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from live_fakes import SLOUCH, UPRIGHT
+from live_fakes import UPRIGHT
 
 from posturecheck import overlay
 from posturecheck.landmarks import L
@@ -12,8 +12,16 @@ from posturecheck.types import Alert, FrameResult, Status, View
 
 
 def result(status: Status = Status.GOOD, pose=UPRIGHT, **kw) -> FrameResult:
-    return FrameResult(index=0, timestamp_ms=65_000, people=1 if pose is not None else 0, pose=pose, metrics=None,
-                       status=status, view=View.FRONT, **kw)
+    return FrameResult(
+        index=0,
+        timestamp_ms=65_000,
+        people=1 if pose is not None else 0,
+        pose=pose,
+        metrics=None,
+        status=status,
+        view=View.FRONT,
+        **kw,
+    )
 
 
 def canvas(w: int = 320, h: int = 240) -> np.ndarray:
@@ -32,7 +40,7 @@ def test_skeleton_is_drawn_on_the_landmarks_in_the_status_colour(status: Status)
     color = np.array(overlay.STATUS_BGR[status])
     # Midpoint of the left upper arm (shoulder -> elbow) lies on a skeleton line.
     mid = ((UPRIGHT.xy_px[L.LEFT_SHOULDER] + UPRIGHT.xy_px[L.LEFT_ELBOW]) / 2).round().astype(int)
-    patch = img[mid[1] - 1: mid[1] + 2, mid[0] - 1: mid[0] + 2].reshape(-1, 3).astype(int)
+    patch = img[mid[1] - 1 : mid[1] + 2, mid[0] - 1 : mid[0] + 2].reshape(-1, 3).astype(int)
     assert (np.abs(patch - color).sum(axis=1) < 60).any()
     # The border carries the status colour too.
     assert (np.abs(img[img.shape[0] // 2, 0].astype(int) - color).sum()) < 10
@@ -48,15 +56,25 @@ def test_away_has_no_skeleton_and_a_grey_border() -> None:
 def test_pose_is_rescaled_onto_a_larger_image() -> None:
     img = overlay.draw_result(canvas(640, 480), result(Status.POOR))
     x, y = (UPRIGHT.xy_px[L.LEFT_SHOULDER] * 2).round().astype(int)
-    assert img[y - 3: y + 4, x - 3: x + 4].any()  # the joint is drawn at twice the coordinates
+    assert img[y - 3 : y + 4, x - 3 : x + 4].any()  # the joint is drawn at twice the coordinates
     x1, y1 = UPRIGHT.xy_px[L.LEFT_SHOULDER].round().astype(int)
     assert not img[y1 + 60, x1 + 40].any()  # nothing where an unscaled skeleton would be drawn
 
 
 def test_metric_rows_worst_band_first_and_none_skipped() -> None:
-    r = result(values={"head_roll_deg": 2.0, "head_height_ratio": 0.1, "cva_deg": None, "shoulder_tilt_deg": 12.0},
-               bands={"head_roll_deg": "acceptable", "head_height_ratio": "not_acceptable",
-                      "shoulder_tilt_deg": "conditional"})
+    r = result(
+        values={
+            "head_roll_deg": 2.0,
+            "head_height_ratio": 0.1,
+            "cva_deg": None,
+            "shoulder_tilt_deg": 12.0,
+        },
+        bands={
+            "head_roll_deg": "acceptable",
+            "head_height_ratio": "not_acceptable",
+            "shoulder_tilt_deg": "conditional",
+        },
+    )
     rows = overlay.metric_rows(r)
     assert [b for _, _, b in rows] == ["not_acceptable", "conditional", "acceptable"]
     assert rows[0] == ("head height", "0.10", "not_acceptable")
@@ -70,16 +88,33 @@ def test_formatting() -> None:
     assert overlay.format_value("x_ratio", None) == "n/a"
 
 
-ALERT = Alert(kind="neck", t_ms=60_000, start_ms=0, severity="poor", title="Head dropped",
-              message="", risk_factor="Poor Posture and Ergonomics", advice="Raise the screen. " * 10)
+ALERT = Alert(
+    kind="neck",
+    t_ms=60_000,
+    start_ms=0,
+    severity="poor",
+    title="Head dropped",
+    message="",
+    risk_factor="Poor Posture and Ergonomics",
+    advice="Raise the screen. " * 10,
+)
 
 
 @pytest.mark.parametrize("wh", [(160, 120), (640, 480), (1920, 1080)])
 def test_live_panels_draw_at_any_size(wh: tuple[int, int]) -> None:
     img = canvas(*wh)
-    hud = overlay.LiveHud(fps=2.0, cpu_pct=4.5, mode="fine", alert=ALERT, show_help=True,
-                          help_lines=["q quit", "p pause"], countdown_s=2.2, countdown_text="Sit upright",
-                          limits=[("head height", ">= 0.57")], message="camera back")
+    hud = overlay.LiveHud(
+        fps=2.0,
+        cpu_pct=4.5,
+        mode="fine",
+        alert=ALERT,
+        show_help=True,
+        help_lines=["q quit", "p pause"],
+        countdown_s=2.2,
+        countdown_text="Sit upright",
+        limits=[("head height", ">= 0.57")],
+        message="camera back",
+    )
     r = result(Status.POOR, timers={"poor_hold_s": 130.0, "sitting_s": 1500.0})
     out = overlay.draw_live(img, r, hud, person_index=1)
     assert out is img and img.any()
@@ -91,29 +126,47 @@ def test_banner_is_at_the_top_in_the_alert_colour_and_panel_below_it() -> None:
     h = overlay.banner_height(img, ALERT)
     assert 30 < h < 200
     red = np.array(overlay.BAND_BGR["not_acceptable"], float)
-    band = img[5:h - 5, 300:340].reshape(-1, 3).astype(float)
+    band = img[5 : h - 5, 300:340].reshape(-1, 3).astype(float)
     # Mostly the banner colour (blended at 85 %) apart from the text.
     assert np.median(np.abs(band - red * 0.85).sum(axis=1)) < 40
 
 
 def test_timers_turn_amber_then_red_as_a_hold_uses_up_its_time() -> None:
     def colour_of(hold_s: float, frac: float | None) -> np.ndarray:
-        timers = {"poor_hold_s": hold_s} if frac is None else {"poor_hold_s": hold_s, "hold_fraction": frac}
+        timers = (
+            {"poor_hold_s": hold_s}
+            if frac is None
+            else {"poor_hold_s": hold_s, "hold_fraction": frac}
+        )
         img = overlay.draw_timers(canvas(640, 480), timers)
         pix = img.reshape(-1, 3)
         pix = pix[(pix.max(axis=1) > 150)]
         return pix.mean(axis=0)
 
-    for short, amber, red in ((colour_of(5, 0.1), colour_of(20, 0.6), colour_of(40, 1.0)),
-                              (colour_of(5, None), colour_of(60, None), colour_of(300, None))):
+    for short, amber, red in (
+        (colour_of(5, 0.1), colour_of(20, 0.6), colour_of(40, 1.0)),
+        (colour_of(5, None), colour_of(60, None), colour_of(300, None)),
+    ):
         assert short.min() > 150  # neutral (light grey/white)
         assert amber[2] > 150 and amber[0] < 100  # orange: high R, low B (BGR)
         assert red[2] > 150 and red[1] < 120
 
 
 def test_timer_rows_show_what_matters() -> None:
-    rows = overlay.timer_rows({"sitting_s": 65, "away_s": 0, "break_s": 0, "static_s": 30, "poor_hold_s": 12,
-                               "hold_fraction": 0.4, "alert_neck_s": 50})
-    assert [(r[0], r[1]) for r in rows] == [("sitting bout", "1:05"), ("bad-posture hold", "0:12 (40% of limit)")]
+    rows = overlay.timer_rows(
+        {
+            "sitting_s": 65,
+            "away_s": 0,
+            "break_s": 0,
+            "static_s": 30,
+            "poor_hold_s": 12,
+            "hold_fraction": 0.4,
+            "alert_neck_s": 50,
+        }
+    )
+    assert [(r[0], r[1]) for r in rows] == [
+        ("sitting bout", "1:05"),
+        ("bad-posture hold", "0:12 (40% of limit)"),
+    ]
     away = overlay.timer_rows({"sitting_s": 65, "away_s": 20, "break_s": 0})
     assert [r[0] for r in away] == ["away"]

@@ -126,12 +126,29 @@ def test_image_report(tmp_path: Path, cfg) -> None:
 
 def test_index_html(tmp_path: Path) -> None:
     rows = [
-        {"input": "x/a.mp4", "kind": "video", "status": "ok", "reason": "", "report": "a/report.html",
-         "duration_s": 60.0, "score": 90, "alerts": 1, "good_pct": 80.0, "caution_pct": 10.0,
-         "poor_pct": 5.0, "away_pct": 5.0, "top_risk_factor": "Poor Posture and Ergonomics",
-         "verdict": ""},
-        {"input": "x/<b>.mp4", "kind": "video", "status": "failed", "reason": "file is empty (0 bytes)",
-         "report": ""},
+        {
+            "input": "x/a.mp4",
+            "kind": "video",
+            "status": "ok",
+            "reason": "",
+            "report": "a/report.html",
+            "duration_s": 60.0,
+            "score": 90,
+            "alerts": 1,
+            "good_pct": 80.0,
+            "caution_pct": 10.0,
+            "poor_pct": 5.0,
+            "away_pct": 5.0,
+            "top_risk_factor": "Poor Posture and Ergonomics",
+            "verdict": "",
+        },
+        {
+            "input": "x/<b>.mp4",
+            "kind": "video",
+            "status": "failed",
+            "reason": "file is empty (0 bytes)",
+            "report": "",
+        },
     ]
     report.write_index_html(tmp_path / "index.html", rows)
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
@@ -141,8 +158,12 @@ def test_index_html(tmp_path: Path) -> None:
 
 
 def test_notes_are_grouped_by_view() -> None:
-    notes = ["cannot assess shoulder tilt from a side view", "cannot assess head roll from a side view",
-             "cannot assess neck flexion from the front view", "2 people in view"]
+    notes = [
+        "cannot assess shoulder tilt from a side view",
+        "cannot assess head roll from a side view",
+        "cannot assess neck flexion from the front view",
+        "2 people in view",
+    ]
     assert report.group_notes(notes) == [
         "Cannot assess from a side view: shoulder tilt, head roll.",
         "Cannot assess from the front view: neck flexion.",
@@ -150,7 +171,9 @@ def test_notes_are_grouped_by_view() -> None:
     ]
 
 
-@pytest.mark.parametrize(("s", "text"), [(0, "0:00"), (75.4, "1:15"), (3725, "1:02:05"), (None, "–")])
+@pytest.mark.parametrize(
+    ("s", "text"), [(0, "0:00"), (75.4, "1:15"), (3725, "1:02:05"), (None, "–")]
+)
 def test_fmt_time(s, text) -> None:
     assert report.fmt_time(s) == text
 
