@@ -46,6 +46,7 @@ from posturecheck import __version__, export
 from posturecheck.errors import ConfigError, ExitStatus, PostureCheckError, SourceError
 from posturecheck.pipeline import Analyzer, PoseEstimator
 from posturecheck.sources import (
+    VideoFileSource,
     VideoInfo,
     expand_inputs,
     is_image,
@@ -317,74 +318,21 @@ def _segment_frames(
     end_ms: int | None,
     sample_fps: float,
     res: _SegmentResult,
-    fallback_fps: float,
     *,
-    rgb_backed: bool = False,
     decode_threads: int = 0,
 ) -> Iterator[Frame]:
-    """Sampled frames of ``[start_ms, end_ms)``, seeking to the start.
-
-    Adapter over OpenCV (TODO: belongs in :mod:`posturecheck.sources`; VideoFileSource decodes
-    from the start and, for sampling periods that are not whole milliseconds, can take two frames
-    per period). The sampling grid is ``k * period`` from time 0, as in an unsplit run.
-
-    With ``rgb_backed`` each image is a BGR *view* (negative channel stride) of an RGB buffer
-    made by ``cv2.cvtColor``: the estimator's BGR->RGB step then gets the RGB buffer back
-    without copying. That saves ~2.4 ms per 720p frame (a numpy channel-reversing copy),
-    about 15 % of the full model's time. Such views are read-only for OpenCV drawing, so only
-    the workers (which never draw) use them. ``decode_threads`` > 0 caps FFmpeg's decoding
-    threads for this capture (0 = FFmpeg's default, one per core).
-    """
-    params = [cv2.CAP_PROP_N_THREADS, decode_threads] if decode_threads else []
-    cap = cv2.VideoCapture(str(path), cv2.CAP_ANY, params)
-    if not cap.isOpened():
-        cap.release()
-        raise SourceError(f"{path}: cannot open as a video (unsupported or corrupt file)")
+    """Sampled frames of ``[start_ms, end_ms)`` (seeking to the start), with the decoding
+    statistics copied into ``res`` when the segment ends."""
+    src = VideoFileSource(
+        path, sample_fps=sample_fps, start_ms=start_ms, end_ms=end_ms, decode_threads=decode_threads
+    )
     try:
-        if start_ms > 0:
-            # OpenCV's FFmpeg backend seeks to the preceding key frame and decodes forward.
-            cap.set(cv2.CAP_PROP_POS_MSEC, float(start_ms))
-        period_ms = 1000.0 / sample_fps
-        next_due_ms = float(start_ms)
-        index: int | None = None
-        last_ts: int | None = None
-        while True:
-            if not cap.grab():
-                res.eof = True
-                break
-            res.frames_read += 1
-            if index is None:
-                index = max(0, int(cap.get(cv2.CAP_PROP_POS_FRAMES)) - 1) if start_ms > 0 else 0
-            else:
-                index += 1
-            pos = cap.get(cv2.CAP_PROP_POS_MSEC)
-            ok_pos = np.isfinite(pos) and (pos > 0 or (index == 0 and start_ms == 0))
-            ts = int(round(pos)) if ok_pos else int(round(index * 1000.0 / fallback_fps))
-            if last_ts is not None and ts <= last_ts:
-                ts = last_ts + 1  # broken container timestamps: keep time strictly increasing
-            last_ts = ts
-            if ts < start_ms:
-                continue
-            if end_ms is not None and ts >= end_ms:
-                break
-            if ts + 0.5 < next_due_ms:
-                continue
-            # Next grid point strictly after this frame (skip grid points the video jumped over).
-            steps = max(1, int((ts + 0.5 - next_due_ms) // period_ms) + 1)
-            next_due_ms += steps * period_ms
-            ok, image = cap.retrieve()
-            if not ok or image is None:
-                res.error = f"frame {index} at {ts / 1000:.1f} s could not be decoded"
-                break
-            if image.ndim == 2:
-                image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-            elif image.shape[2] == 4:
-                image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-            if rgb_backed:
-                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)[:, :, ::-1]
-            yield Frame(index=index, timestamp_ms=ts, image=image, source=str(path))
+        yield from src
     finally:
-        cap.release()
+        res.frames_read += src.frames_read
+        res.eof = res.eof or src.eof
+        if src.error and not res.error:
+            res.error = src.error
 
 
 class _WorkerPool:
@@ -440,14 +388,7 @@ class _WorkerPool:
             est = self._estimator("video")
             try:
                 for frame in _segment_frames(
-                    job.path,
-                    start_ms,
-                    end_ms,
-                    sample_fps,
-                    res,
-                    job.info.fps or 30.0,
-                    rgb_backed=True,
-                    decode_threads=self.decode_threads,
+                    job.path, start_ms, end_ms, sample_fps, res, decode_threads=self.decode_threads
                 ):
                     if self.stop.is_set():
                         res.interrupted = True
@@ -471,7 +412,7 @@ class _WorkerPool:
         try:
             image = read_image(path)
         except PostureCheckError as exc:
-            return None, [], str(exc)
+            return None, [], _strip_path(str(exc), path)
         est = self._estimator("image")
         try:
             poses = est.detect(Frame(index=0, timestamp_ms=0, image=image, source=str(path)))
@@ -700,9 +641,7 @@ class _Annotator:
 
     def _frames(self) -> Iterator[Frame]:
         res = _SegmentResult(detections=[])
-        yield from _segment_frames(
-            self.job.path, 0, None, self.opts.sample_fps, res, self.job.info.fps or 30.0
-        )
+        yield from _segment_frames(self.job.path, 0, None, self.opts.sample_fps, res)
 
     def add(self, result: FrameResult) -> None:
         from posturecheck.overlay import draw_result

@@ -338,7 +338,7 @@ def timeline_figure_uri(
         lo, hi = float(np.min(finite)), float(np.max(finite))
         for edge in (lim.get("acceptable") or []) + (lim.get("conditional") or []):
             # Keep limits near the data in view, not ones far away.
-            span = 0.6 * (hi - lo + 1e-9) + 5
+            span = 0.6 * (hi - lo) + (5.0 if METRICS[m].unit == "deg" else 0.05)
             if edge is not None and math.isfinite(edge) and lo - span <= edge <= hi + span:
                 lo, hi = min(lo, edge), max(hi, edge)
         pad = max((hi - lo) * 0.12, 2.0 if METRICS[m].unit == "deg" else 0.02)

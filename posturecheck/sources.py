@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -132,10 +133,21 @@ class VideoFileSource:
 
     Frames between samples are skipped with ``grab()`` (no colour conversion/copy), which is the
     cheapest skip OpenCV offers. Timestamps come from the container (variable frame rate is
-    honoured); rotated phone videos are upright (OpenCV applies the rotation metadata).
+    honoured); rotated phone videos are upright (OpenCV applies the rotation metadata). The
+    sampling grid is ``k * period`` from time 0 whatever ``start_ms`` is, so a video split into
+    segments yields exactly the frames an unsplit run would.
 
-    Attributes after iteration: ``frames_read`` (video frames decoded or skipped),
-    ``frames_yielded``, ``last_timestamp_ms``, ``truncated`` (fewer frames than announced).
+    Args:
+        path: the video file.
+        sample_fps: analysed frames per second of video; None = every frame.
+        start_ms, end_ms: the time window ``[start_ms, end_ms)``; a start > 0 seeks (to the
+            preceding key frame, then decodes forward) instead of decoding from the beginning.
+        decode_threads: FFmpeg decoding threads for this capture (0 = FFmpeg's default, one per
+            core; 1 avoids oversubscription when every core already runs a model).
+
+    Attributes after iteration: ``frames_read`` (video frames grabbed), ``frames_yielded``,
+    ``last_timestamp_ms``, ``eof`` (the decoder ran out of frames), ``error`` (why decoding
+    stopped early, or None) and ``truncated`` (fewer frames than the container announced).
     """
 
     def __init__(
@@ -145,23 +157,31 @@ class VideoFileSource:
         sample_fps: float | None = None,
         start_ms: int = 0,
         end_ms: int | None = None,
+        decode_threads: int = 0,
     ) -> None:
         if sample_fps is not None and sample_fps <= 0:
             raise ValueError(f"sample_fps: expected > 0 or None, got {sample_fps}")
         self.path = Path(path)
         self.sample_fps = sample_fps
-        self.start_ms = start_ms
+        self.start_ms = int(start_ms)
         self.end_ms = end_ms
+        self.decode_threads = decode_threads
         cap = _open_capture(self.path)
         self.info = _info(cap, self.path)
         cap.release()
         self.frames_read = 0
         self.frames_yielded = 0
         self.last_timestamp_ms: int | None = None
+        self.eof = False
+        self.error: str | None = None
         self.truncated = False
 
     def __iter__(self) -> Iterator[Frame]:
-        cap = _open_capture(self.path)
+        params = [cv2.CAP_PROP_N_THREADS, self.decode_threads] if self.decode_threads else []
+        cap = cv2.VideoCapture(str(self.path), cv2.CAP_ANY, params)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"{self.path}: cannot open as a video (unsupported or corrupt file)")
         try:
             yield from self._frames(cap)
         finally:
@@ -169,35 +189,46 @@ class VideoFileSource:
 
     def _frames(self, cap: cv2.VideoCapture) -> Iterator[Frame]:
         fps = self.info.fps or 30.0
+        start_ms = self.start_ms
+        if start_ms > 0:
+            cap.set(cv2.CAP_PROP_POS_MSEC, float(start_ms))
         period_ms = None if self.sample_fps is None else 1000.0 / self.sample_fps
-        next_due_ms = float(self.start_ms)
+        # First grid point at or after start_ms, on the k*period grid from time 0.
+        next_due_ms = 0.0 if period_ms is None else math.ceil(start_ms / period_ms - 1e-9) * period_ms
         last_ts: int | None = None
-        index = -1
+        index: int | None = None
         while True:
             if not cap.grab():
+                self.eof = True
                 break
-            index += 1
             self.frames_read += 1
+            if index is None:
+                index = max(0, int(cap.get(cv2.CAP_PROP_POS_FRAMES)) - 1) if start_ms > 0 else 0
+            else:
+                index += 1
             pos = cap.get(cv2.CAP_PROP_POS_MSEC)
-            ts_f = pos if (pos > 0 or index == 0) and np.isfinite(pos) else index * 1000.0 / fps
-            ts = int(round(ts_f))
+            ok_pos = np.isfinite(pos) and (pos > 0 or (index == 0 and start_ms == 0))
+            ts = int(round(pos)) if ok_pos else int(round(index * 1000.0 / fps))
             if last_ts is not None and ts <= last_ts:
                 ts = last_ts + 1  # broken container timestamps: keep time strictly increasing
             last_ts = ts
-            if ts < self.start_ms:
+            if ts < start_ms:
                 continue
-            if self.end_ms is not None and ts > self.end_ms:
+            if self.end_ms is not None and ts >= self.end_ms:
                 break
             if period_ms is not None:
                 if ts + 0.5 < next_due_ms:
                     continue
-                # Stay on the k*period grid (no drift); skip grid points the video jumped over.
-                steps = int((ts - next_due_ms) // period_ms) + 1
+                # Next grid point strictly after this frame (skip grid points the video jumped
+                # over); at least one step, or a period that is not a whole number of ms would
+                # take two frames per period.
+                steps = max(1, int((ts + 0.5 - next_due_ms) // period_ms) + 1)
                 next_due_ms += steps * period_ms
             ok, image = cap.retrieve()
             if not ok or image is None:
+                self.error = f"frame {index} at {ts / 1000:.1f} s could not be decoded"
                 self.truncated = True
-                log.warning("%s: frame %d could not be decoded; stopping here", self.path, index)
+                log.warning("%s: %s; stopping here", self.path, self.error)
                 break
             if image.ndim == 2:
                 image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
@@ -206,10 +237,11 @@ class VideoFileSource:
             self.frames_yielded += 1
             self.last_timestamp_ms = ts
             yield Frame(index=index, timestamp_ms=ts, image=image, source=str(self.path))
-        if self.info.frame_count and self.frames_read < 0.9 * self.info.frame_count - 1:
-            self.truncated = True
-        if self.frames_read == 0:
-            raise SourceError(f"{self.path}: no frame could be decoded (corrupt or truncated file)")
+        if start_ms == 0 and self.end_ms is None:
+            if self.info.frame_count and self.frames_read < 0.9 * self.info.frame_count - 1:
+                self.truncated = True
+            if self.frames_read == 0:
+                raise SourceError(f"{self.path}: no frame could be decoded (corrupt or truncated file)")
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:

@@ -56,7 +56,9 @@ def test_all_frames_have_file_timestamps(clip: Path) -> None:
     assert frames[0].image.shape == (120, 160, 3)
 
 
-@pytest.mark.parametrize("fps, expected", [(5.0, 15), (2.0, 6), (10.0, 30), (30.0, 90), (60.0, 90)])
+@pytest.mark.parametrize(
+    "fps, expected", [(5.0, 15), (2.0, 6), (3.0, 9), (7.0, 21), (10.0, 30), (30.0, 90), (60.0, 90)]
+)
 def test_sampling_keeps_a_regular_grid(clip: Path, fps: float, expected: int) -> None:
     src = VideoFileSource(clip, sample_fps=fps)
     frames = list(src)
@@ -70,7 +72,18 @@ def test_sampling_keeps_a_regular_grid(clip: Path, fps: float, expected: int) ->
 def test_time_window(clip: Path) -> None:
     frames = list(VideoFileSource(clip, start_ms=1000, end_ms=2000))
     assert frames[0].timestamp_ms == pytest.approx(1000, abs=1)
-    assert frames[-1].timestamp_ms <= 2000
+    assert frames[0].index == 30
+    assert frames[-1].timestamp_ms < 2000
+
+
+@pytest.mark.parametrize("fps", [2.0, 3.0, 5.0])
+def test_segments_yield_exactly_the_frames_of_an_unsplit_run(clip: Path, fps: float) -> None:
+    whole = [(f.index, f.timestamp_ms) for f in VideoFileSource(clip, sample_fps=fps)]
+    parts = []
+    for start, end in [(0, 1000), (1000, 2000), (2000, None)]:
+        src = VideoFileSource(clip, sample_fps=fps, start_ms=start, end_ms=end)
+        parts += [(f.index, f.timestamp_ms) for f in src]
+    assert parts == whole
 
 
 def test_missing_empty_and_corrupt_files(tmp_path: Path) -> None:
