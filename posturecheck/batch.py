@@ -43,7 +43,7 @@ import cv2
 import numpy as np
 
 from posturecheck import __version__, export
-from posturecheck.errors import ConfigError, ExitStatus, PostureCheckError, SourceError
+from posturecheck.errors import ConfigError, ExitStatus, PostureCheckError
 from posturecheck.pipeline import Analyzer, PoseEstimator
 from posturecheck.sources import (
     VideoFileSource,

@@ -33,18 +33,23 @@ def _run(cmd: list[str | os.PathLike[str]]) -> None:
     print("+ " + " ".join(str(c) for c in cmd), flush=True)
     rc = subprocess.call([str(c) for c in cmd], cwd=ROOT)
     if rc != 0:
-        print(f"bootstrap: step failed with exit code {rc}: {' '.join(str(c) for c in cmd)}", file=sys.stderr)
+        print(
+            f"bootstrap: step failed with exit code {rc}: {' '.join(str(c) for c in cmd)}",
+            file=sys.stderr,
+        )
         raise SystemExit(rc)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python3 -m posturecheck.bootstrap", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python3 -m posturecheck.bootstrap", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("--venv", default=str(ROOT / ".venv"), help="virtual environment folder")
     ap.add_argument("--no-run", action="store_true", help="set up only; do not analyse samples/")
     ap.add_argument("--out", default="out/samples", help="output folder of the sample analysis")
     args = ap.parse_args(argv)
 
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (runs on whatever python3 the user has)
         print("bootstrap: posturecheck needs Python >= 3.10", file=sys.stderr)
         return 2
     venv_dir = Path(args.venv)
@@ -58,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("npm"):
         _run([py, "-m", "posturecheck", "models", "build", "--variant", "lite"])
     else:
-        print("bootstrap: npm not found: skipping the lite model (live mode will use full)", flush=True)
+        print(
+            "bootstrap: npm not found: skipping the lite model (live mode will use full)",
+            flush=True,
+        )
     if not args.no_run:
         _run([py, "-m", "posturecheck", "analyze", "samples", "--out", args.out])
         print(f"\nDone. Open {Path(args.out) / 'index.html'} in a browser.")

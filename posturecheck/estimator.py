@@ -142,7 +142,11 @@ class MediaPipePoseEstimator:
         self.model_path = Path(model_path)
         self.num_poses = num_poses
         self.mode = mode
-        self._thresholds = (min_detection_confidence, min_presence_confidence, min_tracking_confidence)
+        self._thresholds = (
+            min_detection_confidence,
+            min_presence_confidence,
+            min_tracking_confidence,
+        )
         self._landmarker: Any = None
         self._first_detect_done = False
         self._last_ts_ms: int | None = None
@@ -160,7 +164,9 @@ class MediaPipePoseEstimator:
         det, pres, track = self._thresholds
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO if self.mode == "video" else vision.RunningMode.IMAGE,
+            running_mode=vision.RunningMode.VIDEO
+            if self.mode == "video"
+            else vision.RunningMode.IMAGE,
             num_poses=self.num_poses,
             min_pose_detection_confidence=det,
             min_pose_presence_confidence=pres,
@@ -174,7 +180,8 @@ class MediaPipePoseEstimator:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"MediaPipe could not load {self.model_path.name}: {first}") from None
         # Release the native landmarker when this object is garbage-collected. Not at interpreter
-        # exit: MediaPipe's executor threads are gone by then, so close() explicitly (or use `with`).
+        # exit: MediaPipe's executor threads are gone by then, so close() explicitly
+        # (or use `with`).
         self._finalizer = weakref.finalize(self, _close_landmarker, self._landmarker)
         self._finalizer.atexit = False
         self._first_detect_done = False
@@ -193,7 +200,8 @@ class MediaPipePoseEstimator:
                 ts = int(frame.timestamp_ms)
                 if self._last_ts_ms is not None and ts <= self._last_ts_ms:
                     raise ValueError(
-                        f"timestamps must increase strictly: got {ts} ms after {self._last_ts_ms} ms"
+                        f"timestamps must increase strictly: got {ts} ms "
+                        f"after {self._last_ts_ms} ms"
                         " (call reset() between videos)"
                     )
                 result = self._landmarker.detect_for_video(image, ts)

@@ -53,7 +53,14 @@ class L(IntEnum):
 # Same-side chains used by the side-view metrics: (ear, shoulder, elbow, wrist, hip, knee).
 SIDE_CHAIN: dict[str, tuple[L, L, L, L, L, L]] = {
     "left": (L.LEFT_EAR, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_HIP, L.LEFT_KNEE),
-    "right": (L.RIGHT_EAR, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_HIP, L.RIGHT_KNEE),
+    "right": (
+        L.RIGHT_EAR,
+        L.RIGHT_SHOULDER,
+        L.RIGHT_ELBOW,
+        L.RIGHT_WRIST,
+        L.RIGHT_HIP,
+        L.RIGHT_KNEE,
+    ),
 }
 
 # Upper-body skeleton drawn by the overlay (a seated person at a desk rarely shows legs).

@@ -5,8 +5,8 @@ A Tasks ``.task`` bundle is an uncompressed zip of ``pose_detector.tflite`` and
 registries we can reach by package name: the ``mediapipe==0.10.21`` wheel (detector + full landmark
 model) and the npm package ``@mediapipe/pose`` (detector + lite/full/heavy landmark models). This
 module fetches those archives with ``pip``/``npm``, checks every input against the pinned SHA-256 in
-``posturecheck/models_manifest.json``, writes the input-normalisation metadata the Tasks API requires, zips the
-two networks deterministically and checks the result against the pinned bundle SHA-256.
+``posturecheck/models_manifest.json``, writes the input-normalisation metadata the Tasks API
+requires, zips the two networks deterministically and checks the result against the pinned bundle SHA-256.
 
 Only the standard library, numpy, flatbuffers and platformdirs are used; mediapipe is never imported
 (its generated flatbuffer schema modules are loaded by file path). Library code never prints: pass a
@@ -107,7 +107,7 @@ def _default_cache_dir() -> Path:
 
 
 def manifest_path() -> Path:
-    """Path of the pinned manifest: ``posturecheck/models_manifest.json`` (package data).
+    """Path of the pinned manifest: ``the manifest`` (package data).
 
     It ships inside the package so an installed (non-editable) posturecheck can build and verify
     bundles too.
@@ -562,7 +562,7 @@ def fetch_inputs(
             data = _read_member(fetched, source["member"])
             problem = _check_input(data, source)
             if problem:
-                raise ModelError(f"{label} does not match posturecheck/models_manifest.json ({problem})")
+                raise ModelError(f"{label} does not match the manifest ({problem})")
             os.replace(fetched, cache_dir / fetched.name)
         log(f"downloaded and verified {label}")
         inputs[member] = data
@@ -601,7 +601,7 @@ def build(
     """Build (or confirm) ``pose_landmarker_{variant}.task`` from pinned registry packages.
 
     ``full`` needs only pip (the ``mediapipe==0.10.21`` wheel); ``lite`` and ``heavy`` need npm
-    (``@mediapipe/pose``). Every input and the output are checked against posturecheck/models_manifest.json.
+    (``@mediapipe/pose``). Every input and the output are checked against the manifest.
 
     Args:
         variant: One of :data:`VARIANTS`.
@@ -629,7 +629,7 @@ def build(
     digest = hashlib.sha256(data).hexdigest()
     if digest != expected or len(data) != spec["bundle"]["bytes"]:
         raise ModelError(
-            f"built {dest.name} has sha256 {digest} ({len(data)} B) but posturecheck/models_manifest.json pins "
+            f"built {dest.name} has sha256 {digest} ({len(data)} B) but the manifest pins "
             f"{expected} ({spec['bundle']['bytes']} B); please report this"
         )
     try:

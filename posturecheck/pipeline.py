@@ -71,7 +71,9 @@ class Analyzer:
         state: rules state to resume from (e.g. after a camera reconnect); fresh if omitted.
     """
 
-    def __init__(self, estimator: PoseEstimator, config: Config, state: rules.RulesState | None = None):
+    def __init__(
+        self, estimator: PoseEstimator, config: Config, state: rules.RulesState | None = None
+    ):
         self.estimator = estimator
         self.config = config
         self.state = state if state is not None else rules.initial_state(config)
@@ -83,7 +85,9 @@ class Analyzer:
         pose, note = select_subject(poses, self._subject)
         self._subject = pose
         m = metrics_mod.compute_metrics(pose, self.config) if pose is not None else None
-        self.state, a = rules.step(self.state, m, frame.timestamp_ms, self.config, people=len(poses))
+        self.state, a = rules.step(
+            self.state, m, frame.timestamp_ms, self.config, people=len(poses)
+        )
         if note is not None:  # our note says which person; it replaces the rules' generic one
             generic = f"{len(poses)} people in view"
             notes = (note, *(n for n in a.notes if not n.startswith(generic)))

@@ -25,7 +25,20 @@ log = logging.getLogger(__name__)
 
 IMAGE_EXTS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_EXTS = frozenset(
-    {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ts"}
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".mpg",
+        ".mpeg",
+        ".wmv",
+        ".flv",
+        ".3gp",
+        ".ts",
+    }
 )
 
 
@@ -37,7 +50,9 @@ def is_video(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in VIDEO_EXTS
 
 
-def expand_inputs(specs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[tuple[str, str]]]:
+def expand_inputs(
+    specs: Iterable[str | os.PathLike[str]],
+) -> tuple[list[Path], list[tuple[str, str]]]:
     """Expand files, folders (recursive) and glob patterns into media files.
 
     Returns:
@@ -67,10 +82,13 @@ def expand_inputs(specs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
             if is_video(p) or is_image(p):
                 add(p)
             else:
-                problems.append((s, f"not a supported video or image type ({p.suffix or 'no extension'})"))
+                problems.append(
+                    (s, f"not a supported video or image type ({p.suffix or 'no extension'})")
+                )
         elif glob.has_magic(s):
             found = sorted(
-                Path(q) for q in glob.glob(s, recursive=True)
+                Path(q)
+                for q in glob.glob(s, recursive=True)
                 if Path(q).is_file() and (is_video(q) or is_image(q))
             )
             if not found:
@@ -194,7 +212,9 @@ class VideoFileSource:
             cap.set(cv2.CAP_PROP_POS_MSEC, float(start_ms))
         period_ms = None if self.sample_fps is None else 1000.0 / self.sample_fps
         # First grid point at or after start_ms, on the k*period grid from time 0.
-        next_due_ms = 0.0 if period_ms is None else math.ceil(start_ms / period_ms - 1e-9) * period_ms
+        next_due_ms = (
+            0.0 if period_ms is None else math.ceil(start_ms / period_ms - 1e-9) * period_ms
+        )
         last_ts: int | None = None
         index: int | None = None
         while True:
@@ -241,7 +261,9 @@ class VideoFileSource:
             if self.info.frame_count and self.frames_read < 0.9 * self.info.frame_count - 1:
                 self.truncated = True
             if self.frames_read == 0:
-                raise SourceError(f"{self.path}: no frame could be decoded (corrupt or truncated file)")
+                raise SourceError(
+                    f"{self.path}: no frame could be decoded (corrupt or truncated file)"
+                )
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
@@ -256,7 +278,9 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     return image
 
 
-def image_frames(paths: Iterable[str | os.PathLike[str]], *, spacing_ms: int = 1000) -> Iterator[Frame]:
+def image_frames(
+    paths: Iterable[str | os.PathLike[str]], *, spacing_ms: int = 1000
+) -> Iterator[Frame]:
     """Still images as frames ``spacing_ms`` apart (images are unrelated: use IMAGE mode)."""
     for i, p in enumerate(paths):
         yield Frame(index=i, timestamp_ms=i * spacing_ms, image=read_image(p), source=str(p))
@@ -301,7 +325,9 @@ class CameraSource:
         if cap is None or not cap.isOpened():
             if cap is not None:
                 cap.release()
-            raise SourceError(f"camera {self.device!r} is not available (missing, busy or no permission)")
+            raise SourceError(
+                f"camera {self.device!r} is not available (missing, busy or no permission)"
+            )
         if self.width:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         if self.height:
@@ -322,7 +348,9 @@ class CameraSource:
         if self._last_ts is not None and ts <= self._last_ts:
             ts = self._last_ts + 1
         self._last_ts = ts
-        frame = Frame(index=self._index, timestamp_ms=ts, image=image, source=f"camera:{self.device}")
+        frame = Frame(
+            index=self._index, timestamp_ms=ts, image=image, source=f"camera:{self.device}"
+        )
         self._index += 1
         return frame
 

@@ -1,6 +1,6 @@
 """Regenerate tests/data/golden_landmarks.json (only when the model bundle changes on purpose).
 
-    .venv/bin/python tests/make_golden.py
+.venv/bin/python tests/make_golden.py
 """
 
 from __future__ import annotations
@@ -22,12 +22,18 @@ OUT = Path(__file__).parent / "data" / "golden_landmarks.json"
 
 def main() -> None:
     images = {
-        "grace_hopper": cv2.imread(str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg")),
+        "grace_hopper": cv2.imread(
+            str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg")
+        ),
         "astronaut": np.ascontiguousarray(data.astronaut()[:, :, ::-1]),
     }
     model = models.resolve_model("full")
-    golden = {"model": "full", "model_sha256": models.sha256_file(model),
-              "mode": "image", "images": {}}
+    golden = {
+        "model": "full",
+        "model_sha256": models.sha256_file(model),
+        "mode": "image",
+        "images": {},
+    }
     with MediaPipePoseEstimator(model, mode="image", num_poses=1) as est:
         for name, img in images.items():
             pose = est.detect(Frame(0, 0, img))[0]

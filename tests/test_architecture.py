@@ -8,7 +8,18 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parent.parent / "posturecheck"
 
 # Pure core: no OpenCV, no MediaPipe, no plotting, no clock-reading side effects.
-PURE = {"types", "landmarks", "geometry", "config", "metrics", "rules", "summary", "advice", "pipeline", "baseline"}
+PURE = {
+    "types",
+    "landmarks",
+    "geometry",
+    "config",
+    "metrics",
+    "rules",
+    "summary",
+    "advice",
+    "pipeline",
+    "baseline",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -27,7 +38,9 @@ def _modules() -> dict[str, set[str]]:
 
 
 def test_mediapipe_is_imported_in_exactly_one_module() -> None:
-    users = sorted(m for m, imps in _modules().items() if any(i.split(".")[0] == "mediapipe" for i in imps))
+    users = sorted(
+        m for m, imps in _modules().items() if any(i.split(".")[0] == "mediapipe" for i in imps)
+    )
     assert users == ["estimator"]
 
 
@@ -44,14 +57,22 @@ def test_library_modules_do_not_print_or_exit() -> None:
         if p.stem in drivers:
             continue
         tree = ast.parse(p.read_text(encoding="utf-8"))
-        # A module's own command-line entry (``def main`` / ``if __name__ == "__main__":``) may print.
+        # A module's own command-line entry (``def main`` / ``if __name__ == "__main__":``)
+        # may print.
         body = [
-            n for n in tree.body
+            n
+            for n in tree.body
             if not (isinstance(n, ast.FunctionDef) and n.name in ("main", "_main"))
             and not (isinstance(n, ast.If) and "__name__" in ast.unparse(n.test))
         ]
         for node in (sub for top in body for sub in ast.walk(top)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                assert node.func.id not in {"print", "exit"}, f"{p.name}:{node.lineno} calls {node.func.id}()"
-            if isinstance(node, ast.Attribute) and node.attr == "exit" and isinstance(node.value, ast.Name):
+                assert node.func.id not in {"print", "exit"}, (
+                    f"{p.name}:{node.lineno} calls {node.func.id}()"
+                )
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "exit"
+                and isinstance(node.value, ast.Name)
+            ):
                 assert node.value.id != "sys", f"{p.name}:{node.lineno} calls sys.exit()"

@@ -19,7 +19,9 @@ def test_readme_config_example_is_valid(tmp_path: Path) -> None:
     cfg_file.write_text(block.group(1), encoding="utf-8")
     example, default = load_config(cfg_file), load_config()
     # The example restates defaults: same values (a rule it touches only gains a provenance note).
-    assert [replace(r, source="") for r in example.rules] == [replace(r, source="") for r in default.rules]
+    assert [replace(r, source="") for r in example.rules] == [
+        replace(r, source="") for r in default.rules
+    ]
     assert replace(example, rules=()) == replace(default, rules=())
     assert any("changed by the user configuration" in r.source for r in example.rules)
 

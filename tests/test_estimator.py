@@ -28,8 +28,9 @@ def image_estimator(full_model: Path) -> MediaPipePoseEstimator:
 
 
 @pytest.mark.parametrize("name", ["grace_hopper", "astronaut"])
-def test_landmarks_match_stored_golden(name: str, request: pytest.FixtureRequest,
-                                       image_estimator: MediaPipePoseEstimator) -> None:
+def test_landmarks_match_stored_golden(
+    name: str, request: pytest.FixtureRequest, image_estimator: MediaPipePoseEstimator
+) -> None:
     """A broken bundle (wrong normalisation metadata shifts landmarks 0.02-0.03) fails here."""
     img = request.getfixturevalue(f"{name}_bgr")
     poses = image_estimator.detect(Frame(0, 0, img))
@@ -39,10 +40,14 @@ def test_landmarks_match_stored_golden(name: str, request: pytest.FixtureRequest
     assert [w, h] == g["wh"]
     diff = np.abs(poses[0].xy_px / (w, h) - np.array(g["xy_norm"]))
     upper = [int(i) for i in L if i <= L.RIGHT_HIP]  # the landmarks we measure with
-    assert diff[upper].mean() <= 0.005, f"mean |d| {diff[upper].mean():.4f}: is the model bundle broken?"
+    assert diff[upper].mean() <= 0.005, (
+        f"mean |d| {diff[upper].mean():.4f}: is the model bundle broken?"
+    )
 
 
-def test_person_landmarks_are_plausible(grace_hopper_bgr: np.ndarray, image_estimator: MediaPipePoseEstimator) -> None:
+def test_person_landmarks_are_plausible(
+    grace_hopper_bgr: np.ndarray, image_estimator: MediaPipePoseEstimator
+) -> None:
     pose = image_estimator.detect(Frame(0, 0, grace_hopper_bgr))[0]
     xy = pose.xy_px
     # Portrait: head above shoulders, the person's left shoulder on the image right (facing us).
@@ -79,7 +84,10 @@ def _shoulder_line_deg(est: MediaPipePoseEstimator, img: np.ndarray) -> float:
 @pytest.mark.parametrize("deg", [-20.0, -10.0, 10.0, 20.0])
 @pytest.mark.parametrize("name, tol_deg", [("grace_hopper", 2.0), ("astronaut", 3.0)])
 def test_rotation_changes_shoulder_line_by_that_angle(
-    name: str, tol_deg: float, deg: float, request: pytest.FixtureRequest,
+    name: str,
+    tol_deg: float,
+    deg: float,
+    request: pytest.FixtureRequest,
     image_estimator: MediaPipePoseEstimator,
 ) -> None:
     img = request.getfixturevalue(f"{name}_bgr")
@@ -110,7 +118,9 @@ def test_bad_model_files_give_one_line_errors(tmp_path: Path) -> None:
 
 def test_stderr_filter_drops_noise_but_keeps_errors(capfd: pytest.CaptureFixture[str]) -> None:
     with quiet_native_stderr():
-        os.write(2, b"I0000 00:00:1 gl_context.cc:1] noise\nWARNING: All log messages before absl\n")
+        os.write(
+            2, b"I0000 00:00:1 gl_context.cc:1] noise\nWARNING: All log messages before absl\n"
+        )
         os.write(2, b"E0000 something really failed\n")
     err = capfd.readouterr().err
     assert "noise" not in err and "absl" not in err

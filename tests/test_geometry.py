@@ -38,7 +38,9 @@ def test_angle_at_vertex_2d_and_3d(deg: float) -> None:
     a = (1.0, 0.0)
     b = (math.cos(math.radians(deg)), math.sin(math.radians(deg)))
     assert angle_at_vertex_deg(a, (0.0, 0.0), b) == pytest.approx(deg, abs=1e-6)
-    assert angle_at_vertex_deg((*a, 0.0), (0.0, 0.0, 0.0), (*b, 0.0)) == pytest.approx(deg, abs=1e-6)
+    assert angle_at_vertex_deg((*a, 0.0), (0.0, 0.0, 0.0), (*b, 0.0)) == pytest.approx(
+        deg, abs=1e-6
+    )
 
 
 def test_zero_length_segments_raise() -> None:

@@ -8,7 +8,12 @@ from importlib import metadata
 
 import pytest
 
-CV2_DISTS = ("opencv-python", "opencv-contrib-python", "opencv-python-headless", "opencv-contrib-python-headless")
+CV2_DISTS = (
+    "opencv-python",
+    "opencv-contrib-python",
+    "opencv-python-headless",
+    "opencv-contrib-python-headless",
+)
 
 
 def test_exactly_one_distribution_owns_cv2() -> None:
@@ -27,23 +32,35 @@ def test_cv2_is_the_contrib_build_mediapipe_requires() -> None:
     import cv2
 
     assert hasattr(cv2, "ximgproc")  # a contrib-only module: the contrib wheel is what imports
-    assert cv2.__version__.split(".")[:2] == metadata.version("opencv-contrib-python").split(".")[:2]
+    assert (
+        cv2.__version__.split(".")[:2] == metadata.version("opencv-contrib-python").split(".")[:2]
+    )
 
 
 def test_console_script_and_version() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "posturecheck", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "posturecheck", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.strip() == f"posturecheck {metadata.version('posturecheck')}"
 
 
 def test_help_does_not_load_mediapipe() -> None:
-    code = "import sys; from posturecheck import cli; cli.build_parser(); print('mediapipe' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys; from posturecheck import cli; cli.build_parser(); "
+        "print('mediapipe' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"
 
 
 @pytest.mark.parametrize("argv, code", [(["models", "list"], 0), (["nonsense"], 2)])
 def test_cli_exit_codes(argv: list[str], code: int) -> None:
-    proc = subprocess.run([sys.executable, "-m", "posturecheck", *argv], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "posturecheck", *argv], capture_output=True, text=True
+    )
     assert proc.returncode == code, proc.stderr
