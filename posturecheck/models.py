@@ -6,7 +6,8 @@ registries we can reach by package name: the ``mediapipe==0.10.21`` wheel (detec
 model) and the npm package ``@mediapipe/pose`` (detector + lite/full/heavy landmark models). This
 module fetches those archives with ``pip``/``npm``, checks every input against the pinned SHA-256 in
 ``posturecheck/models_manifest.json``, writes the input-normalisation metadata the Tasks API
-requires, zips the two networks deterministically and checks the result against the pinned bundle SHA-256.
+requires, zips the two networks deterministically and checks the result against the pinned
+bundle SHA-256.
 
 Only the standard library, numpy, flatbuffers and platformdirs are used; mediapipe is never imported
 (its generated flatbuffer schema modules are loaded by file path). Library code never prints: pass a
