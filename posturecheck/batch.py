@@ -1192,10 +1192,6 @@ def run_cli(args: argparse.Namespace) -> int:
     from posturecheck import models
     from posturecheck.config import load_config
 
-    # FFmpeg inside OpenCV prints decoder complaints about corrupt or truncated files straight
-    # to stderr; each bad input already gets a one-line reason, so keep the terminal clean
-    # (set OPENCV_FFMPEG_LOGLEVEL yourself to see them). Must happen before the first capture.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     config = load_config(args.config, args.profile, view=args.view)
     model_path = models.resolve_model(args.model)
     opts = BatchOptions(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -176,6 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
+    if args.verbose == 0:
+        # OpenCV and the FFmpeg inside it print their own warnings (camera probing, corrupt
+        # files) straight to stderr; each problem already gets our one-line reason. Must be set
+        # before cv2 is imported (the handlers import it lazily); -v shows them again.
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     try:
         return int(args.func(args))
     except PostureCheckError as exc:
