@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from posturecheck import __version__
+from posturecheck.cli_args import add_analysis_options
 from posturecheck.errors import ExitStatus, PostureCheckError
 
 PROG = "posturecheck"
@@ -67,7 +68,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
     """``live``, ``calibrate`` and ``history`` (issue 5); options live next to their driver."""
-    from posturecheck.live_args import add_history_arguments, add_live_arguments
+    from posturecheck.cli_args import add_history_arguments, add_live_arguments
 
     pv = sub.add_parser(
         "live", help="monitor posture live from a webcam (or a video file as the camera)"
@@ -82,28 +83,6 @@ def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
     ph = sub.add_parser("history", help="daily table of past live sessions; --html for a report")
     add_history_arguments(ph)
     ph.set_defaults(func=_cmd_history)
-
-
-def _add_common_analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--model",
-        default=None,
-        metavar="NAME|PATH",
-        help="pose model: lite, full (default) or heavy, or a path to any PoseLandmarker .task",
-    )
-    p.add_argument("--config", default=None, metavar="FILE", help="TOML configuration file")
-    p.add_argument(
-        "--profile",
-        default=None,
-        metavar="NAME",
-        help="threshold profile: iso11226 (default), rula, osha, learnopencv",
-    )
-    p.add_argument(
-        "--view",
-        default=None,
-        choices=["auto", "front", "left", "right"],
-        help="camera view (default: detect automatically)",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("paths", nargs="+", metavar="PATH", help="video/image files, folders, globs")
     pa.add_argument("--out", default="posturecheck-out", metavar="DIR", help="output folder")
     pa.add_argument("--fps", type=float, default=5.0, help="analysed frames per video second")
-    _add_common_analysis_options(pa)
+    add_analysis_options(
+        pa,
+        model_help="pose model: lite, full (default) or heavy, or a path to any "
+        "PoseLandmarker .task",
+    )
     pa.add_argument(
         "--baseline",
         default=None,

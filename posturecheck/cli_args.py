@@ -1,26 +1,13 @@
-"""Options of ``live``, ``calibrate`` and ``history`` (stdlib only, so ``--help`` stays fast)."""
+"""Option groups of the subcommands (stdlib only, so ``--help`` stays fast)."""
 
 from __future__ import annotations
 
 import argparse
 
 
-def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -> None:
-    """Options shared by ``live`` and ``calibrate`` (called by :mod:`posturecheck.cli`)."""
-    p.add_argument(
-        "--camera",
-        default="0",
-        metavar="0|PATH|URL",
-        help="camera index, device path, stream URL, or a video file used as the camera "
-        "(default 0)",
-    )
-    p.add_argument(
-        "--model",
-        default=None,
-        metavar="NAME|PATH",
-        help="pose model: lite (default for live: ~17 ms per analysis), full, heavy, "
-        "or a .task path",
-    )
+def add_analysis_options(p: argparse.ArgumentParser, *, model_help: str) -> None:
+    """``--model``, ``--config``, ``--profile``, ``--view``: for analyze, live and calibrate."""
+    p.add_argument("--model", default=None, metavar="NAME|PATH", help=model_help)
     p.add_argument("--config", default=None, metavar="FILE", help="TOML configuration file")
     p.add_argument(
         "--profile",
@@ -33,6 +20,22 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
         default=None,
         choices=["auto", "front", "left", "right"],
         help="camera view (default: detect automatically)",
+    )
+
+
+def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -> None:
+    """Options shared by ``live`` and ``calibrate`` (called by :mod:`posturecheck.cli`)."""
+    p.add_argument(
+        "--camera",
+        default="0",
+        metavar="0|PATH|URL",
+        help="camera index, device path, stream URL, or a video file used as the camera "
+        "(default 0)",
+    )
+    add_analysis_options(
+        p,
+        model_help="pose model: lite (default for live: ~17 ms per analysis), full, heavy, "
+        "or a .task path",
     )
     p.add_argument(
         "--setup",
