@@ -48,7 +48,7 @@ def sampled_frames(path: Path, fps: float, limit: int = 300) -> list[np.ndarray]
     """The first ``limit`` frames the pipeline analyses (same sampling), decoded into memory."""
     res = batch._SegmentResult(detections=[])
     out = []
-    for f in batch._segment_frames(path, 0, None, fps, res, 30.0):
+    for f in batch._segment_frames(path, 0, None, fps, res):
         out.append(f.image)
         if len(out) >= limit:
             break
@@ -99,7 +99,7 @@ def decode_ms(path: Path, fps: float) -> tuple[float, float, int]:
     cap.release()
     res = batch._SegmentResult(detections=[])
     t = time.perf_counter()
-    for _ in batch._segment_frames(path, 0, None, fps, res, 30.0):
+    for _ in batch._segment_frames(path, 0, None, fps, res):
         pass
     sampled = (time.perf_counter() - t) * 1000.0 / max(res.frames_read, 1)
     return read_all, sampled, n

@@ -1,11 +1,13 @@
 """Published accuracy harness (issue 6): how right posturecheck is, and how often it nags.
 
     .venv/bin/python benchmarks/eval_accuracy.py [--data DIR] [--model full] [--quick]
+                                                 [--parts rotation,keypoints,...]
                                                  [--out benchmarks/out/accuracy.json]
                                                  [--write-golden]
 
-Five parts, each on data nobody on the project made (``--data``, default ``../shared/data``
-relative to the repository; read in place, never copied) or on exact synthetic ground truth:
+Full run ~6 min on 2 cores (--quick ~20 s). Five parts, each on data nobody on the project made
+(``--data``, default ``../shared/data`` relative to the repository; read in place, never
+copied) or on exact ground truth, plus a comparison of the three models:
 
 1. **Rotation equivariance.** Real person photos (scikit-image's astronaut and matplotlib's
    Grace Hopper always; shared-data photos and video frames with one clearly visible person
@@ -13,21 +15,24 @@ relative to the repository; read in place, never copied) or on exact synthetic g
    angles (-30..+30 deg). Every image-plane inclination/tilt metric must change by exactly that
    angle (sign per ``posturecheck.metrics``' conventions) and every invariant (angles between
    body segments, ratios measured across the shoulder line) must not change. The error is the
-   model's: the same check on the exactly rotated landmarks is 0 to 1e-9 (also reported).
+   model's; the same check on the exactly rotated landmarks tests the formulas alone.
 2. **Angles vs human-annotated keypoints** (``mmpose_seated_kp``): trunk inclination (from the
-   hip and shoulder midpoints and per side), shoulder tilt (frontal people only) and, where
-   COCO labels ears, neck inclination shoulder->ear; our detected people are matched to the
-   labelled ones by shoulder/hip proximity.
+   hip and shoulder midpoints and per side), shoulder tilt (frontal people) and, where COCO
+   labels ears, neck inclination shoulder->ear (non-frontal people); detected people are
+   matched to the labelled ones by shoulder/hip proximity, per labelled box and in whole images.
 3. **Good/bad, front view** (``slouchingornot_frontal``): the rules' bands with a personal
    baseline from one "good" image, from three, and without one; balanced accuracy and
    precision/recall of "bad", with the spread over every possible baseline choice.
 4. **Timeline on real side-view video** (``jonz21_side_video``): per-segment metric means and
    the verdict (status) per segment through the real :class:`posturecheck.pipeline.Analyzer`.
-5. **False alarms**: alerts per hour of good posture with default settings. A good-posture
-   stretch (the upright part of the side-view clip; the "good" frames of each front-view
-   session) is looped forward-backward for an hour of simulated time at 2 and 5 analyses/s
-   through the real Analyzer. The model runs on the looped sequence until its output repeats
-   exactly (checked), then the period's poses are replayed (see ``docs/accuracy.md``).
+5. **False alarms**: alerts per hour of good posture with default settings. Good-posture
+   stretches (the upright and reclined parts of the side-view clip; the "good" images of each
+   front-view session) are looped forward-backward for an hour of frame time through the real
+   Analyzer (live defaults: lite, 2/s; batch defaults: full, 5/s), and in a harsher variant each
+   good posture is held still for 45 s. The real model runs over the first 10 minutes of each
+   loop, whose output is replayed to fill the hour; its output repeats exactly from one loop
+   period to the next (checked), and the live-default side loop also runs the real model for
+   the whole hour (see ``docs/accuracy.md``).
 
 Writes every number to ``--out`` (JSON, git-ignored) and the markdown tables to
 ``benchmarks/out/accuracy.md``; ``--write-golden`` stores the headline scores of ``--quick``
@@ -41,7 +46,6 @@ import dataclasses
 import datetime as _dt
 import json
 import math
-import statistics
 import sys
 import time
 from collections import Counter
@@ -63,11 +67,11 @@ from evalcommon import (  # noqa: E402
     ReplayEstimator,
     data_dir_from_env,
     incl_deg,
+    looped_video_poses,
     machine_info,
     package_images,
     pad_canvas,
-    percentile,
-    looped_video_poses,
+    period_repeat_px,
     ping_pong,
     read_bgr,
     rotate_image,
@@ -80,8 +84,10 @@ from evalcommon import (  # noqa: E402
     wrap_deg,
 )
 
+from posturecheck import models  # noqa: E402
 from posturecheck.baseline import Baseline  # noqa: E402
 from posturecheck.config import Config, load_config  # noqa: E402
+from posturecheck.errors import ModelError  # noqa: E402
 from posturecheck.landmarks import L  # noqa: E402
 from posturecheck.metrics import METRICS, compute_metrics  # noqa: E402
 from posturecheck.pipeline import Analyzer, analyze  # noqa: E402
@@ -244,6 +250,7 @@ def part_rotation(
     expected: dict[str, set[str]] = {}
     per_image: list[dict[str, Any]] = []
     formula_max = 0.0
+    formula_fail: set[tuple[str, float]] = set()
     view_same = view_total = 0
     for name, img in items:
         canvas = pad_canvas(img)
@@ -282,6 +289,8 @@ def part_rotation(
                 if e is not None:
                     fe = wrap_deg(e - a - s * theta) if is_deg else e - a
                     formula_max = max(formula_max, abs(fe))
+                    if abs(fe) > 1e-6:
+                        formula_fail.add((name, theta))
                 b = mt.get(metric) if mt is not None else None
                 if b is None:
                     continue
@@ -323,6 +332,8 @@ def part_rotation(
         "per_metric": per_metric,
         "per_image": per_image,
         "formula_max_err": formula_max,
+        "formula_cases": sum(r.get("rotations", 0) for r in per_image if "skipped" not in r),
+        "formula_failures": [{"image": n, "angle_deg": t} for n, t in sorted(formula_fail)],
         "view_kept": view_same / view_total if view_total else None,
     }
 
@@ -347,7 +358,8 @@ OURS: dict[str, int] = {
 }
 KP_ANGLES = ("trunk_mid", "trunk_left", "trunk_right", "shoulder_tilt", "neck_left", "neck_right")
 KP_ANGLE_TEXT = {
-    "trunk_mid": "trunk, hip midpoint -> shoulder midpoint (side: trunk inclination; front: lateral lean)",
+    "trunk_mid": "trunk, hip midpoint -> shoulder midpoint "
+    "(side: trunk inclination; front: lateral lean)",
     "trunk_left": "trunk inclination, left hip -> left shoulder (the side-view metric's line)",
     "trunk_right": "trunk inclination, right hip -> right shoulder (the side-view metric's line)",
     "shoulder_tilt": "shoulder tilt (frontal people only)",
@@ -355,7 +367,9 @@ KP_ANGLE_TEXT = {
     "neck_right": "neck inclination, right shoulder -> right ear (COCO, non-frontal people)",
 }
 MATCH_MAX_COST = 0.5  # mean shoulder/hip distance / body scale, for a match
-FRONTAL_MIN_WIDTH = 0.5  # shoulder width / torso length: "frontal" (shoulder line not foreshortened)
+FRONTAL_MIN_WIDTH = (
+    0.5  # shoulder width / torso length: "frontal" (shoulder line not foreshortened)
+)
 CROP_MARGIN = 0.25  # GT box grown by this fraction on each side for the crop evaluation
 
 
@@ -511,9 +525,7 @@ def _angle_stats(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     per_angle = {}
     for a in KP_ANGLES:
         x = np.abs(
-            np.asarray(
-                [r[a]["err"] for r in rows if r.get(a) and r[a]["err"] is not None], float
-            )
+            np.asarray([r[a]["err"] for r in rows if r.get(a) and r[a]["err"] is not None], float)
         )
         missing = sum(1 for r in rows if r.get(a) and r[a]["err"] is None)
         per_angle[a] = {
@@ -545,7 +557,11 @@ def part_keypoints(pool: EstimatorPool, cfg: Config, root: Path) -> dict[str, An
         img = read_bgr(path)
         poses = pool.detect_image(img, num_poses=6)
         pairs = sorted(
-            ((_match_cost(g, p)[0], gi, pi) for gi, g in enumerate(people) for pi, p in enumerate(poses)),
+            (
+                (_match_cost(g, p)[0], gi, pi)
+                for gi, g in enumerate(people)
+                for pi, p in enumerate(poses)
+            ),
         )
         used_g: set[int] = set()
         used_p: set[int] = set()
@@ -683,9 +699,13 @@ def _evaluate(
     """Classify every item except the chosen baseline images; per session and all."""
     cfgs = {}
     for sess, idx in chosen.items():
-        base = _baseline_from(i for i in items if i.session == sess and not i.bad and i.index in idx)
+        base = _baseline_from(
+            i for i in items if i.session == sess and not i.bad and i.index in idx
+        )
         cfgs[sess] = cfg.with_baseline(base if with_baseline else None)
-    test = [i for i in items if not (i.session in chosen and not i.bad and i.index in chosen[i.session])]
+    test = [
+        i for i in items if not (i.session in chosen and not i.bad and i.index in chosen[i.session])
+    ]
     pred = [_flag(i.metrics, cfgs[i.session]) for i in test]
     out: dict[str, Any] = {"all": scores(pred, [i.bad for i in test])}
     for sess in chosen:
@@ -715,7 +735,9 @@ def part_front(pool: EstimatorPool, cfg: Config, root: Path) -> dict[str, Any]:
     per_session: dict[str, dict[int, dict[str, Any]]] = {s: {} for s in sessions}
     for s in sessions:
         for gi in good_idx[s]:
-            per_session[s][gi] = _evaluate([i for i in items if i.session == s], cfg, {s: (gi,)}, True)[s]
+            per_session[s][gi] = _evaluate(
+                [i for i in items if i.session == s], cfg, {s: (gi,)}, True
+            )[s]
     combos = []
     a, b = sessions[0], sessions[-1]
     for ia, ra in per_session[a].items():
@@ -737,7 +759,9 @@ def part_front(pool: EstimatorPool, cfg: Config, root: Path) -> dict[str, Any]:
         "per_session": {
             s: {
                 "min": min(r["balanced_accuracy"] for r in per_session[s].values()),
-                "median": float(np.median([r["balanced_accuracy"] for r in per_session[s].values()])),
+                "median": float(
+                    np.median([r["balanced_accuracy"] for r in per_session[s].values()])
+                ),
                 "max": max(r["balanced_accuracy"] for r in per_session[s].values()),
             }
             for s in sessions
@@ -757,11 +781,32 @@ def part_front(pool: EstimatorPool, cfg: Config, root: Path) -> dict[str, Any]:
             "max": max(trip) if trip else None,
         },
     }
-    # How close the deciding measure is to its limit (robustness of the golden numbers).
-    res["per_image"] = [
-        {"image": i.name, "bad": i.bad, "auto_view": i.auto_view}
-        for i in items
-    ]
+    # How close each image is to flipping (robustness of the golden numbers): the smallest
+    # distance of any judged measure to its limit, with the first-image baseline.
+    lims = {
+        sess: resolve_limits(
+            cfg.with_baseline(
+                _baseline_from(
+                    i for i in items if i.session == sess and not i.bad and i.index in first[sess]
+                )
+            )
+        )
+        for sess in sessions
+    }
+    rows = []
+    for i in items:
+        if i.metrics is None or (not i.bad and i.index in first[i.session]):
+            continue
+        near = (math.inf, "")
+        for name in FRONT_METRICS:
+            v, lim = i.metrics.values.get(name), lims[i.session].get(name)
+            if v is None or lim is None:
+                continue
+            d = min(abs(v - x) for x in lim.acceptable if math.isfinite(x))
+            near = min(near, (d, name))
+        rows.append({"image": i.name, "bad": i.bad, "margin": near[0], "metric": near[1]})
+    res["closest_to_a_limit_first_image_baseline"] = sorted(rows, key=lambda r: r["margin"])[:5]
+    res["per_image"] = [{"image": i.name, "bad": i.bad, "auto_view": i.auto_view} for i in items]
     return res
 
 
@@ -785,7 +830,9 @@ TIMELINE_COLS = (
 )
 
 
-def part_timeline(pool: EstimatorPool, cfg: Config, video: Path, fps: float = 10.0) -> dict[str, Any]:
+def part_timeline(
+    pool: EstimatorPool, cfg: Config, video: Path, fps: float = 10.0
+) -> dict[str, Any]:
     """Per-segment metric means and verdicts of the real pipeline on the side-view clip."""
     est = pool.fresh_video(num_poses=1)
     rows = []
@@ -806,9 +853,7 @@ def part_timeline(pool: EstimatorPool, cfg: Config, video: Path, fps: float = 10
             xs = [r[3][c] for r in sel if r[3].get(c) is not None]
             means[c] = float(np.mean(xs)) if xs else None
         verdict = (
-            "unknown"
-            if not assessed
-            else ("flagged" if flagged > len(assessed) / 2 else "good")
+            "unknown" if not assessed else ("flagged" if flagged > len(assessed) / 2 else "good")
         )
         segs[name] = {
             "from_s": a,
@@ -821,6 +866,7 @@ def part_timeline(pool: EstimatorPool, cfg: Config, video: Path, fps: float = 10
             "expected": EXPECTED_VERDICT[name],
             "means": means,
         }
+
     # The stretches the issue-3 evidence checks: settled upright (2-3.8 s) and deep hunch (5.5-8 s).
     def share(a: float, b: float) -> float:
         sel = [r for r in rows if a <= r[0] < b and r[2] in ("good", "caution", "poor")]
@@ -885,7 +931,7 @@ def simulate(
 # Default settings of the two drivers: live analyses 2 frames/s with the lite model (adaptive
 # sampling goes to 4/s only while a problem builds up), batch 5 frames/s with the full model;
 # both track up to 2 people.
-LIVE_DEFAULT = ("lite", 2.0)
+LIVE_DEFAULT = ("lite", 2.0)  # lite when built, else full (as `posturecheck live` does)
 BATCH_DEFAULT = ("full", 5.0)
 NUM_POSES = 2
 SIDE_STRETCHES = {"upright": (2.0, 3.8), "reclined": (10.0, 14.0)}
@@ -896,8 +942,8 @@ class FalseAlarmPlan:
     """How much real model time part 5 spends.
 
     Attributes:
-        real_hours: the live-default side-view run feeds the real model for this long (frame
-            time); 0 = use the cache like every other row.
+        real_model: the live-default side-view run also feeds the real model the whole hour
+            (the check that replaying ``cache_min`` minutes gives the same result).
         cache_min: other rows run the real model for this many minutes of the loop and replay
             those poses until the hour is full.
         batch_default: also run the batch default (full model, 5 fps).
@@ -907,7 +953,7 @@ class FalseAlarmPlan:
             person sat still in it, one after the other, for an hour.
     """
 
-    real_hours: float = 1.0
+    real_model: bool = True
     cache_min: float = 10.0
     batch_default: bool = True
     reclined: bool = True
@@ -915,9 +961,18 @@ class FalseAlarmPlan:
 
 
 QUICK_PLAN = FalseAlarmPlan(
-    real_hours=0.0, cache_min=2.0, batch_default=False, reclined=False, hold_s=0.0
+    real_model=False, cache_min=2.0, batch_default=False, reclined=False, hold_s=0.0
 )
 HOLD_FRAME_STEP = 6  # side view: every 6th frame of the upright stretch (0.2 s apart) is held
+
+
+def live_default_model() -> str:
+    """The live driver's model: lite when its bundle is built, else full."""
+    try:
+        models.resolve_model("lite")
+    except ModelError:
+        return "full"
+    return "lite"
 
 
 def _side_loop(
@@ -930,6 +985,7 @@ def _side_loop(
     plan: FalseAlarmPlan,
     hours: float,
     real: bool,
+    held: bool = False,
 ) -> dict[str, Any]:
     a, b = SIDE_STRETCHES[stretch]
     frames, src_fps = video_frame_range(video, a, b)
@@ -944,13 +1000,14 @@ def _side_loop(
         "source_frames": len(frames),
         "loop_period_frames": len(order),
         "frames_without_person": sum(1 for p in poses if not p),
+        "period_repeat_max_px": period_repeat_px(poses[:n_cache], len(order)),
     }
     if real:
         row["real_model"] = simulate(poses, cfg, fps, hours)
         row["real_model"]["model_frames"] = len(poses)
     row["cached"] = simulate(poses[:n_cache], cfg, fps, hours)
     row["cached"]["model_frames"] = n_cache
-    if stretch == "upright" and plan.hold_s > 0:
+    if held and plan.hold_s > 0:
         held = frames[::HOLD_FRAME_STEP]
         hold_order = [i for i in ping_pong(len(held)) for _ in range(int(round(plan.hold_s * fps)))]
         hp = looped_video_poses(pools(model), held, hold_order, fps, len(hold_order), NUM_POSES)
@@ -989,11 +1046,15 @@ def _front_loop(
         "good_images": len(images),
         "loop_period_frames": len(order),
         "frames_without_person": sum(1 for p in poses if not p),
+        "period_repeat_max_px": period_repeat_px(poses, len(order)),
     }
     cfg3 = cfg.with_baseline(Baseline.from_metrics(calib))
     for key, c in (
         ("cached_baseline_3_frames", cfg3),
-        ("cached_baseline_1_frame", cfg.with_baseline(Baseline.from_metrics(calib[:1], min_frames=1))),
+        (
+            "cached_baseline_1_frame",
+            cfg.with_baseline(Baseline.from_metrics(calib[:1], min_frames=1)),
+        ),
         ("cached_no_baseline", cfg),
     ):
         row[key] = simulate(poses, c, fps, hours)
@@ -1017,15 +1078,15 @@ def part_false_alarms(
     """Alerts per hour of looped good posture, side and front view, default settings.
 
     ``pools(model)`` gives the estimator pool of a model. The live-default side run feeds the
-    real model the whole hour (``plan.real_hours``); the other rows replay ``plan.cache_min``
+    real model the whole hour (``plan.real_model``); the other rows replay ``plan.cache_min``
     minutes of real-model output (and the live-default run reports that method too, so the two
     can be compared).
     """
     video = data_dir / SIDE_VIDEO
-    lm, lf = LIVE_DEFAULT
+    lm, lf = live_default_model(), LIVE_DEFAULT[1]
     res: dict[str, Any] = {"plan": dataclasses.asdict(plan)}
     res[f"side_upright_live_{lm}_{lf:g}fps"] = _side_loop(
-        pools, cfg, video, "upright", lm, lf, plan, hours, real=plan.real_hours > 0
+        pools, cfg, video, "upright", lm, lf, plan, hours, real=plan.real_model, held=True
     )
     if plan.batch_default:
         bm, bf = BATCH_DEFAULT
@@ -1036,7 +1097,9 @@ def part_false_alarms(
         res[f"side_reclined_live_{lm}_{lf:g}fps"] = _side_loop(
             pools, cfg, video, "reclined", lm, lf, plan, hours, real=False
         )
-    for sess in sorted(p for p in (data_dir / FRONT_DIR).iterdir() if (p / "notSlouching").is_dir()):
+    for sess in sorted(
+        p for p in (data_dir / FRONT_DIR).iterdir() if (p / "notSlouching").is_dir()
+    ):
         key = f"front_{sess.name.split('__')[-1]}_live_{lm}_{lf:g}fps"
         res[key] = _front_loop(pools, cfg, sess, lm, lf, plan, hours)
     # Headline: the live default (the nagging that matters), front sessions calibrated.
@@ -1074,12 +1137,14 @@ HEADLINE: dict[str, tuple[str, float]] = {
     "keypoints.crop.trunk_side.mae_deg": ("lower", 0.05),
     "keypoints.crop.shoulder_tilt.mae_deg": ("lower", 0.05),
     "keypoints.crop.neck_side.mae_deg": ("lower", 0.05),
-    "front.baseline_1.balanced_accuracy": ("higher", 1e-9),
+    # Front scores allow one image's worth: one slumped image sits 3e-5 shoulder widths from its
+    # limit, which a CPU with other float rounding could flip (docs/accuracy.md).
+    "front.baseline_1.balanced_accuracy": ("higher", 0.016),
     "front.baseline_1.precision_bad": ("higher", 1e-9),
-    "front.baseline_1.recall_bad": ("higher", 1e-9),
-    "front.baseline_3.balanced_accuracy": ("higher", 1e-9),
-    "front.no_baseline.balanced_accuracy": ("higher", 1e-9),
-    "front.spread_one_image.min_balanced_accuracy": ("higher", 1e-9),
+    "front.baseline_1.recall_bad": ("higher", 0.031),
+    "front.baseline_3.balanced_accuracy": ("higher", 0.016),
+    "front.no_baseline.balanced_accuracy": ("higher", 0.016),
+    "front.spread_one_image.min_balanced_accuracy": ("higher", 0.016),
     "timeline.verdicts_correct": ("higher", 0.0),
     "timeline.hunched_flagged_share": ("higher", 1e-9),
     "timeline.upright_flagged_share": ("lower", 1e-9),
@@ -1088,7 +1153,9 @@ HEADLINE: dict[str, tuple[str, float]] = {
 
 
 def _pooled_mae(per_person: list[dict[str, Any]], names: Sequence[str]) -> float | None:
-    xs = [abs(r[a]["err"]) for r in per_person for a in names if r.get(a) and r[a]["err"] is not None]
+    xs = [
+        abs(r[a]["err"]) for r in per_person for a in names if r.get(a) and r[a]["err"] is not None
+    ]
     return float(np.mean(xs)) if xs else None
 
 
@@ -1120,7 +1187,10 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
                 h[f"keypoints.crop.{key}.mae_deg"] = v
     fr = results.get("front")
     if fr and "skipped" not in fr:
-        for key, src in (("baseline_1", "baseline_first_image"), ("baseline_3", "baseline_first_3_images")):
+        for key, src in (
+            ("baseline_1", "baseline_first_image"),
+            ("baseline_3", "baseline_first_3_images"),
+        ):
             h[f"front.{key}.balanced_accuracy"] = fr[src]["all"]["balanced_accuracy"]
         for k in ("precision_bad", "recall_bad"):
             h[f"front.baseline_1.{k}"] = fr["baseline_first_image"]["all"][k]
@@ -1153,7 +1223,27 @@ def compare_golden(current: dict[str, float], golden: dict[str, Any]) -> list[st
     return worse
 
 
-PARTS = ("rotation", "keypoints", "front", "timeline", "false_alarms")
+PARTS = ("rotation", "keypoints", "front", "timeline", "false_alarms", "models")
+MODEL_PARTS = ("rotation", "keypoints", "front", "timeline")
+
+
+def model_summary(res: dict[str, Any]) -> dict[str, float]:
+    """Headline scores of one model, plus the rotation error of the side-view angles."""
+    out = headline(res)
+    rot = res.get("rotation")
+    if rot:
+        for m in ("trunk_inclination_deg", "neck_inclination_deg"):
+            pm = rot["per_metric"].get(m)
+            if pm and pm.get("n"):
+                out[f"rotation.{m}.median_abs"] = pm["median_abs"]
+                out[f"rotation.{m}.p95_abs"] = pm["p95_abs"]
+    fr = res.get("front")
+    if fr and "skipped" not in fr:
+        sp = fr["spread_one_image"]["balanced_accuracy"]
+        out["front.spread_one_image.median_balanced_accuracy"] = sp["median"]
+        out["front.spread_one_image.max_balanced_accuracy"] = sp["max"]
+    out.pop("rotation.formula_max_err", None)
+    return out
 
 
 def run(
@@ -1194,17 +1284,39 @@ def run(
                 res[part] = part_rotation(pool, cfg, items, angles)
             elif part == "keypoints":
                 root = data_dir / "mmpose_seated_kp"
-                res[part] = part_keypoints(pool, cfg, root) if root.is_dir() else {"skipped": f"{root} not found"}
+                res[part] = (
+                    part_keypoints(pool, cfg, root)
+                    if root.is_dir()
+                    else {"skipped": f"{root} not found"}
+                )
             elif part == "front":
                 root = data_dir / FRONT_DIR
-                res[part] = part_front(pool, cfg, root) if root.is_dir() else {"skipped": f"{root} not found"}
+                res[part] = (
+                    part_front(pool, cfg, root)
+                    if root.is_dir()
+                    else {"skipped": f"{root} not found"}
+                )
             elif part == "timeline":
                 v = data_dir / SIDE_VIDEO
-                res[part] = part_timeline(pool, cfg, v) if v.is_file() else {"skipped": f"{v} not found"}
+                res[part] = (
+                    part_timeline(pool, cfg, v) if v.is_file() else {"skipped": f"{v} not found"}
+                )
+            elif part == "models":
+                res[part] = {}
+                for variant in models.VARIANTS:
+                    try:
+                        vp = get_pool(variant)
+                    except ModelError as exc:
+                        res[part][variant] = {"skipped": str(exc)}
+                        continue
+                    sub = run(data_dir, variant, quick, MODEL_PARTS, pool=vp)
+                    res[part][variant] = model_summary(sub)
             elif part == "false_alarms":
                 ok = (data_dir / SIDE_VIDEO).is_file() and (data_dir / FRONT_DIR).is_dir()
                 res[part] = (
-                    part_false_alarms(get_pool, cfg, data_dir, QUICK_PLAN if quick else FalseAlarmPlan())
+                    part_false_alarms(
+                        get_pool, cfg, data_dir, QUICK_PLAN if quick else FalseAlarmPlan()
+                    )
                     if ok
                     else {"skipped": f"{data_dir / SIDE_VIDEO} or {data_dir / FRONT_DIR} not found"}
                 )
@@ -1256,8 +1368,19 @@ def markdown(res: dict[str, Any]) -> str:
             )
         out += [
             "",
-            f"Exact-landmark check (formulas only): max error {rot['formula_max_err']:.1e}. "
-            f"Auto view unchanged after rotation: {_f(100 * (rot['view_kept'] or 0), 0)} %.",
+            "Exact-landmark check (the formulas alone, on exactly rotated landmarks): "
+            f"{rot['formula_cases'] - len(rot['formula_failures'])} of {rot['formula_cases']} "
+            "rotated images exact to 1e-6"
+            + (
+                "; not exact: "
+                + ", ".join(
+                    f"{f['image']} at {f['angle_deg']:+g} deg" for f in rot["formula_failures"]
+                )
+                + f" (max error {rot['formula_max_err']:.1f})"
+                if rot["formula_failures"]
+                else f" (max error {rot['formula_max_err']:.1e})"
+            )
+            + f". Auto view unchanged after rotation: {_f(100 * (rot['view_kept'] or 0), 0)} %.",
             "",
             "| image | view | not detected | median abs. error (tilt/trunk/neck), deg |",
             "|---|---|---:|---:|",
@@ -1274,8 +1397,14 @@ def markdown(res: dict[str, Any]) -> str:
     kp = res.get("keypoints")
     if kp and "skipped" not in kp:
         for mode, title in (
-            ("crop", f"each labelled person's box, {kp['crop_matched']} of {kp['people']} people found"),
-            ("image", f"whole images, {kp['matched']} of {kp['people']} people detected and matched"),
+            (
+                "crop",
+                f"each labelled person's box, {kp['crop_matched']} of {kp['people']} people found",
+            ),
+            (
+                "image",
+                f"whole images, {kp['matched']} of {kp['people']} people detected and matched",
+            ),
         ):
             out += [
                 f"### Angles vs hand-labelled keypoints: {title}",
@@ -1286,7 +1415,8 @@ def markdown(res: dict[str, Any]) -> str:
             for a, st in kp[mode]["per_angle"].items():
                 out.append(
                     f"| {KP_ANGLE_TEXT[a]} | {st['n']} | {st['ours_not_visible']} | "
-                    f"{_f(st['mae_deg'], 1)} | {_f(st['median_abs_deg'], 1)} | {_f(st['max_abs_deg'], 1)} |"
+                    f"{_f(st['mae_deg'], 1)} | {_f(st['median_abs_deg'], 1)} | "
+                    f"{_f(st['max_abs_deg'], 1)} |"
                 )
             out += [
                 "",
@@ -1299,7 +1429,8 @@ def markdown(res: dict[str, Any]) -> str:
                 if "frontal" not in r:
                     out.append(
                         f"| {r['image']} | {r['person']} | - | not found | "
-                        + " | ".join("-" for _ in KP_ANGLES) + " |"
+                        + " | ".join("-" for _ in KP_ANGLES)
+                        + " |"
                     )
                     continue
                 cells = []
@@ -1314,7 +1445,8 @@ def markdown(res: dict[str, Any]) -> str:
                 sw = ", L/R swapped" if r.get("lr_swapped") else ""
                 ok = "yes" if r["matched"] else "no: other person"
                 out.append(
-                    f"| {r['image']} | {r['person']} | {'frontal' if r['frontal'] else 'side/oblique'} | "
+                    f"| {r['image']} | {r['person']} | "
+                    f"{'frontal' if r['frontal'] else 'side/oblique'} | "
                     f"{ok} ({r['match_cost']}{sw}) | " + " | ".join(cells) + " |"
                 )
             out.append("")
@@ -1324,7 +1456,8 @@ def markdown(res: dict[str, Any]) -> str:
             f"### Front view good/bad ({fr['images']} images: {fr['bad']} bad, {fr['good']} good; "
             f"auto view {fr['auto_view']})",
             "",
-            "| limits | test images | balanced accuracy | precision (bad) | recall (bad) | bad flagged | good flagged |",
+            "| limits | test images | balanced accuracy | precision (bad) | recall (bad) | "
+            "bad flagged | good flagged |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for label, key in (
@@ -1335,16 +1468,18 @@ def markdown(res: dict[str, Any]) -> str:
             for sub, s in fr[key].items():
                 n = s["tp"] + s["fp"] + s["fn"] + s["tn"]
                 out.append(
-                    f"| {label}, {sub} | {n} | {s['balanced_accuracy']:.2f} | {s['precision_bad']:.2f} | "
-                    f"{s['recall_bad']:.2f} | {s['tp']}/{s['tp'] + s['fn']} | {s['fp']}/{s['fp'] + s['tn']} |"
+                    f"| {label}, {sub} | {n} | {s['balanced_accuracy']:.2f} | "
+                    f"{s['precision_bad']:.2f} | {s['recall_bad']:.2f} | "
+                    f"{s['tp']}/{s['tp'] + s['fn']} | {s['fp']}/{s['fp'] + s['tn']} |"
                 )
         sp, s3 = fr["spread_one_image"], fr["spread_three_images"]
         out += [
             "",
             f"Every choice of the one baseline image ({sp['choices']} pairs over both sessions): "
             f"balanced accuracy {sp['balanced_accuracy']['min']:.2f} .. "
-            f"{sp['balanced_accuracy']['median']:.2f} (median) .. {sp['balanced_accuracy']['max']:.2f}; "
-            f"median precision {sp['precision_bad_median']:.2f}, median recall {sp['recall_bad_median']:.2f}. "
+            f"{sp['balanced_accuracy']['median']:.2f} (median) .. "
+            f"{sp['balanced_accuracy']['max']:.2f}; median precision "
+            f"{sp['precision_bad_median']:.2f}, median recall {sp['recall_bad_median']:.2f}. "
             + "; ".join(
                 f"session {k}: {v['min']:.2f} .. {v['median']:.2f} .. {v['max']:.2f}"
                 for k, v in sp["per_session"].items()
@@ -1357,7 +1492,8 @@ def markdown(res: dict[str, Any]) -> str:
     tl = res.get("timeline")
     if tl and "skipped" not in tl:
         out += [
-            f"### Side-view timeline ({tl['frames']} frames at {tl['fps']:g} fps, {tl['alerts']} alerts)",
+            f"### Side-view timeline ({tl['frames']} frames at {tl['fps']:g} fps, "
+            f"{tl['alerts']} alerts)",
             "",
             "| segment | frames | assessed | trunk | neck | neck flexion | trunk 3D | neck 3D | "
             "neck flexion 3D | statuses | flagged | verdict (expected) |",
@@ -1369,7 +1505,8 @@ def markdown(res: dict[str, Any]) -> str:
             out.append(
                 f"| {name} {s['from_s']:g}-{s['to_s']:g} s | {s['frames']} | {s['assessed']} | "
                 + " | ".join(_f(mm[c], 1) for c in TIMELINE_COLS)
-                + f" | {st} | {_f(100 * (s['flagged_share'] or 0), 0)} % | {s['verdict']} ({s['expected']}) |"
+                + f" | {st} | {_f(100 * (s['flagged_share'] or 0), 0)} % | "
+                f"{s['verdict']} ({s['expected']}) |"
             )
         out += [
             "",
@@ -1377,14 +1514,53 @@ def markdown(res: dict[str, Any]) -> str:
             f"deep hunch 5.5-8 s flagged: {100 * tl['hunched_5p5_8_flagged_share']:.0f} %.",
             "",
         ]
+    bm = res.get("models")
+    if bm:
+        cols = [
+            ("rotation.shoulder_tilt_deg.median_abs", "rot. shoulder tilt median", 2),
+            ("rotation.shoulder_tilt_deg.p95_abs", "p95", 1),
+            ("rotation.head_roll_deg.median_abs", "rot. head roll median", 2),
+            ("rotation.trunk_inclination_deg.median_abs", "rot. trunk median", 2),
+            ("rotation.trunk_inclination_deg.p95_abs", "p95", 1),
+            ("rotation.neck_inclination_deg.median_abs", "rot. neck median", 2),
+            ("rotation.neck_inclination_deg.p95_abs", "p95", 1),
+            ("keypoints.crop.trunk_mid.mae_deg", "GT trunk (mid) MAE", 1),
+            ("keypoints.crop.trunk_side.mae_deg", "GT trunk (side) MAE", 1),
+            ("keypoints.crop.shoulder_tilt.mae_deg", "GT shoulder tilt MAE", 1),
+            ("front.baseline_1.balanced_accuracy", "front bal. acc. (1 image)", 2),
+            ("front.baseline_3.balanced_accuracy", "(3 images)", 2),
+            ("front.spread_one_image.min_balanced_accuracy", "min over baselines", 2),
+            ("front.no_baseline.balanced_accuracy", "no baseline", 2),
+            ("timeline.verdicts_correct", "timeline verdicts right (of 3)", 0),
+        ]
+        out += [
+            "### The three models side by side (same images, same code)",
+            "",
+            "| model | " + " | ".join(c[1] for c in cols) + " |",
+            "|---|" + "---:|" * len(cols),
+        ]
+        for variant, summ in bm.items():
+            if "skipped" in summ:
+                out.append(f"| {variant} | skipped: {summ['skipped']} |")
+                continue
+            out.append(
+                f"| {variant} | "
+                + " | ".join(
+                    _f(summ.get(k), nd) if nd else str(int(summ[k])) if k in summ else "-"
+                    for k, _t, nd in cols
+                )
+                + " |"
+            )
+        out.append("")
     fa = res.get("false_alarms")
     if fa and "skipped" not in fa:
         out += [
             "### False alarms (1 h of looped good posture per row, default settings)",
             "",
             "| input | model, analyses/s | baseline | model output | posture alerts / h | "
-            "reminders | good | caution | poor | unknown | out of band (share of time) |",
-            "|---|---|---|---|---:|---|---:|---:|---:|---:|---|",
+            "reminders | good | caution | poor | unknown | out of band (share of time) | "
+            "loop repeats (max px) |",
+            "|---|---|---|---|---:|---|---:|---:|---:|---:|---|---:|",
         ]
         for key, v in fa.items():
             if key in ("headline", "plan"):
@@ -1402,26 +1578,39 @@ def markdown(res: dict[str, Any]) -> str:
                 if "hold_s" in r:
                     how = f"each posture held {r['hold_s']:g} s; " + how
                 base = (
-                    cond.replace("real_model", "none").replace("held_", "").replace("held", "none")
-                    .replace("cached_", "").replace("cached", "none")
+                    cond.replace("real_model", "none")
+                    .replace("held_", "")
+                    .replace("held", "none")
+                    .replace("cached_", "")
+                    .replace("cached", "none")
                 )
-                oob = ", ".join(
-                    f"{m.replace('_deg', '').replace('_ratio', '')} {100 * x:.0f} %"
-                    for m, x in r["out_of_band_share"].items()
-                    if x >= 0.005
-                ) or "-"
+                oob = (
+                    ", ".join(
+                        f"{m.replace('_deg', '').replace('_ratio', '')} {100 * x:.0f} %"
+                        for m, x in r["out_of_band_share"].items()
+                        if x >= 0.005
+                    )
+                    or "-"
+                )
                 out.append(
-                    f"| {key.split('_live')[0].split('_batch')[0]} | {v['model']}, {r['fps']:g} | {base} | {how} | "
+                    f"| {key.split('_live')[0].split('_batch')[0]} | {v['model']}, "
+                    f"{r['fps']:g} | {base} | {how} | "
                     f"{r['posture_alerts_per_hour']:.0f} | {rem} | "
-                    + " | ".join(f"{100 * ss.get(k, 0):.0f} %" for k in ("good", "caution", "poor", "unknown"))
-                    + f" | {oob} |"
+                    + " | ".join(
+                        f"{100 * ss.get(k, 0):.0f} %"
+                        for k in ("good", "caution", "poor", "unknown")
+                    )
+                    + f" | {oob} | "
+                    + ("-" if "hold_s" in r else _f(v.get("period_repeat_max_px"), 3))
+                    + " |"
                 )
         hl = fa["headline"]
         out += [
             "",
             f"Headline (live defaults; front sessions calibrated on 3 frames): "
             f"{hl['posture_alerts_per_hour']:.2f} posture alerts per hour over {hl['hours']:g} h "
-            f"({hl['runs']} runs; worst run {hl['max_posture_alerts_per_hour_one_run']:.0f} per hour).",
+            f"({hl['runs']} runs; worst run "
+            f"{hl['max_posture_alerts_per_hour_one_run']:.0f} per hour).",
             "",
         ]
     return "\n".join(out)
@@ -1429,20 +1618,25 @@ def markdown(res: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=None, help=f"evaluation data (default {DEFAULT_DATA})")
+    ap.add_argument(
+        "--data", type=Path, default=None, help=f"evaluation data (default {DEFAULT_DATA})"
+    )
     ap.add_argument("--model", default="full", help="lite, full (default), heavy or a .task path")
     ap.add_argument("--quick", action="store_true", help="the golden test's subset")
     ap.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset of parts")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON of all numbers")
-    ap.add_argument("--write-golden", action="store_true", help="store headline scores (with --quick)")
+    ap.add_argument(
+        "--write-golden", action="store_true", help="store headline scores (with --quick)"
+    )
     args = ap.parse_args(argv)
     data = args.data or data_dir_from_env()
-    parts = [p for p in args.parts.split(",") if p]
+    parts = [p for p in args.parts.split(",") if p and not (args.quick and p == "models")]
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
     res = run(data, args.model, args.quick, parts, log=lambda s: print(f"  {s}", file=sys.stderr))
     res["meta"] = {
-        "command": "benchmarks/eval_accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "benchmarks/eval_accuracy.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "data": str(data),
         "data_present": data.is_dir(),
         "model": args.model,

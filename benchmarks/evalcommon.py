@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import platform
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -280,10 +280,32 @@ def looped_video_poses(
     try:
         for k in range(n_frames):
             img = images[order[k % len(order)]]
-            out.append(est.detect(Frame(index=k, timestamp_ms=int(round(k * 1000.0 / fps)), image=img)))
+            out.append(
+                est.detect(Frame(index=k, timestamp_ms=int(round(k * 1000.0 / fps)), image=img))
+            )
     finally:
         est.close()
     return out
+
+
+def period_repeat_px(poses: Sequence[list[Pose]], period: int) -> float | None:
+    """Largest landmark difference between the last two complete periods of a looped run.
+
+    0 means the model's output repeats exactly, so replaying one period equals running the
+    model; ``None`` when fewer than two periods were run; ``inf`` when the number of people
+    differs.
+    """
+    n = len(poses) // period
+    if n < 2:
+        return None
+    a, b = poses[(n - 2) * period : (n - 1) * period], poses[(n - 1) * period : n * period]
+    diff = 0.0
+    for pa, pb in zip(a, b, strict=True):
+        if len(pa) != len(pb):
+            return math.inf
+        for x, y in zip(pa, pb, strict=True):
+            diff = max(diff, float(np.abs(x.xy_px - y.xy_px).max()))
+    return diff
 
 
 def ping_pong(n: int) -> list[int]:
@@ -301,9 +323,3 @@ def stepped_period(cycle: Sequence[int], step: int) -> list[int]:
     n = len(cycle)
     period = n // math.gcd(n, step)
     return [cycle[(k * step) % n] for k in range(period)]
-
-
-def percentile(xs: Iterable[float], q: float) -> float:
-    """``q``-th percentile (linear), NaN for no data."""
-    arr = np.asarray(list(xs), dtype=float)
-    return float(np.percentile(arr, q)) if arr.size else math.nan
