@@ -52,11 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
     ap.add_argument("--fps", type=float, default=10.0)
     ap.add_argument("--model", default="full")
+    ap.add_argument(
+        "--max-people",
+        type=int,
+        default=2,
+        help="landmarker num_poses (2 = the drivers' default; 1 lets tracking drift the hips here)",
+    )
     args = ap.parse_args(argv)
 
     cfg = load_config()
     rows: list[tuple[float, str, str, dict[str, float | None], dict[str, float | None]]] = []
-    with MediaPipePoseEstimator(models.resolve_model(args.model), num_poses=1) as est:
+    with MediaPipePoseEstimator(models.resolve_model(args.model), num_poses=args.max_people) as est:
         src = VideoFileSource(args.video, sample_fps=args.fps)
         for r in analyze(src, est, cfg):
             raw = dict(r.metrics.values) if r.metrics is not None else {}
@@ -124,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             d["trunk_inclination_deg"] > 0,
         ),
         (
-            f"reclined trunk inclination < 0 deg ({re_['trunk_inclination_deg']:.1f})",
-            re_["trunk_inclination_deg"] < 0,
+            f"reclined trunk inclination < hunched - 10 deg ({re_['trunk_inclination_deg']:.1f})",
+            re_["trunk_inclination_deg"] < hu["trunk_inclination_deg"] - 10,
         ),
     ]
 
