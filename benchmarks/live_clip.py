@@ -9,12 +9,13 @@ H.264 via imageio-ffmpeg's ffmpeg when that package is installed, else OpenCV's 
 from __future__ import annotations
 
 import math
-import shutil
 import subprocess
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from posturecheck.export import ffmpeg_exe, h264_from_raw_cmd
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -58,40 +59,10 @@ def make_clip(
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size > 0:
         return path
-    ffmpeg = None
-    try:
-        import imageio_ffmpeg
-
-        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception:
-        ffmpeg = shutil.which("ffmpeg")
+    ffmpeg = ffmpeg_exe()
     w, h = wh
     if ffmpeg:
-        cmd = [
-            ffmpeg,
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "bgr24",
-            "-s",
-            f"{w}x{h}",
-            "-r",
-            str(fps),
-            "-i",
-            "-",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-pix_fmt",
-            "yuv420p",
-            "-g",
-            str(int(fps * 2)),
-            str(path),
-        ]
+        cmd = [*h264_from_raw_cmd(ffmpeg, wh, fps), "-g", str(int(fps * 2)), str(path)]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
         assert proc.stdin is not None
         for f in _frames(seconds, fps, wh, away_s):

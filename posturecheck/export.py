@@ -621,6 +621,21 @@ def ffmpeg_exe() -> str | None:
         return shutil.which("ffmpeg")
 
 
+def h264_from_raw_cmd(
+    exe: str, size_wh: tuple[int, int], fps: float, *, preset: str = "veryfast", crf: int = 26
+) -> list[str]:
+    """ffmpeg arguments that read raw BGR frames from stdin and encode H.264 (yuv420p, no audio).
+
+    Callers append their own output options and the output path.
+    """
+    w, h = size_wh
+    return [
+        exe, "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-",
+        "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+    ]  # fmt: skip
+
+
 class VideoWriter:
     """Writes BGR frames as an MP4: H.264 through ffmpeg when available (plays in browsers),
     otherwise OpenCV's MPEG-4 Part 2 (``mp4v``; plays in desktop players)."""
@@ -635,30 +650,7 @@ class VideoWriter:
         w, h = size_wh
         if exe is not None and w % 2 == 0 and h % 2 == 0:
             cmd = [
-                exe,
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-y",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "bgr24",
-                "-s",
-                f"{w}x{h}",
-                "-r",
-                f"{fps:g}",
-                "-i",
-                "-",
-                "-an",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "veryfast",
-                "-crf",
-                "26",
-                "-pix_fmt",
-                "yuv420p",
+                *h264_from_raw_cmd(exe, size_wh, fps),
                 "-movflags",
                 "+faststart",
                 str(self.path),

@@ -31,6 +31,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posturecheck.export import h264_from_raw_cmd
+
 HERE = Path(__file__).resolve().parent
 SIZE_WH = (640, 480)
 FPS = 15
@@ -180,30 +182,7 @@ def encode(frames, n: int, path: Path) -> str:
         vw.release()
         return "mp4v"
     cmd = [
-        exe,
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "bgr24",
-        "-s",
-        f"{cw}x{ch}",
-        "-r",
-        str(FPS),
-        "-i",
-        "-",
-        "-an",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "slow",
-        "-crf",
-        "27",
-        "-pix_fmt",
-        "yuv420p",
+        *h264_from_raw_cmd(exe, (cw, ch), FPS, preset="slow", crf=27),
         "-g",
         str(FPS * 30),
         "-bf",
