@@ -32,7 +32,7 @@ VIEWS = ("auto", "front", "left", "right")
 BANDS = ("acceptable", "conditional", "not_acceptable")
 DEFAULT_TOML = Path(__file__).with_name("default.toml")
 INF = math.inf
-NEUTRAL_NECK_DEG = 15.0
+NEUTRAL_NECK_DEG = 18.0
 """Assumed shoulder->ear inclination (and neck flexion proxy) of an upright sitter, used to
 place ISO/RULA/OSHA neck limits on our proxy when there is no personal baseline (ours; see
 docs/thresholds.md: measured 17-27 deg upright on the reference side-view clip)."""

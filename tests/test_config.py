@@ -59,16 +59,16 @@ def test_iso11226_numbers() -> None:
     assert trunk.hold == ((20.0, 240.0), (60.0, 60.0))
     # Head/neck: ISO's numbers relative to the upright value (baseline), or + the assumed
     # upright value of the shoulder->ear proxy without one.
-    assert NEUTRAL_NECK_DEG == 15.0
+    assert NEUTRAL_NECK_DEG == 18.0
     head = cfg.rule("neck_inclination_deg")
     assert head is not None
     assert head.relative_acceptable == (-10.0, 25.0) and head.relative_conditional == (-10.0, 85.0)
     assert head.relative_hold == ((25.0, 480.0), (85.0, 60.0))
-    assert head.acceptable == (-10.0, 40.0) and head.conditional == (-10.0, 100.0)
-    assert head.hold == ((40.0, 480.0), (100.0, 60.0))
+    assert head.acceptable == (-10.0, 43.0) and head.conditional == (-10.0, 103.0)
+    assert head.hold == ((43.0, 480.0), (103.0, 60.0))
     neck = cfg.rule("neck_flexion_deg")
     assert neck is not None and neck.relative_acceptable == (-5.0, 25.0)
-    assert neck.acceptable == (-10.0, 40.0) and neck.conditional is None
+    assert neck.acceptable == (-10.0, 43.0) and neck.conditional is None
     for m in ("shoulder_tilt_deg", "head_roll_deg", "lateral_lean_deg"):
         r = cfg.rule(m)
         assert r is not None and r.acceptable == (-10.0, 10.0)
@@ -141,7 +141,7 @@ acceptable = [48.0, inf]
     assert cfg.static.enabled is False
     nf = cfg.rule("neck_flexion_deg")
     assert nf.acceptable == (-5.0, 15.0)
-    assert nf.conditional == (-10.0, 35.0)  # kept from the profile
+    assert nf.conditional == (-10.0, 20.0 + NEUTRAL_NECK_DEG)  # kept from the profile
     assert "changed by the user" in nf.source
     assert cfg.rule("elbow_angle_deg").enabled is False
     cva = cfg.rule("cva_deg")

@@ -11,7 +11,7 @@ import pytest
 
 from posturecheck import advice
 from posturecheck.baseline import Baseline
-from posturecheck.config import Config, load_config
+from posturecheck.config import NEUTRAL_NECK_DEG, Config, load_config
 from posturecheck.rules import Assessment, RulesState, initial_state, resolve_limits, step
 from posturecheck.types import Alert, PostureMetrics, Status, View
 
@@ -151,15 +151,18 @@ def test_sustained_slouch_gives_exactly_one_alert_at_the_sustain_time() -> None:
 
 
 def test_flapping_across_the_limit_is_held_by_hysteresis() -> None:
-    """39 deg is inside the neck-flexion band (40) but not by the 2 deg hysteresis margin."""
+    """1 deg under the neck-flexion limit is inside the band, but not by the 2 deg hysteresis
+    margin; 2 deg over it is outside."""
     cfg = no_smoothing(QUIET)
+    limit = cfg.rule("neck_flexion_deg").acceptable[1]
+    assert limit == 25.0 + NEUTRAL_NECK_DEG
     flap = frames(
         lambda t: PostureMetrics(
-            View.RIGHT, {"neck_flexion_deg": 42.0 if round(t * 5) % 2 else 39.0}
+            View.RIGHT, {"neck_flexion_deg": limit + 2 if round(t * 5) % 2 else limit - 1}
         ),
         120.0,
     )
-    flap = [(t, m) for t, m in flap if t >= 200]  # start on a 42
+    flap = [(t, m) for t, m in flap if t >= 200]  # start above the limit
     res = run(flap, cfg)
     assert {a.bands["neck_flexion_deg"] for _, a in res} == {"not_acceptable"}
     al = alerts(res)
@@ -272,7 +275,7 @@ def test_trunk_holding_time_curve(angle: float) -> None:
 @pytest.mark.parametrize("iso_angle", [30.0, 55.0, 80.0])
 def test_head_holding_time_curve(iso_angle: float) -> None:
     cfg = without_rules(no_smoothing(QUIET), "neck_flexion_deg")
-    angle = iso_angle + 15.0  # the proxy reads 15 deg more than ISO's angle (no baseline)
+    angle = iso_angle + NEUTRAL_NECK_DEG  # the proxy reads more than ISO's angle (no baseline)
     al = alerts(
         run(frames(lambda t: side(0.0, neck=angle if t >= 10.0 else 5.0), 600.0, dt_s=0.5), cfg)
     )
