@@ -34,8 +34,9 @@ DEFAULT_TOML = Path(__file__).with_name("default.toml")
 INF = math.inf
 NEUTRAL_NECK_DEG = 18.0
 """Assumed shoulder->ear inclination (and neck flexion proxy) of an upright sitter, used to
-place ISO/RULA/OSHA neck limits on our proxy when there is no personal baseline (ours; see
-docs/thresholds.md: measured 17-27 deg upright on the reference side-view clip)."""
+place ISO/RULA/OSHA neck limits on our proxy when there is no personal baseline (ours): the
+median of the values measured on 5 labelled upright people, 17.8 deg (range 12-40; see
+docs/thresholds.md and benchmarks/side_view_evidence.py)."""
 
 
 def _num(default: float, lo: float, hi: float, help: str) -> Any:

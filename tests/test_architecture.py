@@ -53,7 +53,14 @@ def test_pure_core_imports_no_io_libraries() -> None:
 
 def test_library_modules_do_not_print_or_exit() -> None:
     drivers = {
-        "cli", "__main__", "bootstrap", "batch", "live", "calibrate", "history_cli", "cli_args"
+        "cli",
+        "__main__",
+        "bootstrap",
+        "batch",
+        "live",
+        "calibrate",
+        "history_cli",
+        "cli_args",
     }
     for p in PKG.glob("*.py"):
         if p.stem in drivers:
