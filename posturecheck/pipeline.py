@@ -7,6 +7,7 @@ Time travels on the frame, so a recording replays exactly the alerts it would ha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
@@ -16,7 +17,7 @@ from posturecheck import metrics as metrics_mod
 from posturecheck import rules
 from posturecheck.config import Config
 from posturecheck.landmarks import L
-from posturecheck.types import Frame, FrameResult, Pose
+from posturecheck.types import Frame, FrameResult, Pose, View
 
 
 class PoseEstimator(Protocol):
@@ -34,12 +35,26 @@ def _anchor(pose: Pose) -> tuple[np.ndarray, float]:
     return mid, scale
 
 
-def select_subject(poses: list[Pose], previous: Pose | None) -> tuple[Pose | None, str | None]:
+CALIBRATED_SIZE_TOLERANCE = 1.5
+"""A person counts as the calibrated one when their apparent shoulder width is within this
+factor of the calibrated width (same camera, same chair: the size barely changes)."""
+
+
+def _shoulder_width_ratio(pose: Pose) -> float:
+    ls, rs = pose.xy_px[L.LEFT_SHOULDER], pose.xy_px[L.RIGHT_SHOULDER]
+    return float(np.linalg.norm(ls - rs)) / max(1, pose.image_wh[0])
+
+
+def select_subject(
+    poses: list[Pose], previous: Pose | None, calibrated_width: float | None = None
+) -> tuple[Pose | None, str | None]:
     """Choose the person to judge when several are in view.
 
-    Keeps following the previous subject (nearest shoulder midpoint, relative to body size) so
-    the verdict does not jump between people; otherwise takes the largest person, i.e. the one
-    closest to the camera (the one sitting at this workstation).
+    In order: keep following the previous subject (nearest shoulder midpoint, relative to body
+    size) so the verdict does not jump between people; else the person whose apparent shoulder
+    width matches the calibration (``calibrated_width``, shoulder width / image width from a
+    front-view baseline, within :data:`CALIBRATED_SIZE_TOLERANCE`), i.e. the one sitting where
+    the calibrated person sat; else the largest person, the one closest to the camera.
 
     Returns:
         ``(pose, note)``; ``note`` explains the choice when there was one to make.
@@ -48,18 +63,26 @@ def select_subject(poses: list[Pose], previous: Pose | None) -> tuple[Pose | Non
         return None, None
     if len(poses) == 1:
         return poses[0], None
+    n = len(poses)
     if previous is not None:
         prev_mid, prev_scale = _anchor(previous)
         dists = [float(np.linalg.norm(_anchor(p)[0] - prev_mid)) / prev_scale for p in poses]
         best = int(np.argmin(dists))
         if dists[best] < 1.0:
-            return poses[best], f"{len(poses)} people in view; following the same person as before"
+            return poses[best], f"{n} people in view; following the same person as before"
+    if calibrated_width is not None and calibrated_width > 0:
+        errs = [
+            abs(math.log(max(_shoulder_width_ratio(p), 1e-9) / calibrated_width)) for p in poses
+        ]
+        best = int(np.argmin(errs))
+        if errs[best] <= math.log(CALIBRATED_SIZE_TOLERANCE):
+            return poses[best], f"{n} people in view; judging the calibrated person"
     sizes = []
     for p in poses:
         x0, y0, x1, y1 = p.bbox_xyxy()
         sizes.append((x1 - x0) * (y1 - y0))
     best = int(np.argmax(sizes))
-    return poses[best], f"{len(poses)} people in view; judging the closest (largest) one"
+    return poses[best], f"{n} people in view; judging the closest (largest) one"
 
 
 class Analyzer:
@@ -78,11 +101,17 @@ class Analyzer:
         self.config = config
         self.state = state if state is not None else rules.initial_state(config)
         self._subject: Pose | None = None
+        base = config.baseline
+        self._calibrated_width = (
+            base.get("shoulder_width_ratio")
+            if base is not None and base.view is View.FRONT
+            else None
+        )
 
     def process(self, frame: Frame) -> FrameResult:
         """Analyse one frame; frames must come in increasing ``timestamp_ms``."""
         poses = self.estimator.detect(frame)
-        pose, note = select_subject(poses, self._subject)
+        pose, note = select_subject(poses, self._subject, self._calibrated_width)
         self._subject = pose
         m = metrics_mod.compute_metrics(pose, self.config) if pose is not None else None
         self.state, a = rules.step(
