@@ -442,12 +442,22 @@ def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> N
                 return idx, cf
         return None
 
-    # Facing direction (+1 = facing image-right): the nose is ahead of the ear.
+    # Facing direction (+1 = facing image-right): the nose is ahead of the ear. "Ahead" is
+    # measured across the trunk line (perpendicular to hip->shoulder) when the trunk is
+    # visible, so a rolled camera, a tipped-back head or a reclined trunk do not flip it;
+    # otherwise along the image x axis.
     facing = -1.0 if view is View.LEFT else 1.0
     ear_sh = best(0, 1)
     if ear_sh is not None and c[L.NOSE] >= mc:
         ear, sh = ear_sh[0]
-        dx = float(xy[L.NOSE, 0] - xy[ear, 0])
+        ahead = np.array([1.0, 0.0])
+        trunk_line = best(1, 4)
+        if trunk_line is not None:
+            up = xy[trunk_line[0][0]] - xy[trunk_line[0][1]]
+            norm = math.hypot(float(up[0]), float(up[1]))
+            if norm > 0.0:
+                ahead = np.array([-up[1], up[0]]) / norm  # up rotated to image-right
+        dx = float((xy[L.NOSE] - xy[ear]) @ ahead)
         if abs(dx) > 0.05 * math.hypot(*(xy[ear] - xy[sh])):
             facing = 1.0 if dx > 0 else -1.0
 

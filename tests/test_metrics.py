@@ -153,6 +153,47 @@ def test_reclined_trunk_is_negative() -> None:
     assert m.values["trunk_inclination_deg"] == pytest.approx(-18.0, abs=TOL)
 
 
+def _roll(p: Pose, deg: float) -> Pose:
+    """The same pose seen by a camera rolled so the image turns ``deg`` counter-clockwise."""
+    c = (p.xy_px[L.LEFT_HIP] + p.xy_px[L.RIGHT_HIP]) / 2.0
+    t = math.radians(deg)
+    rot = np.array([[math.cos(t), math.sin(t)], [-math.sin(t), math.cos(t)]])  # y points down
+    return Pose(
+        xy_px=(p.xy_px - c) @ rot.T + c,
+        visibility=p.visibility,
+        image_wh=p.image_wh,
+        presence=p.presence,
+        z_px=p.z_px,
+        world_xyz_m=p.world_xyz_m,
+    )
+
+
+@pytest.mark.parametrize("yaw", [90.0, -90.0])
+@pytest.mark.parametrize("roll", [-30.0, 30.0])
+@pytest.mark.parametrize(
+    ("trunk", "neck", "pitch"),
+    [(-35.0, -30.0, -60.0), (-60.0, -70.0, -45.0), (-45.0, -50.0, -95.0), (20.0, 40.0, 30.0)],
+)
+def test_facing_survives_camera_roll_and_a_tipped_back_head(
+    yaw: float, roll: float, trunk: float, neck: float, pitch: float
+) -> None:
+    """Slid down, head thrown back, camera rolled 30 deg: the image-plane angles (trunk, neck,
+    head pitch) change by the roll, signed by the facing direction, and nothing flips; the
+    angles between body segments do not change at all."""
+    pose = make_pose(Body(yaw_deg=yaw, trunk_deg=trunk, neck_deg=neck, head_pitch_deg=pitch))
+    ref = compute_metrics(pose, CFG)
+    m = compute_metrics(_roll(pose, roll), CFG, view=ref.view)
+    facing = -1.0 if yaw > 0 else 1.0  # yaw +90: seen from the left, facing image-left
+    _assert_close(ref.values["trunk_inclination_deg"], trunk, "trunk")
+    _assert_close(m.values["trunk_inclination_deg"], trunk - facing * roll, "rolled trunk")
+    _assert_close(m.values["neck_inclination_deg"], neck - facing * roll, "rolled neck")
+    pitch_ref = ref.values["head_pitch_deg"]
+    assert pitch_ref is not None
+    _assert_close(m.values["head_pitch_deg"], pitch_ref - facing * roll, "rolled head pitch")
+    for k in ("neck_flexion_deg", "hip_angle_deg", "elbow_angle_deg"):
+        _assert_close(m.values[k], ref.values[k], k)  # type: ignore[arg-type]
+
+
 def test_facing_falls_back_to_view_when_nose_hidden() -> None:
     p = make_pose(Body(yaw_deg=90, trunk_deg=25, neck_deg=35))
     m = compute_metrics(with_visibility(p, NOSE=0.0), CFG)
