@@ -62,6 +62,7 @@ from posturecheck.landmarks import L
 from posturecheck.notify import Notifier
 from posturecheck.pipeline import Analyzer, PoseEstimator
 from posturecheck.sources import CameraSource
+from posturecheck.termkeys import open_terminal_keys
 from posturecheck.types import Alert, Frame, FrameResult, Pose, Status
 
 log = logging.getLogger(__name__)
@@ -342,6 +343,14 @@ class Display(Protocol):
     def close(self) -> None: ...
 
 
+class KeySource(Protocol):
+    """Key presses without a window (the terminal for ``--no-window``, or a fake in tests)."""
+
+    def poll_key(self, wait_ms: int) -> int:
+        """Wait up to ``wait_ms`` for a key; the key code or -1."""
+        ...
+
+
 class CvWindow:
     """OpenCV HighGUI window; the one place live code touches ``imshow`` and the GUI event loop."""
 
@@ -528,6 +537,7 @@ class LiveSession:
         config: validated configuration (its baseline, if any, is the calibration in use).
         settings: sampling/display parameters.
         display: a window, or ``None`` for ``--no-window``.
+        keys: where keys come from without a window (the terminal), or ``None``.
         notifier: alert delivery (terminal line, sound, desktop); ``None`` = banner only.
         history: where the session is stored, or ``None``.
         emit: where terminal lines go (the CLI passes ``print``); ``None`` = log them.
@@ -548,6 +558,7 @@ class LiveSession:
         *,
         settings: LiveSettings | None = None,
         display: Display | None = None,
+        keys: KeySource | None = None,
         notifier: Notifier | None = None,
         history: HistoryStore | None = None,
         emit: Callable[[str], None] | None = None,
@@ -564,6 +575,7 @@ class LiveSession:
         self.feed = feed
         self.settings = settings or LiveSettings()
         self.display = display
+        self.keys = keys
         self.notifier = notifier
         self.history = history
         self.emit_fn = emit
@@ -634,7 +646,7 @@ class LiveSession:
         if self.paused:
             self.feed.release()
             self._set_message("paused: camera off (press p to resume)", 1e9)
-            self._say("paused; camera released")
+            self._say("paused; camera released" + ("; press p to resume" if self.keys else ""))
         else:
             self._set_message("", 0)
             self._next_due_s = 0.0
@@ -698,7 +710,7 @@ class LiveSession:
             return
         if self.paused:
             self._render_idle()
-            self._wait(0.1)
+            self._wait(0.1 if self.display is not None else 0.5)  # a key ends the wait at once
             return
         if not self.feed.is_open:
             if now < self._retry_at:
@@ -869,10 +881,14 @@ class LiveSession:
         seconds = max(0.0, seconds)
         if self.display is not None:
             key = self.display.poll_key(max(1, int(min(seconds, 0.1) * 1000)))
-            if key != -1:
-                self.handle_key(key)
+        elif self.keys is not None:
+            # The terminal's poll sleeps in the kernel until a key or the timeout: no spinning.
+            key = self.keys.poll_key(max(1, int(seconds * 1000)))
         else:
             self.sleep(seconds)
+            return
+        if key != -1:
+            self.handle_key(key)
 
     def handle_key(self, key: int) -> None:
         """React to one key code (window keys; also usable from tests)."""
@@ -887,6 +903,8 @@ class LiveSession:
             self.start_calibration()
         elif ch == "h":
             self.show_help = not self.show_help
+            if self.display is None:
+                self._say(" | ".join(HELP_LINES[1:]))
         elif ch == "s":
             self._snapshot()
 
@@ -1187,6 +1205,7 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
                 "no display found: running without a window (use --no-window to say so)",
                 file=sys.stderr,
             )
+    keys = open_terminal_keys() if display is None else None
     notifier = None
     history = None
     if not calibrate_only:
@@ -1199,6 +1218,7 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
         cfg,
         settings=settings,
         display=display,
+        keys=keys,
         notifier=notifier,
         history=history,
         emit=print,
@@ -1207,7 +1227,7 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
         calibrate_slouch=getattr(args, "slouch", False),
         history_meta={"model": model, "camera": args.camera},
     )
-    return session, (estimator, history, notifier)
+    return session, (estimator, history, keys)
 
 
 def _run(session: LiveSession, closers: Any) -> LiveReport:
@@ -1215,12 +1235,14 @@ def _run(session: LiveSession, closers: Any) -> LiveReport:
         session.stop("terminated")
 
     old = signal.signal(signal.SIGTERM, on_term) if hasattr(signal, "SIGTERM") else None
-    estimator, history, _ = closers
+    estimator, history, keys = closers
     try:
         return session.run()
     finally:
         if old is not None:
             signal.signal(signal.SIGTERM, old)
+        if keys is not None:
+            keys.close()  # the terminal back to normal before the summary is printed
         estimator.close()
         if history is not None:
             history.close()
@@ -1239,7 +1261,13 @@ def run_cli(args: argparse.Namespace) -> int:
         f"monitoring {session.feed.label} with the {session.history_meta['model']} model "
         f"at {rate}; "
         f"desktop notifications: {session.notifier.desktop_name if session.notifier else 'off'}. "
-        + ("Press q in the window to stop." if session.display else "Ctrl-C to stop.")
+        + (
+            "Press q in the window to stop."
+            if session.display
+            else "Keys: p pause/resume, c calibrate, h help, q quit (Ctrl-C works too)."
+            if session.keys
+            else "Ctrl-C to stop."
+        )
     )
     rep = _run(session, closers)
     print(format_report(rep))

@@ -7,6 +7,9 @@ loop sleeps, so every run is exact and takes milliseconds.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -63,6 +66,7 @@ class Harness:
         open_fn=None,
         config=None,
         display=None,
+        keys=None,
         history: HistoryStore | None = None,
         **settings,
     ) -> None:
@@ -81,6 +85,7 @@ class Harness:
             config or load_config(),
             settings=LiveSettings(**settings),
             display=display,
+            keys=keys(self.clock) if keys is not None else None,
             notifier=self.notifier,
             history=history,
             emit=self.lines.append,
@@ -413,6 +418,47 @@ def test_no_window_never_touches_highgui(clip: Path, monkeypatch: pytest.MonkeyP
     assert len(h.run().alerts) == 1
 
 
+class ScriptedKeys:
+    """Terminal keys typed at given (fake) times; waiting advances the fake clock."""
+
+    def __init__(self, clock: FakeClock, typed: dict[float, str]) -> None:
+        self.clock = clock
+        self.t0 = clock.t
+        self.typed = sorted(typed.items())
+        self.waits: list[int] = []
+
+    def poll_key(self, wait_ms: int) -> int:
+        self.waits.append(wait_ms)
+        end = self.clock.t + wait_ms / 1000.0
+        if self.typed and self.t0 + self.typed[0][0] <= end:
+            at, key = self.typed.pop(0)
+            self.clock.t = max(self.clock.t, self.t0 + at)
+            return ord(key)
+        self.clock.t = end
+        return -1
+
+
+def test_no_window_keys_pause_resume_help_and_quit(clip: Path) -> None:
+    typed = {3.0: "p", 9.0: "h", 10.0: "p", 15.0: "q"}
+    h = Harness(
+        lambda t: [UPRIGHT],
+        clip,
+        keys=lambda clock: ScriptedKeys(clock, typed),
+        max_duration_s=60,
+    )
+    rep = h.run()
+    assert rep.end_reason == "quit"
+    assert any(line.startswith("paused; camera released; press p to resume") for line in h.lines)
+    assert "resumed" in h.lines
+    assert any("p   pause / resume" in line for line in h.lines)  # h prints the keys
+    # Nothing was analysed while paused (3-10 s): the camera was released.
+    times = [t / 1000.0 for t in h.estimator.times]
+    assert times and not any(3.6 < t < 10.0 for t in times)
+    assert any(t >= 10.0 for t in times)
+    # Waiting for keys sleeps in one call per wait, not in 1 ms slices.
+    assert max(h.session.keys.waits) >= 400
+
+
 def test_two_people_tracks_the_same_person(clip: Path) -> None:
     near = front_pose(dx_px=60, scale=1.0)
     far = front_pose(dx_px=-90, scale=0.5)
@@ -500,6 +546,62 @@ def test_cli_live_no_window_on_a_video_file(
         and "sitting" in out
         and (tmp_path / "h.html").read_text().lower().startswith("<!doctype html>")
     )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pseudo-terminal")
+def test_cli_live_no_window_quits_on_q_typed_in_the_terminal(tmp_path: Path, home: Path) -> None:
+    """The real command with a pseudo-terminal as its keyboard: q ends it cleanly (summary
+    printed, exit 0) and the terminal's settings are restored."""
+    import select
+    import subprocess
+    import termios
+
+    clip = _grace_clip(tmp_path / "grace.mp4", seconds=30.0)
+    master, slave = os.openpty()
+    before = termios.tcgetattr(slave)
+    env = {**os.environ, "POSTURECHECK_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    env.pop("DISPLAY", None)
+    cmd = [sys.executable, "-m", "posturecheck", "live", "--camera", str(clip), "--realtime"]
+    cmd += ["--no-window", "--notify", "off", "--model", "full", "--db", str(tmp_path / "h.db")]
+    import fcntl
+
+    def controlling_terminal() -> None:  # as in a real shell: the pty is the child's terminal
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        cmd,
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        preexec_fn=controlling_terminal,
+    )
+    out = b""
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while b"q quit" not in out and time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 1.0)[0]:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                out += chunk
+        assert b"Keys: p pause/resume, c calibrate, h help, q quit" in out, out.decode()
+        os.write(master, b"q")
+        rest, _ = proc.communicate(timeout=60)
+        out += rest
+        after = termios.tcgetattr(slave)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+        os.close(slave)
+    text = out.decode()
+    assert proc.returncode == 0, text
+    assert "Session summary (quit)" in text, text
+    assert after == before  # the terminal is back to normal
 
 
 def test_cli_live_missing_camera_file_is_a_source_error(
