@@ -24,7 +24,9 @@ copied) or on exact ground truth, plus a comparison of the three models:
    baseline from one "good" image, from three, and without one; balanced accuracy and
    precision/recall of "bad", with the spread over every possible baseline choice.
 4. **Timeline on real side-view video** (``jonz21_side_video``): per-segment metric means and
-   the verdict (status) per segment through the real :class:`posturecheck.pipeline.Analyzer`.
+   verdicts (share of frames out of the acceptable band, with the status's onset delay reported
+   separately) through the real :class:`posturecheck.pipeline.Analyzer`, as computed by
+   ``benchmarks/side_view_evidence.py``.
 5. **False alarms**: alerts per hour of good posture with default settings. Good-posture
    stretches (the upright and head-back parts of the side-view clip; the "good" images of each
    front-view session) are looped forward-backward for an hour of frame time through the real

@@ -310,6 +310,16 @@ METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 _FACE = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
 
 
+def shoulder_width_ratio(pose: Pose) -> float | None:
+    """Apparent shoulder width / image width (the lean-in measure; also how the pipeline
+    recognises the calibrated person), or ``None`` for an image without width."""
+    w = float(pose.image_wh[0])
+    if w <= 0:
+        return None
+    d = pose.xy_px[L.LEFT_SHOULDER] - pose.xy_px[L.RIGHT_SHOULDER]
+    return math.hypot(float(d[0]), float(d[1])) / w
+
+
 def _conf(pose: Pose, idx: Sequence[int]) -> float:
     """Smallest confidence among landmarks ``idx``."""
     return float(min(pose.visibility[i] * pose.presence[i] for i in idx))
@@ -448,12 +458,12 @@ def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> N
     # otherwise along the image x axis.
     facing = -1.0 if view is View.LEFT else 1.0
     ear_sh = best(0, 1)
+    trunk = best(1, 4)
     if ear_sh is not None and c[L.NOSE] >= mc:
         ear, sh = ear_sh[0]
         ahead = np.array([1.0, 0.0])
-        trunk_line = best(1, 4)
-        if trunk_line is not None:
-            up = xy[trunk_line[0][0]] - xy[trunk_line[0][1]]
+        if trunk is not None:
+            up = xy[trunk[0][0]] - xy[trunk[0][1]]
             norm = math.hypot(float(up[0]), float(up[1]))
             if norm > 0.0:
                 ahead = np.array([-up[1], up[0]]) / norm  # up rotated to image-right
@@ -469,7 +479,6 @@ def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> N
             conf["neck_inclination_deg"] = cf
             out["cva_deg"] = 90.0 - neck
             conf["cva_deg"] = cf
-    trunk = best(1, 4)
     if trunk is not None:
         (sh, hip), cf = trunk
         if xy[sh, 0] != xy[hip, 0] or xy[sh, 1] != xy[hip, 1]:
@@ -537,9 +546,9 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
     mid = (sl + sr) / 2.0
     out["shoulder_tilt_deg"] = math.degrees(math.atan2(float(-sd[1]), abs(float(sd[0]))))
     conf["shoulder_tilt_deg"] = c_sh
-    img_w = float(pose.image_wh[0])
-    if img_w > 0:
-        out["shoulder_width_ratio"] = width / img_w
+    swr = shoulder_width_ratio(pose)
+    if swr is not None:
+        out["shoulder_width_ratio"] = swr
         conf["shoulder_width_ratio"] = c_sh
     # Unit normal of the shoulder line pointing up in the image (y down): rotate the
     # right->left direction by -90 deg on screen and flip so that it points up.

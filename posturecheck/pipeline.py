@@ -40,11 +40,6 @@ CALIBRATED_SIZE_TOLERANCE = 1.5
 factor of the calibrated width (same camera, same chair: the size barely changes)."""
 
 
-def _shoulder_width_ratio(pose: Pose) -> float:
-    ls, rs = pose.xy_px[L.LEFT_SHOULDER], pose.xy_px[L.RIGHT_SHOULDER]
-    return float(np.linalg.norm(ls - rs)) / max(1, pose.image_wh[0])
-
-
 def select_subject(
     poses: list[Pose], previous: Pose | None, calibrated_width: float | None = None
 ) -> tuple[Pose | None, str | None]:
@@ -72,7 +67,8 @@ def select_subject(
             return poses[best], f"{n} people in view; following the same person as before"
     if calibrated_width is not None and calibrated_width > 0:
         errs = [
-            abs(math.log(max(_shoulder_width_ratio(p), 1e-9) / calibrated_width)) for p in poses
+            abs(math.log(max(metrics_mod.shoulder_width_ratio(p) or 0.0, 1e-9) / calibrated_width))
+            for p in poses
         ]
         best = int(np.argmin(errs))
         if errs[best] <= math.log(CALIBRATED_SIZE_TOLERANCE):

@@ -56,10 +56,6 @@ class TerminalKeys:
             self._saved = termios.tcgetattr(self._fd)
             tty.setcbreak(self._fd)  # keys at once, no echo; Ctrl-C still raises SIGINT
 
-    def in_foreground(self) -> bool:
-        """Whether this process is the terminal's foreground job (see :func:`in_foreground`)."""
-        return in_foreground(self._fd)
-
     def poll_key(self, wait_ms: int) -> int:
         """Wait up to ``wait_ms`` for a key; its code, or -1 when none came."""
         if self._windows:  # pragma: no cover - exercised on Windows only
@@ -72,7 +68,7 @@ class TerminalKeys:
                 if time.monotonic() >= deadline:
                     return -1
                 time.sleep(0.01)
-        if self._gone or not self.in_foreground():  # a background job must not read the tty
+        if self._gone or not in_foreground(self._fd):  # a background job must not read the tty
             time.sleep(max(0, wait_ms) / 1000.0)
             return -1
         ready, _, _ = select.select([self._fd], [], [], max(0, wait_ms) / 1000.0)
