@@ -43,8 +43,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from posturecheck.core.advice import advice_for
-from posturecheck.core.config import BANDS, Config
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.config import Config
 from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS

@@ -34,8 +34,8 @@ from posturecheck.core.advice import (
     SEDENTARY,
     risk_factor_for_kind,
 )
-from posturecheck.core.config import BANDS, Config
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.config import Config
 from posturecheck.core.rules import BREAK_KIND, STATIC_KIND, Limits, resolve_limits
 from posturecheck.core.types import FrameResult, Status, View
 
