@@ -570,3 +570,59 @@ def test_compute_metrics_is_fast() -> None:
     n = 300
     t = timeit.timeit(lambda: (compute_metrics(p), compute_metrics(q)), number=n)
     assert t / (2 * n) < 1e-3
+
+
+def _collapse(p: Pose, onto: L, *moved: L) -> Pose:
+    """The same pose with landmarks ``moved`` placed exactly on ``onto`` (a zero-length segment)."""
+    xy = p.xy_px.copy()
+    for m in moved:
+        xy[m] = xy[onto]
+    return Pose(
+        xy_px=xy,
+        visibility=p.visibility,
+        image_wh=p.image_wh,
+        presence=p.presence,
+        z_px=p.z_px,
+        world_xyz_m=p.world_xyz_m,
+    )
+
+
+# The zero-length rule (posturecheck.core.geometry): a metric whose segment collapses to a point
+# is None (not measurable), while the metrics that do not use that segment are still measured.
+@pytest.mark.parametrize(
+    ("yaw", "onto", "moved", "gone", "kept"),
+    [
+        (
+            90,
+            L.LEFT_SHOULDER,
+            (L.LEFT_EAR,),
+            {"neck_inclination_deg", "cva_deg"},
+            "trunk_inclination_deg",
+        ),
+        (
+            90,
+            L.LEFT_SHOULDER,
+            (L.LEFT_HIP,),
+            {"trunk_inclination_deg", "neck_flexion_deg"},
+            "neck_inclination_deg",
+        ),
+        (90, L.LEFT_HIP, (L.LEFT_KNEE,), {"hip_angle_deg"}, "trunk_inclination_deg"),
+        (90, L.LEFT_ELBOW, (L.LEFT_WRIST,), {"elbow_angle_deg"}, "trunk_inclination_deg"),
+        (0, L.LEFT_EAR, (L.RIGHT_EAR,), {"head_roll_deg"}, "shoulder_tilt_deg"),
+        (
+            0,
+            L.LEFT_SHOULDER,
+            (L.RIGHT_SHOULDER,),
+            {"shoulder_tilt_deg", "shoulder_gap_ratio"},
+            "head_roll_deg",
+        ),
+    ],
+)
+def test_zero_length_segments_give_none(yaw, onto, moved, gone, kept) -> None:
+    p = make_pose(Body(yaw_deg=yaw, trunk_deg=10, neck_deg=20, head_roll_deg=4))
+    view = View.LEFT if yaw else View.FRONT
+    before = compute_metrics(p, view=view).values
+    assert all(before[m] is not None for m in gone | {kept})
+    after = compute_metrics(_collapse(p, onto, *moved), view=view).values
+    assert {m for m in gone if after[m] is not None} == set()
+    assert after[kept] == pytest.approx(before[kept], abs=1e-9)

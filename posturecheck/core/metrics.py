@@ -30,6 +30,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from posturecheck.core.catalog import METRIC_NAMES, METRICS, MetricSpec
+from posturecheck.core.geometry import (
+    angle_at_vertex_deg,
+    distance,
+    elevation_deg,
+    inclination_from_vertical_deg,
+)
 from posturecheck.core.landmarks import L
 from posturecheck.core.types import Pose, PostureMetrics, View
 
@@ -68,8 +74,7 @@ def shoulder_width_ratio(pose: Pose) -> float | None:
     w = float(pose.image_wh[0])
     if w <= 0:
         return None
-    d = pose.xy_px[L.LEFT_SHOULDER] - pose.xy_px[L.RIGHT_SHOULDER]
-    return math.hypot(float(d[0]), float(d[1])) / w
+    return distance(pose.xy_px[L.LEFT_SHOULDER], pose.xy_px[L.RIGHT_SHOULDER]) / w
 
 
 def _conf(pose: Pose, idx: Sequence[int]) -> float:
@@ -170,21 +175,6 @@ def classify_view(pose: Pose, min_confidence: float = 0.5) -> tuple[View, float]
     return view, float(max(0.0, min(1.0, conf)))
 
 
-def _incl_deg(base: np.ndarray, tip: np.ndarray) -> float:
-    """Signed angle of base->tip from image-up, + when the tip is to the right (x grows)."""
-    return math.degrees(math.atan2(float(tip[0] - base[0]), float(base[1] - tip[1])))
-
-
-def _angle_at_deg(a: np.ndarray, v: np.ndarray, b: np.ndarray) -> float | None:
-    u = a - v
-    w = b - v
-    nu, nw = math.hypot(*u), math.hypot(*w)
-    if nu == 0.0 or nw == 0.0:
-        return None
-    c = float(u[0] * w[0] + u[1] * w[1]) / (nu * nw)
-    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
-
-
 def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> None:
     xy = pose.xy_px
     c = pose.visibility * pose.presence
@@ -225,36 +215,38 @@ def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> N
 
     if ear_sh is not None:
         (ear, sh), cf = ear_sh
-        if xy[ear, 0] != xy[sh, 0] or xy[ear, 1] != xy[sh, 1]:
-            neck = facing * _incl_deg(xy[sh], xy[ear])
+        incl = inclination_from_vertical_deg(xy[sh], xy[ear])
+        if incl is not None:
+            neck = facing * incl
             out["neck_inclination_deg"] = neck
             conf["neck_inclination_deg"] = cf
             out["cva_deg"] = 90.0 - neck
             conf["cva_deg"] = cf
     if trunk is not None:
         (sh, hip), cf = trunk
-        if xy[sh, 0] != xy[hip, 0] or xy[sh, 1] != xy[hip, 1]:
-            out["trunk_inclination_deg"] = facing * _incl_deg(xy[hip], xy[sh])
+        incl = inclination_from_vertical_deg(xy[hip], xy[sh])
+        if incl is not None:
+            out["trunk_inclination_deg"] = facing * incl
             conf["trunk_inclination_deg"] = cf
     chain3 = best(0, 1, 4)
     if chain3 is not None:
         (ear, sh, hip), cf = chain3
-        if (xy[ear] != xy[sh]).any() and (xy[sh] != xy[hip]).any():
-            out["neck_flexion_deg"] = facing * (
-                _incl_deg(xy[sh], xy[ear]) - _incl_deg(xy[hip], xy[sh])
-            )
+        neck_incl = inclination_from_vertical_deg(xy[sh], xy[ear])
+        trunk_incl = inclination_from_vertical_deg(xy[hip], xy[sh])
+        if neck_incl is not None and trunk_incl is not None:
+            out["neck_flexion_deg"] = facing * (neck_incl - trunk_incl)
             conf["neck_flexion_deg"] = cf
     hip3 = best(1, 4, 5)
     if hip3 is not None:
         (sh, hip, knee), cf = hip3
-        a = _angle_at_deg(xy[sh], xy[hip], xy[knee])
+        a = angle_at_vertex_deg(xy[sh], xy[hip], xy[knee])
         if a is not None:
             out["hip_angle_deg"] = a
             conf["hip_angle_deg"] = cf
     arm = best(1, 2, 3)
     if arm is not None:
         (sh, el, wr), cf = arm
-        a = _angle_at_deg(xy[sh], xy[el], xy[wr])
+        a = angle_at_vertex_deg(xy[sh], xy[el], xy[wr])
         if a is not None:
             out["elbow_angle_deg"] = a
             conf["elbow_angle_deg"] = cf
@@ -282,9 +274,9 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
     ok_hips = c[lh] >= mc and c[rh] >= mc
 
     if ok_ears:
-        d = xy[le] - xy[re]
-        if d[0] != 0.0 or d[1] != 0.0:
-            out["head_roll_deg"] = math.degrees(math.atan2(float(-d[1]), abs(float(d[0]))))
+        roll = elevation_deg(xy[re], xy[le])
+        if roll is not None:
+            out["head_roll_deg"] = roll
             conf["head_roll_deg"] = float(min(c[le], c[re]))
     if not ok_sh:
         return
@@ -296,7 +288,7 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
     c_sh = float(min(c[ls], c[rs]))
     lat = 1.0 if sd[0] >= 0 else -1.0  # image x direction of the person's left
     mid = (sl + sr) / 2.0
-    out["shoulder_tilt_deg"] = math.degrees(math.atan2(float(-sd[1]), abs(float(sd[0]))))
+    out["shoulder_tilt_deg"] = elevation_deg(sr, sl)
     conf["shoulder_tilt_deg"] = c_sh
     swr = shoulder_width_ratio(pose)
     if swr is not None:
@@ -339,8 +331,9 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
                 conf["head_pitch_deg"] = min(ce, float(c[nose]))
     if ok_hips:
         hip_mid = (xy[lh] + xy[rh]) / 2.0
-        if hip_mid[0] != mid[0] or hip_mid[1] != mid[1]:
-            out["lateral_lean_deg"] = lat * _incl_deg(hip_mid, mid)
+        lean = inclination_from_vertical_deg(hip_mid, mid)
+        if lean is not None:
+            out["lateral_lean_deg"] = lat * lean
             conf["lateral_lean_deg"] = min(c_sh, float(min(c[lh], c[rh])))
 
 
