@@ -13,6 +13,8 @@ from posturecheck.core.types import View
 
 BANDS = ("acceptable", "conditional", "not_acceptable")
 """The judgement bands, best first: the one order every table, plot and summary uses."""
+BAND_RANK: dict[str, int] = {b: i for i, b in enumerate(BANDS)}
+"""Band -> 0 (acceptable), 1, 2 (not acceptable): higher is worse."""
 
 _SIDE = frozenset({View.LEFT, View.RIGHT})
 _FRONT = frozenset({View.FRONT})

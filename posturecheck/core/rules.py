@@ -42,6 +42,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from posturecheck.core import fmt
 from posturecheck.core.advice import advice_for
 from posturecheck.core.catalog import BANDS, METRICS
 from posturecheck.core.config import Config
@@ -312,34 +313,6 @@ def initial_state(cfg: Config) -> RulesState:
 # Helpers
 
 
-def format_duration(seconds: float) -> str:
-    """Human duration: "45 s", "3 min 20 s", "1 h 05 min"."""
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        m, r = divmod(s, 60)
-        return f"{m} min" if r == 0 else f"{m} min {r:02d} s"
-    h, r = divmod(s, 3600)
-    return f"{h} h {r // 60:02d} min"
-
-
-def _fmt_value(metric: str, v: float) -> str:
-    spec = METRICS[metric]
-    return f"{v:.0f}{spec.symbol}" if spec.unit == "deg" else f"{v:.2f}"
-
-
-def _fmt_range(metric: str, r: tuple[float, float]) -> str:
-    spec = METRICS[metric]
-    lo, hi = r
-    fmt = (lambda x: f"{x:.0f}") if spec.unit == "deg" else (lambda x: f"{x:.2f}")
-    if math.isinf(hi):
-        return f"at least {fmt(lo)}{spec.symbol}"
-    if math.isinf(lo):
-        return f"at most {fmt(hi)}{spec.symbol}"
-    return f"{fmt(lo)} to {fmt(hi)}{spec.symbol}"
-
-
 def _posture_alert(
     lim: Limits, c: _Cond, value: float, t_ms: int, cfg: Config, reminder: int
 ) -> Alert:
@@ -348,17 +321,14 @@ def _posture_alert(
     holding = c.holding
     adv = advice_for(lim.kind, holding=holding)
     dur = (t_ms - c.start_ms) / 1000.0
-    msg = (
-        f"{title}: {spec.label.lower()} {_fmt_value(lim.metric, value)} for {format_duration(dur)}"
-    )
+    msg = f"{title}: {spec.label.lower()} {fmt.value(value, spec.unit)} for {fmt.duration(dur)}"
     mh = lim.max_hold_s(value) if holding else None
     if mh is not None:
         msg += (
-            f", beyond the maximum holding time of {format_duration(mh)} at this angle "
-            f"({cfg.profile})"
+            f", beyond the maximum holding time of {fmt.duration(mh)} at this angle ({cfg.profile})"
         )
     else:
-        msg += f" (acceptable: {_fmt_range(lim.metric, lim.acceptable)}, {cfg.profile})"
+        msg += f" (acceptable: {fmt.value_range(*lim.acceptable, spec.unit)}, {cfg.profile})"
     if reminder:
         msg += f"; reminder {reminder}"
     return Alert(
@@ -381,12 +351,12 @@ def _temporal_alert(kind: str, c: _Cond, t_ms: int, cfg: Config, reminder: int) 
     if kind == BREAK_KIND:
         title = "Time for a break"
         msg = (
-            f"Sitting for {format_duration(dur)} without a break "
-            f"(reminder after {format_duration(cfg.breaks.interval_s)})"
+            f"Sitting for {fmt.duration(dur)} without a break "
+            f"(reminder after {fmt.duration(cfg.breaks.interval_s)})"
         )
     else:
         title = "Change position"
-        msg = f"Almost no movement for {format_duration(dur)}"
+        msg = f"Almost no movement for {fmt.duration(dur)}"
     if reminder:
         msg += f"; reminder {reminder}"
     return Alert(
@@ -447,7 +417,7 @@ def step(
     static_s = state.static_s
     gap = dt_s > tc.max_gap_s
     if gap:
-        extra_notes.append(f"{format_duration(dt_s)} without frames: timers paused")
+        extra_notes.append(f"{fmt.duration(dt_s)} without frames: timers paused")
         dt_s = 0.0
         smooth_prev = {}
         conds_prev = {k: c for k, c in conds_prev.items() if k == BREAK_KIND}

@@ -34,14 +34,13 @@ from posturecheck.core.advice import (
     SEDENTARY,
     risk_factor_for_kind,
 )
-from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.catalog import BAND_RANK, BANDS, METRICS
 from posturecheck.core.config import Config
 from posturecheck.core.rules import BREAK_KIND, STATIC_KIND, Limits, resolve_limits
 from posturecheck.core.types import FrameResult, Status, View
 
 SUMMARY_SCHEMA = 1
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
-_BAND_RANK = {ACCEPTABLE: 0, CONDITIONAL: 1, NOT_ACCEPTABLE: 2}
 SCORE_FORMULA = (
     "score = round(clamp(100 * (1 - (0.5 * T_conditional + 1.0 * T_not_acceptable) / T_assessed) "
     "- min(20, minutes sat beyond the break interval), 0, 100)); T_band = time the worst judged "
@@ -319,13 +318,13 @@ class SummaryAccumulator:
             else:
                 self._hold[name] = self._hold.get(name, 0.0) + w
                 self._hold_max[name] = max(self._hold_max.get(name, 0.0), self._hold[name])
-            if worst is None or _BAND_RANK[b] > _BAND_RANK[worst]:
+            if worst is None or BAND_RANK[b] > BAND_RANK[worst]:
                 worst = b
             spec = METRICS.get(name)
             lim = self._limits.get(name)
             kind = lim.kind if lim is not None else (spec.kind if spec is not None else "")
             rf = risk_factor_for_kind(kind)
-            if rf not in rf_worst or _BAND_RANK[b] > _BAND_RANK[rf_worst[rf]]:
+            if rf not in rf_worst or BAND_RANK[b] > BAND_RANK[rf_worst[rf]]:
                 rf_worst[rf] = b
         for name in list(self._hold):
             if name not in r.bands:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from posturecheck import __version__
-from posturecheck.core.catalog import METRIC_NAMES, METRICS
+from posturecheck.core.catalog import BAND_RANK, METRIC_NAMES, METRICS
 from posturecheck.core.config import Config
 from posturecheck.core.rules import resolve_limits
 from posturecheck.core.summary import SummaryAccumulator
@@ -401,9 +401,6 @@ def build_summary_doc(
     return ordered
 
 
-_BAND_RANK = {"acceptable": 0, "conditional": 1, "not_acceptable": 2}
-
-
 def image_verdict(r: FrameResult) -> dict[str, Any]:
     """Per-image result: metrics, bands and a verdict from the worst band.
 
@@ -423,7 +420,7 @@ def image_verdict(r: FrameResult) -> dict[str, Any]:
             f"A person is visible ({r.view.value} view) but nothing can be judged from this view."
         )
     else:
-        worst = max(r.bands.values(), key=lambda b: _BAND_RANK.get(b, 0))
+        worst = max(r.bands.values(), key=lambda b: BAND_RANK.get(b, 0))
         if worst == "not_acceptable":
             bad = [
                 METRICS[m].label

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from posturecheck import __version__
+from posturecheck.core import fmt
 from posturecheck.core.advice import (
     ADVICE,
     CAUTION,
@@ -31,7 +31,7 @@ from posturecheck.core.advice import (
     SOURCE_TITLE,
     advice_for,
 )
-from posturecheck.core.catalog import METRICS
+from posturecheck.core.catalog import BANDS, METRICS
 from posturecheck.core.config import Config
 from posturecheck.render.report_plots import (
     BAND_COLORS,
@@ -101,49 +101,20 @@ def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x))
 
 
-def fmt_time(s: float | None) -> str:
-    """``m:ss`` (or ``h:mm:ss``) of a time in seconds."""
-    if s is None or not math.isfinite(s):
-        return "–"
-    s = max(0.0, float(s))
-    h, rem = divmod(int(round(s)), 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-def fmt_duration(s: float | None) -> str:
-    """Human duration: ``42 s``, ``3 min 05 s``, ``1 h 02 min``."""
-    if s is None or not math.isfinite(s):
-        return "–"
-    s = int(round(s))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
-
-
 def fmt_value(metric: str | None, v: Any) -> str:
-    """A metric value with its unit (degrees with 1 decimal, ratios with 2)."""
-    if v is None or not isinstance(v, (int, float)) or not math.isfinite(v):
-        return "–"
-    spec = METRICS.get(metric or "")
-    if spec is not None and spec.unit == "deg":
-        return f"{v:.1f}°"
-    return f"{v:.2f}"
+    """A metric value with its unit, degrees with one decimal (see :func:`fmt.value`)."""
+    return fmt.value(v, _unit(metric), precise=True)
 
 
 def _fmt_range(metric: str, r: Sequence[Any] | None) -> str:
     if not r:
-        return "–"
-    lo, hi = r
-    if lo is None and hi is None:
-        return "any"
-    if lo is None:
-        return f"≤ {fmt_value(metric, hi)}"
-    if hi is None:
-        return f"≥ {fmt_value(metric, lo)}"
-    return f"{fmt_value(metric, lo)} … {fmt_value(metric, hi)}"
+        return fmt.MISSING
+    return fmt.value_range(r[0], r[1], _unit(metric), precise=True)
+
+
+def _unit(metric: str | None) -> str:
+    spec = METRICS.get(metric or "")
+    return spec.unit if spec is not None else "ratio"
 
 
 def _badge(text: str, cls: str | None = None) -> str:
@@ -211,9 +182,9 @@ def _alerts_section(doc: Mapping[str, Any]) -> str:
             what += ' <span class="muted small">(still going at the end)</span>'
         rows.append(
             f"<tr><td class='num'>{i}</td><td>{what}<div class='muted small'>{_e(a.get('message'))}"
-            f"</div></td><td class='num'>{fmt_time(start)}–{fmt_time(end)}</td>"
-            f"<td class='num'>{fmt_time(fired)}</td>"
-            f"<td class='num'>{fmt_duration(a.get('duration_s'))}</td>"
+            f"</div></td><td class='num'>{fmt.clock(start)}–{fmt.clock(end)}</td>"
+            f"<td class='num'>{fmt.clock(fired)}</td>"
+            f"<td class='num'>{fmt.duration(a.get('duration_s'))}</td>"
             f"<td class='num'>{fmt_value(a.get('metric'), a.get('peak'))}</td>"
             f"<td>{_e(a.get('risk_factor'))}</td><td class='small'>{_e(a.get('advice'))}</td></tr>"
         )
@@ -249,15 +220,15 @@ def _risk_section(doc: Mapping[str, Any]) -> str:
         figures = []
         tot = sum(x for x in bands.values() if isinstance(x, (int, float)))
         if tot > 0:
-            for b in ("conditional", "not_acceptable"):
+            for b in BANDS[1:]:
                 if bands.get(b):
-                    figures.append(f"{BAND_LABELS[b]}: {fmt_duration(bands[b])}")
+                    figures.append(f"{BAND_LABELS[b]}: {fmt.duration(bands[b])}")
         if v.get("longest_hold_s") and rf not in (SEDENTARY, OCCUPATION):
-            figures.append(f"longest stretch: {fmt_duration(v['longest_hold_s'])}")
+            figures.append(f"longest stretch: {fmt.duration(v['longest_hold_s'])}")
         for k, x in details.items():
             if isinstance(x, (int, float)) and x and k in _DETAIL_LABELS:
                 figures.append(
-                    f"{_DETAIL_LABELS[k]}: {fmt_duration(x) if k.endswith('_s') else int(x)}"
+                    f"{_DETAIL_LABELS[k]}: {fmt.duration(x) if k.endswith('_s') else int(x)}"
                 )
         advice_lines = "".join(
             f"<li><b>{_e(KIND_TITLES.get(k, k))}:</b> {_e(advice_for(k).text)} "
@@ -333,14 +304,14 @@ def _metrics_section(doc: Mapping[str, Any]) -> str:
         bands = (
             " ".join(
                 f"<span style='color:{BAND_COLORS[b]}'>■</span>{bp[b]:.0f}%"
-                for b in ("acceptable", "conditional", "not_acceptable")
+                for b in BANDS
                 if b in bp
             )
             or "<span class='muted'>not judged</span>"
         )
         rows.append(
             f"<tr><td>{_e(st.get('label') or _label(m))}{est}</td>"
-            f"<td class='num'>{fmt_duration(st.get('measured_s'))}</td>"
+            f"<td class='num'>{fmt.duration(st.get('measured_s'))}</td>"
             f"<td class='num'>{fmt_value(m, st.get('mean'))}</td>"
             f"<td class='num'>{fmt_value(m, st.get('p50'))}</td>"
             f"<td class='num'>{fmt_value(m, st.get('p95'))}</td>"
@@ -364,13 +335,13 @@ def _breaks_section(doc: Mapping[str, Any]) -> str:
         return ""
     t0 = float(doc.get("t0_s") or 0.0)
     items = [
-        f"<li>sitting {fmt_time(t0 + b['start_s'])}–{fmt_time(t0 + b['end_s'])} "
-        f"({fmt_duration(b['duration_s'])})"
+        f"<li>sitting {fmt.clock(t0 + b['start_s'])}–{fmt.clock(t0 + b['end_s'])} "
+        f"({fmt.duration(b['duration_s'])})"
         f"{' — longer than the break interval' if b.get('over_limit') else ''}</li>"
         for b in bouts
     ] + [
-        f"<li>break {fmt_time(t0 + b['start_s'])}–{fmt_time(t0 + b['end_s'])} "
-        f"({fmt_duration(b['duration_s'])})</li>"
+        f"<li>break {fmt.clock(t0 + b['start_s'])}–{fmt.clock(t0 + b['end_s'])} "
+        f"({fmt.duration(b['duration_s'])})</li>"
         for b in breaks
     ]
     return "<h2>Sitting and breaks</h2><ul>" + "".join(items) + "</ul>"
@@ -444,7 +415,7 @@ def _meta_line(doc: Mapping[str, Any]) -> str:
     st = doc.get("settings") or {}
     res = src.get("resolution") or ["?", "?"]
     bits = [
-        f"{fmt_duration(src.get('duration_s'))} video" if src.get("duration_s") else None,
+        f"{fmt.duration(src.get('duration_s'))} video" if src.get("duration_s") else None,
         f"{res[0]}×{res[1]}",
         f"{src['fps']:g} fps" if src.get("fps") else None,
         f"{doc.get('frames_analyzed', 0)} frames analysed at "
@@ -649,7 +620,7 @@ def render_index(rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
         score = None if r.get("kind") == "image" else r.get("score")
         dur = r.get("duration_s")
         length = (
-            fmt_duration(dur) if isinstance(dur, (int, float)) and r.get("kind") == "video" else "–"
+            fmt.duration(dur) if isinstance(dur, (int, float)) and r.get("kind") == "video" else "–"
         )
         trs.append(
             f"<tr><td>{link}<div class='small muted'>{_e(r.get('input'))}</div>{reason}</td>"

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from posturecheck.core.catalog import METRICS
-from posturecheck.render.timeline import STATUS_CODES, Timeline
+from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.render.timeline import BAND_CODES, STATUS_CODES, Timeline
 
 BAND_COLORS = {"acceptable": "#3a9d5d", "conditional": "#e0a526", "not_acceptable": "#d64541"}
 BAND_LABELS = {
@@ -227,7 +227,8 @@ def timeline_figure_uri(
             ax.plot(t, v, color="#1f4e79", lw=1.3, zorder=3)
             xs, ys, bs = t, v, bands
         # Frames judged out of band drawn over the line in the band's colour.
-        for code, band in ((1, "conditional"), (2, "not_acceptable")):
+        for band in BANDS[1:]:
+            code = BAND_CODES[band]
             sel = np.where(bs == code, ys, np.nan)
             if np.isfinite(sel).any():
                 ax.plot(xs, sel, color=BAND_COLORS[band], lw=2.6, zorder=4, solid_capstyle="round")
@@ -287,7 +288,7 @@ def bands_figure_uri(doc: Mapping[str, Any]) -> str | None:
     )
     names = [_label(m) for m, _ in rows][::-1]
     left = np.zeros(len(rows))
-    for band in ("acceptable", "conditional", "not_acceptable"):
+    for band in BANDS:
         vals = np.array([st["band_pct"].get(band, 0.0) for _, st in rows][::-1])
         ax.barh(
             names, vals, left=left, color=BAND_COLORS[band], label=BAND_LABELS[band], height=0.62
