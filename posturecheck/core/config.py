@@ -404,81 +404,99 @@ def load_config(
         if k not in _TOP_KEYS:
             raise ConfigError(src + str(_unknown("", k, _TOP_KEYS)))
     try:
-        prof_name = profile if profile is not None else data.get("profile", DEFAULT_PROFILE)
-        prof = _profile(prof_name, "profile")
-        temporal = TemporalConfig()
-        if prof.temporal:
-            temporal = dataclasses.replace(temporal, **dict(prof.temporal))
-        sections: dict[str, Any] = {
-            "temporal": temporal,
-            "breaks": BreakConfig(),
-            "static": StaticConfig(),
-        }
-        for name in _SECTIONS:
-            if name in data:
-                sections[name] = _section(sections[name], data[name], name)
+        name = profile if profile is not None else data.get("profile", DEFAULT_PROFILE)
+        prof = _profile(name, "profile")
+        sections = _file_sections(prof, data)
         view = _view(data.get("view", "auto"), "view")
-        min_conf = float(
-            _expect_number("min_confidence", data.get("min_confidence", 0.5), 0.0, 1.0)
-        )
-        rules = list(prof.rules)
-        limits = data.get("limits", {})
-        if not isinstance(limits, Mapping):
-            raise ConfigError(
-                f"limits: expected a table of [limits.<metric>] tables, got {limits!r}"
-            )
-        for metric, table in limits.items():
-            idx = next((i for i, r in enumerate(rules) if r.metric == metric), None)
-            new = _rule(metric, table, rules[idx] if idx is not None else None, f"limits.{metric}")
-            if idx is None:
-                rules.append(new)
-            else:
-                rules[idx] = new
+        min_conf = _expect_number("min_confidence", data.get("min_confidence", 0.5), 0.0, 1.0)
+        rules = _file_rules(prof, data.get("limits", {}))
         baseline = Baseline.from_dict(data["baseline"]) if "baseline" in data else None
-
-        # Keyword overrides (None = not given).
-        for k, v in overrides.items():
-            if v is None:
-                continue
-            if k == "view":
-                view = _view(v, "view")
-            elif k == "min_confidence":
-                min_conf = float(_expect_number("min_confidence", v, 0.0, 1.0))
-            elif k == "baseline":
-                baseline = v if isinstance(v, Baseline) else Baseline.from_dict(v)
-            elif "__" in k and k.split("__", 1)[0] in _SECTIONS:
-                sec, key = k.split("__", 1)
-                sections[sec] = _section(sections[sec], {key: v}, sec)
-            else:
-                raise ConfigError(
-                    f"unknown override {k!r} (expected view, min_confidence, baseline or "
-                    "<section>__<key> with section temporal/breaks/static)"
-                )
-        for r in rules:
-            validate_rule(r)
-        t = sections["temporal"]
-        if t.onset_s > t.sustain_s:
-            raise ConfigError(
-                f"temporal.onset_s: expected at most temporal.sustain_s ({t.sustain_s:g}), "
-                f"got {t.onset_s:g}"
-            )
-        if t.repeat_s and t.repeat_s < t.cooldown_s:
-            raise ConfigError(
-                "temporal.repeat_s: expected 0 or at least temporal.cooldown_s "
-                f"({t.cooldown_s:g}), "
-                f"got {t.repeat_s:g}"
-            )
+        cfg = Config(
+            profile=prof.name,
+            view=view,
+            min_confidence=float(min_conf),
+            rules=rules,
+            baseline=baseline,
+            **sections,
+        )
+        cfg = _with_overrides(cfg, overrides)
+        _check_consistency(cfg)
     except ConfigError as exc:
         if src:
             raise ConfigError(src + str(exc)) from None
         raise
-    return Config(
-        profile=prof.name,
-        view=view,
-        min_confidence=min_conf,
-        temporal=t,
-        breaks=sections["breaks"],
-        static=sections["static"],
-        rules=tuple(rules),
-        baseline=baseline,
-    )
+    return cfg
+
+
+def _file_sections(prof: Profile, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The temporal, breaks and static sections: defaults, the profile's temporal overrides,
+    then the file's tables."""
+    temporal = TemporalConfig()
+    if prof.temporal:
+        temporal = dataclasses.replace(temporal, **dict(prof.temporal))
+    sections: dict[str, Any] = {
+        "temporal": temporal,
+        "breaks": BreakConfig(),
+        "static": StaticConfig(),
+    }
+    for name in _SECTIONS:
+        if name in data:
+            sections[name] = _section(sections[name], data[name], name)
+    return sections
+
+
+def _file_rules(prof: Profile, limits: Any) -> tuple[MetricRule, ...]:
+    """The profile's rules adjusted (or extended) by the file's ``[limits.<metric>]`` tables."""
+    rules = list(prof.rules)
+    if not isinstance(limits, Mapping):
+        raise ConfigError(f"limits: expected a table of [limits.<metric>] tables, got {limits!r}")
+    for metric, table in limits.items():
+        idx = next((i for i, r in enumerate(rules) if r.metric == metric), None)
+        new = _rule(metric, table, rules[idx] if idx is not None else None, f"limits.{metric}")
+        if idx is None:
+            rules.append(new)
+        else:
+            rules[idx] = new
+    return tuple(rules)
+
+
+def _with_overrides(cfg: Config, overrides: Mapping[str, Any]) -> Config:
+    """Apply keyword overrides (``None`` = not given) over the file's values."""
+    changes: dict[str, Any] = {}
+    for k, v in overrides.items():
+        if v is None:
+            continue
+        if k == "view":
+            changes["view"] = _view(v, "view")
+        elif k == "min_confidence":
+            changes["min_confidence"] = float(_expect_number("min_confidence", v, 0.0, 1.0))
+        elif k == "baseline":
+            changes["baseline"] = v if isinstance(v, Baseline) else Baseline.from_dict(v)
+        elif "__" in k and k.split("__", 1)[0] in _SECTIONS:
+            sec, key = k.split("__", 1)
+            current = changes.get(sec, getattr(cfg, sec))
+            changes[sec] = _section(current, {key: v}, sec)
+        else:
+            raise ConfigError(
+                f"unknown override {k!r} (expected view, min_confidence, baseline or "
+                "<section>__<key> with section temporal/breaks/static)"
+            )
+    return dataclasses.replace(cfg, **changes) if changes else cfg
+
+
+def _check_consistency(cfg: Config) -> None:
+    """Checks across keys: every rule on its own, and the temporal parameters together."""
+    for r in cfg.rules:
+        validate_rule(r)
+    t = cfg.temporal
+    if t.onset_s > t.sustain_s:
+        raise ConfigError(
+            f"temporal.onset_s: expected at most temporal.sustain_s ({t.sustain_s:g}), "
+            f"got {t.onset_s:g}"
+        )
+    if t.repeat_s and t.repeat_s < t.cooldown_s:
+        raise ConfigError(
+            "temporal.repeat_s: expected 0 or at least temporal.cooldown_s "
+            f"({t.cooldown_s:g}), "
+            f"got {t.repeat_s:g}"
+        )

@@ -128,9 +128,33 @@ def timeline_figure_uri(
     if t.size == 0:
         return None
     limits: Mapping[str, Any] = doc.get("limits") or {}
-    judged = [m for m in values if m in limits]
-    # Most informative first: metrics with time out of band, then by time measured.
-    mstats = doc.get("metrics") or {}
+    plot_metrics = _plot_order(values, limits, doc.get("metrics") or {})[:max_metrics]
+    fig, axes = _timeline_axes(len(plot_metrics))
+    t0 = float(t[0])
+    t_end = float(t[-1]) if t.size > 1 else t0 + 1.0
+    dt_last = float(t[-1] - t[-2]) if t.size > 1 else 1.0
+    _draw_status_strip(axes[0], t, status, dt_last)
+    alerts = doc.get("alerts") or []
+    doc_t0 = float(doc.get("t0_s") or 0.0)
+    for ax, m in zip(axes[1:], plot_metrics, strict=True):
+        lim = limits[m]
+        ylim = _metric_ylim(m, values[m], lim)
+        _shade_bands(ax, lim, ylim)
+        _draw_metric_line(ax, t, values[m], timeline.band_array(m))
+        _draw_alert_spans(ax, lim, alerts, doc_t0, dt_last)
+        _label_metric_axis(ax, m, lim, ylim)
+    axes[-1].set_xlim(t0, max(t_end + dt_last, t0 + 1e-3))
+    axes[-1].set_xlabel(
+        "time in the video (s); red line = alert fired, red span = alerted problem", fontsize=8.5
+    )
+    axes[-1].tick_params(labelsize=8)
+    return _png_data_uri(fig)
+
+
+def _plot_order(
+    values: Mapping[str, np.ndarray], limits: Mapping[str, Any], mstats: Mapping[str, Any]
+) -> list[str]:
+    """The judged metrics, most informative first: time out of band, then time measured."""
 
     def rank(m: str) -> tuple[float, float]:
         st = mstats.get(m) or {}
@@ -140,12 +164,13 @@ def timeline_figure_uri(
             -(st.get("measured_s") or 0),
         )
 
-    judged.sort(key=rank)
-    plot_metrics = judged[:max_metrics]
+    return sorted((m for m in values if m in limits), key=rank)
 
+
+def _timeline_axes(n: int) -> tuple[Any, np.ndarray]:
+    """A figure with the status strip on top of ``n`` metric axes sharing the time axis."""
     from matplotlib.figure import Figure
 
-    n = len(plot_metrics)
     heights = [0.45] + [1.55] * n
     gap_in, top_in, bottom_in = 0.12, 0.36, 0.62
     height_in = top_in + bottom_in + sum(heights) + gap_in * n
@@ -165,13 +190,13 @@ def timeline_figure_uri(
             "hspace": gap_in / (sum(heights) / (n + 1)),
         },
     )
-    axes = np.atleast_1d(axes)
-    t0 = float(t[0])
-    t_end = float(t[-1]) if t.size > 1 else t0 + 1.0
-    dt_last = float(t[-1] - t[-2]) if t.size > 1 else 1.0
+    return fig, np.atleast_1d(axes)
 
-    # Status strip.
-    ax = axes[0]
+
+def _draw_status_strip(ax: Any, t: np.ndarray, status: np.ndarray, dt_last: float) -> None:
+    """The overall verdict per moment as coloured spans, with its legend above."""
+    from matplotlib.patches import Patch
+
     code_to_name = {v: k for k, v in STATUS_CODES.items()}
     for a, b, c in _runs(status):
         x0 = float(t[a])
@@ -181,8 +206,6 @@ def timeline_figure_uri(
     ax.set_yticks([])
     ax.set_ylabel("status", rotation=0, ha="right", va="center", fontsize=9)
     present = {code_to_name.get(int(c), "unknown") for c in np.unique(status)}
-    from matplotlib.patches import Patch
-
     handles = [
         Patch(color=STATUS_COLORS[s], label=STATUS_LABELS[s]) for s in STATUS_COLORS if s in present
     ]
@@ -196,76 +219,76 @@ def timeline_figure_uri(
         handlelength=1.2,
     )
 
-    alerts = doc.get("alerts") or []
-    doc_t0 = float(doc.get("t0_s") or 0.0)
-    for ax, m in zip(axes[1:], plot_metrics, strict=True):
-        v = values[m]
-        lim = limits[m]
-        finite = v[np.isfinite(v)]
-        lo, hi = float(np.min(finite)), float(np.max(finite))
-        for edge in (lim.get("acceptable") or []) + (lim.get("conditional") or []):
-            # Keep limits near the data in view, not ones far away.
-            span = 0.6 * (hi - lo) + (5.0 if METRICS[m].unit == "deg" else 0.05)
-            if edge is not None and math.isfinite(edge) and lo - span <= edge <= hi + span:
-                lo, hi = min(lo, edge), max(hi, edge)
-        pad = max((hi - lo) * 0.12, 2.0 if METRICS[m].unit == "deg" else 0.02)
-        ylim = (lo - pad, hi + pad)
-        _shade_bands(ax, lim, ylim)
-        bands = timeline.band_array(m)
-        if t.size > MAX_PLOT_POINTS:
-            nb = MAX_PLOT_POINTS // 2
-            tc, mean, vlo, vhi = _envelope(t, v, nb)
-            ax.fill_between(tc, vlo, vhi, color="#1f4e79", alpha=0.25, lw=0, zorder=2)
-            ax.plot(tc, mean, color="#1f4e79", lw=1.0, zorder=3)
-            # Worst band per bin, for the coloured overlay below.
-            edges = np.linspace(t[0], t[-1] + 1e-9, nb + 1)
-            idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, nb - 1)
-            worst = np.full(nb, -1, np.int8)
-            np.maximum.at(worst, idx, bands)
-            xs, ys, bs = tc, mean, worst
-        else:
-            ax.plot(t, v, color="#1f4e79", lw=1.3, zorder=3)
-            xs, ys, bs = t, v, bands
-        # Frames judged out of band drawn over the line in the band's colour.
-        for band in BANDS[1:]:
-            code = BAND_CODES[band]
-            sel = np.where(bs == code, ys, np.nan)
-            if np.isfinite(sel).any():
-                ax.plot(xs, sel, color=BAND_COLORS[band], lw=2.6, zorder=4, solid_capstyle="round")
-        for a in alerts:
-            if a.get("metric") and METRICS.get(a["metric"]) and a.get("kind") != lim.get("kind"):
-                continue
-            if a.get("kind") != lim.get("kind"):
-                continue
-            x0 = doc_t0 + float(a.get("start_s") or 0.0)
-            x1 = doc_t0 + float(a.get("end_s") or x0)
-            xf = doc_t0 + float(a.get("fired_s") or x0)
-            ax.axvspan(x0, max(x1, x0 + dt_last), color="#d64541", alpha=0.10, lw=0, zorder=1)
-            ax.axvline(xf, color="#b0302c", lw=1.1, zorder=4)
-        ax.set_ylim(*ylim)
-        unit = "°" if METRICS[m].unit == "deg" else ""
-        label = textwrap.fill(f"{_label(m)}{' (' + unit + ')' if unit else ''}", 18)
-        ax.set_ylabel(label, fontsize=8.5)
-        ax.tick_params(labelsize=8)
-        ax.grid(axis="x", color="#e5e8ec", lw=0.6)
-        if lim.get("relative_to_baseline"):
-            ax.text(
-                0.995,
-                0.94,
-                "limits relative to your baseline",
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=7.5,
-                color="#5b6676",
-            )
-    axes[-1].set_xlim(t0, max(t_end + dt_last, t0 + 1e-3))
-    axes[-1].set_xlabel(
-        "time in the video (s); red line = alert fired, red span = alerted problem", fontsize=8.5
-    )
-    axes[-1].tick_params(labelsize=8)
-    uri = _png_data_uri(fig)
-    return uri
+
+def _metric_ylim(m: str, v: np.ndarray, lim: Mapping[str, Any]) -> tuple[float, float]:
+    """The data range, widened to the limits that lie near it, plus a margin."""
+    deg = METRICS[m].unit == "deg"
+    finite = v[np.isfinite(v)]
+    lo, hi = float(np.min(finite)), float(np.max(finite))
+    for edge in (lim.get("acceptable") or []) + (lim.get("conditional") or []):
+        # Keep limits near the data in view, not ones far away.
+        span = 0.6 * (hi - lo) + (5.0 if deg else 0.05)
+        if edge is not None and math.isfinite(edge) and lo - span <= edge <= hi + span:
+            lo, hi = min(lo, edge), max(hi, edge)
+    pad = max((hi - lo) * 0.12, 2.0 if deg else 0.02)
+    return lo - pad, hi + pad
+
+
+def _draw_metric_line(ax: Any, t: np.ndarray, v: np.ndarray, bands: np.ndarray) -> None:
+    """The metric over time (a min/max envelope when long), out-of-band frames in colour."""
+    if t.size > MAX_PLOT_POINTS:
+        nb = MAX_PLOT_POINTS // 2
+        tc, mean, vlo, vhi = _envelope(t, v, nb)
+        ax.fill_between(tc, vlo, vhi, color="#1f4e79", alpha=0.25, lw=0, zorder=2)
+        ax.plot(tc, mean, color="#1f4e79", lw=1.0, zorder=3)
+        # Worst band per bin, for the coloured overlay below.
+        edges = np.linspace(t[0], t[-1] + 1e-9, nb + 1)
+        idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, nb - 1)
+        worst = np.full(nb, -1, np.int8)
+        np.maximum.at(worst, idx, bands)
+        xs, ys, bs = tc, mean, worst
+    else:
+        ax.plot(t, v, color="#1f4e79", lw=1.3, zorder=3)
+        xs, ys, bs = t, v, bands
+    # Frames judged out of band drawn over the line in the band's colour.
+    for band in BANDS[1:]:
+        sel = np.where(bs == BAND_CODES[band], ys, np.nan)
+        if np.isfinite(sel).any():
+            ax.plot(xs, sel, color=BAND_COLORS[band], lw=2.6, zorder=4, solid_capstyle="round")
+
+
+def _draw_alert_spans(
+    ax: Any, lim: Mapping[str, Any], alerts: Any, doc_t0: float, dt_last: float
+) -> None:
+    """The alerted problems of this metric's kind: a span, and a line where the alert fired."""
+    for a in alerts:
+        if a.get("kind") != lim.get("kind"):
+            continue
+        x0 = doc_t0 + float(a.get("start_s") or 0.0)
+        x1 = doc_t0 + float(a.get("end_s") or x0)
+        xf = doc_t0 + float(a.get("fired_s") or x0)
+        ax.axvspan(x0, max(x1, x0 + dt_last), color="#d64541", alpha=0.10, lw=0, zorder=1)
+        ax.axvline(xf, color="#b0302c", lw=1.1, zorder=4)
+
+
+def _label_metric_axis(ax: Any, m: str, lim: Mapping[str, Any], ylim: tuple[float, float]) -> None:
+    ax.set_ylim(*ylim)
+    unit = "°" if METRICS[m].unit == "deg" else ""
+    label = textwrap.fill(f"{_label(m)}{' (' + unit + ')' if unit else ''}", 18)
+    ax.set_ylabel(label, fontsize=8.5)
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", color="#e5e8ec", lw=0.6)
+    if lim.get("relative_to_baseline"):
+        ax.text(
+            0.995,
+            0.94,
+            "limits relative to your baseline",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=7.5,
+            color="#5b6676",
+        )
 
 
 def bands_figure_uri(doc: Mapping[str, Any]) -> str | None:
