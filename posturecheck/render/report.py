@@ -126,7 +126,8 @@ def _label(metric: str) -> str:
     return spec.label if spec is not None else metric
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
+    """A whole self-contained HTML page in the reports' style."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -504,7 +505,7 @@ def render_video_report(
     parts.append(_settings_section(doc))
     parts.append(f"<p class='small muted'>Score: {_e(doc.get('score_formula'))}</p>")
     parts.append(f"<div class='caution'>{_e(doc.get('caution') or CAUTION)}</div>")
-    return _page(f"Posture report — {name}", "\n".join(p for p in parts if p))
+    return page(f"Posture report — {name}", "\n".join(p for p in parts if p))
 
 
 def write_video_report(
@@ -587,7 +588,7 @@ def render_image_report(doc: Mapping[str, Any], annotated: np.ndarray | None) ->
         _settings_section(doc),
         f"<div class='caution'>{_e(doc.get('caution') or CAUTION)}</div>",
     ]
-    return _page(f"Posture check — {name}", "\n".join(p for p in parts if p))
+    return page(f"Posture check — {name}", "\n".join(p for p in parts if p))
 
 
 def write_image_report(
@@ -641,7 +642,7 @@ def render_index(rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
         "<th class='num'>Caution</th><th class='num'>Poor</th><th class='num'>Away</th>"
         "<th>Main risk factor</th></tr>" + "".join(trs) + "</table>"
     )
-    return _page("posturecheck — index", head + table)
+    return page("posturecheck — index", head + table)
 
 
 def _pct(v: Any) -> str:

@@ -11,11 +11,12 @@ import base64
 import io
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from posturecheck.adapters.history import DayRow
 from posturecheck.core.catalog import BANDS, METRICS
 from posturecheck.render.timeline import BAND_CODES, STATUS_CODES, Timeline
 
@@ -328,4 +329,33 @@ def bands_figure_uri(doc: Mapping[str, Any]) -> str | None:
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8.5, frameon=False)
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
+    return _png_data_uri(fig)
+
+
+def daily_status_figure_uri(rows: Sequence[DayRow]) -> str | None:
+    """Stacked bars of the minutes in view per status per day (the history report's chart)."""
+    if not rows:
+        return None
+    from matplotlib.figure import Figure
+
+    days = [r.day.strftime("%a %d") for r in rows]
+    series = [
+        ("good", [r.good_s / 60 for r in rows], STATUS_COLORS["good"]),
+        ("caution", [r.caution_s / 60 for r in rows], STATUS_COLORS["caution"]),
+        ("poor", [r.poor_s / 60 for r in rows], STATUS_COLORS["poor"]),
+        ("not assessable", [r.unknown_s / 60 for r in rows], STATUS_COLORS["unknown"]),
+    ]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(9, 3.2), dpi=100)
+    FigureCanvasAgg(fig)  # tight_layout needs the renderer
+    ax = fig.add_subplot()
+    bottom = [0.0] * len(rows)
+    for label, vals, color in series:
+        ax.bar(days, vals, bottom=bottom, label=label, color=color)
+        bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+    ax.set_ylabel("minutes in view")
+    ax.legend(loc="upper left", fontsize=8, ncol=4, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
     return _png_data_uri(fig)
