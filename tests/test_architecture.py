@@ -326,3 +326,13 @@ def test_library_modules_do_not_print_or_exit() -> None:
                 and isinstance(node.value, ast.Name)
             ):
                 assert node.value.id != "sys", f"{m.path.name}:{node.lineno} calls sys.exit()"
+
+
+def test_every_module_has_its_line_in_the_architecture_doc() -> None:
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = {
+        str(m.path.relative_to(PKG))
+        for m in modules().values()
+        if m.path.name != "__init__.py" and f"`{m.path.relative_to(PKG)}`" not in doc
+    }
+    assert not missing, f"docs/architecture.md has no line for {sorted(missing)}"
