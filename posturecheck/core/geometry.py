@@ -20,7 +20,7 @@ ArrayLike2 = np.ndarray | tuple[float, float]
 
 
 def _vec(a: ArrayLike2, b: ArrayLike2) -> tuple[float, float]:
-    return float(b[0]) - float(a[0]), float(b[1]) - float(a[1])
+    return float(b[0] - a[0]), float(b[1] - a[1])
 
 
 def inclination_from_vertical_deg(base: ArrayLike2, tip: ArrayLike2) -> float | None:
@@ -30,7 +30,7 @@ def inclination_from_vertical_deg(base: ArrayLike2, tip: ArrayLike2) -> float | 
     right who bends forward gives a positive angle. Callers flip the sign for people facing left.
     ``None`` for a zero-length segment (see the module's zero-length rule).
     """
-    dx, dy = _vec(base, tip)
+    dx, dy = float(tip[0] - base[0]), float(tip[1] - base[1])  # inline: per-frame hot path
     if dx == 0.0 and dy == 0.0:
         return None
     return math.degrees(math.atan2(dx, -dy))
@@ -73,12 +73,19 @@ def angle_at_vertex_deg(a: ArrayLike2, vertex: ArrayLike2, b: ArrayLike2) -> flo
 
     ``None`` when either arm has zero length.
     """
-    u = [float(p) - float(q) for p, q in zip(a, vertex, strict=True)]
-    w = [float(p) - float(q) for p, q in zip(b, vertex, strict=True)]
-    nu, nw = math.hypot(*u), math.hypot(*w)
+    if len(a) == 2:  # the per-frame case, without building lists
+        ux, uy = _vec(vertex, a)
+        wx, wy = _vec(vertex, b)
+        nu, nw = math.hypot(ux, uy), math.hypot(wx, wy)
+        dot = ux * wx + uy * wy
+    else:
+        u = [float(p - q) for p, q in zip(a, vertex, strict=True)]
+        w = [float(p - q) for p, q in zip(b, vertex, strict=True)]
+        nu, nw = math.hypot(*u), math.hypot(*w)
+        dot = sum(x * y for x, y in zip(u, w, strict=True))
     if nu == 0.0 or nw == 0.0:
         return None
-    cos = sum(x * y for x, y in zip(u, w, strict=True)) / (nu * nw)
+    cos = dot / (nu * nw)
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 

@@ -28,7 +28,7 @@ from posturecheck import __version__
 from posturecheck.core.catalog import BAND_RANK, METRIC_NAMES, METRICS
 from posturecheck.core.config import Config
 from posturecheck.core.rules import resolve_limits
-from posturecheck.core.summary import SummaryAccumulator
+from posturecheck.core.summary import SessionSummary, SummaryAccumulator
 from posturecheck.core.types import FrameResult
 from posturecheck.render import report
 from posturecheck.render.timeline import Timeline, status_pct
@@ -339,7 +339,7 @@ _DOC_ORDER = (
 
 
 def build_summary_doc(
-    summary: Any,
+    summary: SessionSummary,
     *,
     source: dict[str, Any],
     settings: dict[str, Any],
