@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posturecheck.adapters import netguard
 from posturecheck.core.landmarks import NUM_LANDMARKS
 from posturecheck.core.types import Frame, Pose
 from posturecheck.errors import ModelError
@@ -105,6 +106,34 @@ def _unit(v: float | None) -> float:
     return 1.0 if v is None else float(min(1.0, max(0.0, v)))
 
 
+_guard_logged = False
+_guard_lock = threading.Lock()
+
+
+def keep_mediapipe_offline() -> netguard.NetGuard:
+    """Block this process's network before MediaPipe loads; say so once if that is impossible.
+
+    MediaPipe 1.2's native library uploads usage statistics to Google on every task creation
+    and close, with no opt-out (see :mod:`posturecheck.adapters.netguard`). Called before the
+    ``mediapipe`` import, so even the probe socket its library opens when it loads is refused.
+    """
+    global _guard_logged
+    guard = netguard.block_network()
+    with _guard_lock:
+        if _guard_logged:
+            return guard
+        _guard_logged = True
+    if guard.active:
+        log.info("network blocked for this process: %s", guard.detail)
+    else:
+        log.warning(
+            "could not block network access (%s): MediaPipe may send usage statistics "
+            "to Google; see the README's Privacy section",
+            guard.detail,
+        )
+    return guard
+
+
 def _close_landmarker(landmarker: Any) -> None:
     with quiet_native_stderr():
         landmarker.close()
@@ -123,6 +152,9 @@ class MediaPipePoseEstimator:
         mode: ``"video"`` or ``"image"``.
         min_detection_confidence, min_presence_confidence, min_tracking_confidence:
             MediaPipe's thresholds.
+        offline: before loading MediaPipe, refuse IPv4/IPv6 sockets for the rest of this
+            process (:func:`keep_mediapipe_offline`). Pass False only when the process must
+            keep network access, e.g. a network camera stream.
     """
 
     def __init__(
@@ -134,6 +166,7 @@ class MediaPipePoseEstimator:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        offline: bool = True,
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode: expected 'video' or 'image', got {mode!r}")
@@ -142,6 +175,7 @@ class MediaPipePoseEstimator:
         self.model_path = Path(model_path)
         self.num_poses = num_poses
         self.mode = mode
+        self.offline = offline
         self._thresholds = (
             min_detection_confidence,
             min_presence_confidence,
@@ -155,6 +189,8 @@ class MediaPipePoseEstimator:
     def _open(self) -> None:
         if not self.model_path.is_file():
             raise ModelError(f"model file not found: {self.model_path}")
+        if self.offline:
+            keep_mediapipe_offline()
         try:
             import mediapipe as mp  # noqa: PLC0415  (the one place mediapipe is imported)
             from mediapipe.tasks.python import BaseOptions, vision  # noqa: PLC0415

@@ -312,6 +312,11 @@ class FileFeed:
             self._cap = None
 
 
+def is_network_camera(camera: str) -> bool:
+    """Whether ``--camera`` names a network stream (a URL other than ``file://``)."""
+    return "://" in camera and not camera.lower().startswith("file://")
+
+
 def make_feed(
     camera: str,
     *,
@@ -1198,7 +1203,15 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
         print(
             "the lite model is not built (`posturecheck models build --variant lite`); using full"
         )
-    estimator = MediaPipePoseEstimator(model_path, num_poses=args.max_people, mode="video")
+    offline = not is_network_camera(args.camera)
+    if not offline:
+        log.warning(
+            "--camera is a network stream, so network access stays open: MediaPipe may send "
+            "usage statistics to Google (see the README's Privacy section)"
+        )
+    estimator = MediaPipePoseEstimator(
+        model_path, num_poses=args.max_people, mode="video", offline=offline
+    )
     display: Display | None = None
     if not args.no_window:
         if display_available():
