@@ -139,6 +139,39 @@ def _close_landmarker(landmarker: Any) -> None:
         landmarker.close()
 
 
+# Estimators whose landmarker is open, closed by a hook at interpreter shutdown. Without it, a
+# path that skips close() (an exception after the model loaded) ends with MediaPipe's
+# ``PoseLandmarker.__del__`` traceback ("'NoneType' object is not callable"): by the time
+# objects are collected, MediaPipe's dispatcher thread pool has been shut down. threading's
+# exit hooks run in reverse order of registration, so one registered after MediaPipe created
+# its pool runs while the pool still works.
+_open_estimators: weakref.WeakSet[MediaPipePoseEstimator] = weakref.WeakSet()
+_shutdown_hook_lock = threading.Lock()
+_shutdown_hook_registered = False
+
+
+def close_open_estimators() -> None:
+    """Close every estimator that is still open (idempotent; safe at interpreter shutdown)."""
+    for est in list(_open_estimators):
+        with contextlib.suppress(Exception):
+            est.close()
+
+
+def _register_shutdown_hook() -> None:
+    global _shutdown_hook_registered
+    with _shutdown_hook_lock:
+        if _shutdown_hook_registered:
+            return
+        _shutdown_hook_registered = True
+    register = getattr(threading, "_register_atexit", None)  # CPython >= 3.9
+    try:
+        if register is None:
+            raise RuntimeError("threading._register_atexit is missing")
+        register(close_open_estimators)
+    except RuntimeError as exc:  # already shutting down, or another interpreter
+        log.debug("no shutdown hook for open landmarkers: %s", exc)
+
+
 class MediaPipePoseEstimator:
     """PoseLandmarker in VIDEO mode (or IMAGE mode for unrelated still images).
 
@@ -216,10 +249,12 @@ class MediaPipePoseEstimator:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"MediaPipe could not load {self.model_path.name}: {first}") from None
         # Release the native landmarker when this object is garbage-collected. Not at interpreter
-        # exit: MediaPipe's executor threads are gone by then, so close() explicitly
-        # (or use `with`).
+        # exit: MediaPipe's executor threads are gone by then, so close() explicitly (or use
+        # `with`); the shutdown hook closes what a failure path left open.
         self._finalizer = weakref.finalize(self, _close_landmarker, self._landmarker)
         self._finalizer.atexit = False
+        _open_estimators.add(self)
+        _register_shutdown_hook()
         self._first_detect_done = False
         self._last_ts_ms = None
 
@@ -255,6 +290,7 @@ class MediaPipePoseEstimator:
     def close(self) -> None:
         """Release the native landmarker (idempotent)."""
         if self._landmarker is not None:
+            _open_estimators.discard(self)
             self._finalizer()
             self._landmarker = None
 
