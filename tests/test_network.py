@@ -224,3 +224,26 @@ def test_control_without_the_guard_the_trace_catches_mediapipes_uploader(
     bad = network_violations(trace)
     assert any("htons(53)" in b for b in bad), bad
     assert any(b.startswith(("socket(AF_INET", "socket(AF_INET6")) for b in bad), bad
+
+
+@pytest.mark.parametrize(
+    ("camera", "display", "window", "need"),
+    [
+        ("0", ":0", True, None),
+        ("/dev/video0", "unix:1", True, None),
+        ("clip.mp4", "", False, None),
+        ("file:///tmp/clip.mp4", ":0", True, None),
+        ("rtsp://192.168.1.20/stream", ":0", True, "--camera is a network stream"),
+        ("0", "localhost:10.0", True, "the display localhost:10.0 is reached over TCP"),
+        ("0", "localhost:10.0", False, None),  # --no-window: the display is never opened
+        ("0", "/private/tmp/com.apple.launchd.x/org.xquartz:0", True, None),
+    ],
+)
+def test_live_keeps_the_network_only_for_a_network_camera_or_tcp_display(
+    camera: str, display: str, window: bool, need: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from posturecheck.live import session
+
+    monkeypatch.setenv("DISPLAY", display)
+    monkeypatch.setattr(session.sys, "platform", "linux")
+    assert session.network_need(camera, window=window) == need

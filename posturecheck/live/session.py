@@ -312,9 +312,21 @@ class FileFeed:
             self._cap = None
 
 
-def is_network_camera(camera: str) -> bool:
-    """Whether ``--camera`` names a network stream (a URL other than ``file://``)."""
-    return "://" in camera and not camera.lower().startswith("file://")
+def network_need(camera: str, *, window: bool) -> str | None:
+    """Why this live run needs IPv4/IPv6 sockets after the model loads, or None.
+
+    The estimator's no-network guard would cut a network camera stream (a URL other than
+    ``file://``) and an X11 display reached over TCP (``DISPLAY=host:N``, e.g. SSH forwarding).
+    """
+    if "://" in camera and not camera.lower().startswith("file://"):
+        return "--camera is a network stream"
+    display = os.environ.get("DISPLAY", "")
+    host, sep, _ = display.rpartition(":")
+    # "", "unix" and a socket path (macOS XQuartz) are local sockets; anything else is TCP.
+    tcp = bool(sep) and host not in ("", "unix") and not host.startswith("/")
+    if window and tcp and display_available():
+        return f"the display {display} is reached over TCP"
+    return None
 
 
 def make_feed(
@@ -1203,14 +1215,15 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
         print(
             "the lite model is not built (`posturecheck models build --variant lite`); using full"
         )
-    offline = not is_network_camera(args.camera)
-    if not offline:
+    needs_network = network_need(args.camera, window=not args.no_window)
+    if needs_network:
         log.warning(
-            "--camera is a network stream, so network access stays open: MediaPipe may send "
-            "usage statistics to Google (see the README's Privacy section)"
+            "%s, so network access stays open: MediaPipe may send usage statistics to Google "
+            "(see the README's Privacy section)",
+            needs_network,
         )
     estimator = MediaPipePoseEstimator(
-        model_path, num_poses=args.max_people, mode="video", offline=offline
+        model_path, num_poses=args.max_people, mode="video", offline=not needs_network
     )
     display: Display | None = None
     if not args.no_window:
