@@ -158,7 +158,9 @@ def _install() -> NetGuard:
     rows = filter_program(abi_name)
     prog_rows = (_SockFilter * len(rows))(*(_SockFilter(*row) for row in rows))
     prog = _SockFprog(len(rows), prog_rows)
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    # Full-width arguments: the kernel rejects PR_SET_NO_NEW_PRIVS unless args 3-5 are all zero.
+    ulong = ctypes.c_ulong
+    if libc.prctl(ctypes.c_int(_PR_SET_NO_NEW_PRIVS), ulong(1), ulong(0), ulong(0), ulong(0)) != 0:
         return NetGuard(False, f"prctl(PR_SET_NO_NEW_PRIVS) failed: {_errno_text()}")
     libc.syscall.restype = ctypes.c_long
     rc = libc.syscall(
