@@ -30,6 +30,17 @@ needs_guard_platform = pytest.mark.skipif(
 )
 
 
+@pytest.fixture()
+def unguarded_parent() -> None:
+    """Children of this test must start without the guard (conftest runs these tests first)."""
+    if netguard.status() is not None:
+        pytest.fail(
+            "the pytest process already runs under the no-network guard (an estimator was "
+            "created in-process before this test), so its children would inherit it",
+            pytrace=False,
+        )
+
+
 # ----------------------------------------------------------------------------- trace parsing
 
 _LINE = re.compile(r"^(?P<pid>\d+)\s+(?P<rest>.*)$")
@@ -101,7 +112,10 @@ def _run_python(code: str, timeout: float = 120) -> subprocess.CompletedProcess[
 
 
 @needs_guard_platform
-def test_guard_refuses_inet_sockets_in_running_threads_and_children_but_keeps_unix() -> None:
+@pytest.mark.unguarded
+def test_guard_refuses_inet_sockets_in_running_threads_and_children_but_keeps_unix(
+    unguarded_parent: None,
+) -> None:
     # In a child interpreter: the filter cannot be removed again.
     proc = _run_python(
         """
@@ -186,7 +200,10 @@ def _traced(cmd: list[str], tmp_path: Path, env: dict[str, str] | None = None) -
 
 @pytest.mark.slow
 @needs_guard_platform
-def test_analyze_opens_no_inet_socket_and_makes_no_dns_lookup(tmp_path: Path) -> None:
+@pytest.mark.unguarded
+def test_analyze_opens_no_inet_socket_and_makes_no_dns_lookup(
+    unguarded_parent: None, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "posturecheck", "analyze", "-q", "--fps", "1"]
     cmd += [str(SAMPLES / "still_front_tilted.jpg"), str(SAMPLES / "desk_front_lean_in.mp4")]
@@ -199,7 +216,10 @@ def test_analyze_opens_no_inet_socket_and_makes_no_dns_lookup(tmp_path: Path) ->
 
 @pytest.mark.slow
 @needs_guard_platform
-def test_live_opens_no_inet_socket_and_makes_no_dns_lookup(tmp_path: Path) -> None:
+@pytest.mark.unguarded
+def test_live_opens_no_inet_socket_and_makes_no_dns_lookup(
+    unguarded_parent: None, tmp_path: Path
+) -> None:
     cmd = [sys.executable, "-m", "posturecheck", "live", "--no-window", "--no-history"]
     cmd += ["--camera", str(SAMPLES / "desk_front_tilt.mp4"), "--duration", "3"]
     cmd += ["--notify", "off"]
@@ -211,8 +231,9 @@ def test_live_opens_no_inet_socket_and_makes_no_dns_lookup(tmp_path: Path) -> No
 
 @pytest.mark.slow
 @needs_guard_platform
+@pytest.mark.unguarded
 def test_control_without_the_guard_the_trace_catches_mediapipes_uploader(
-    tmp_path: Path, full_model: Path
+    unguarded_parent: None, tmp_path: Path, full_model: Path
 ) -> None:
     """Positive control. If this fails, MediaPipe no longer phones home on its own: the two
     tests above still hold, but update docs/reliability.md and the README."""
