@@ -32,6 +32,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db", default=None, metavar="FILE", help="history database (default: user data dir)"
     )
+    p.add_argument(
+        "--prune",
+        type=integer(0, MAX_DAYS, what="a whole number of days"),
+        default=None,
+        metavar="DAYS",
+        help="keep only the sessions of the last DAYS calendar days (what --days DAYS shows; "
+        "0 deletes all), delete the rest and exit",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +47,16 @@ def run(args: argparse.Namespace) -> int:
     db = Path(args.db) if args.db else default_db_path()
     if not db.exists():
         print(f"no history yet ({db} does not exist): run `posturecheck live` first")
+        return int(ExitStatus.OK)
+    if args.prune is not None:
+        cutoff = dt.datetime.combine(
+            dt.date.today() - dt.timedelta(days=int(args.prune) - 1), dt.time()
+        ).timestamp()
+        if args.prune == 0:
+            cutoff = float("inf")
+        with HistoryStore(db) as store:
+            n = store.prune(cutoff)
+        print(f"deleted {n} session(s) from {db}")
         return int(ExitStatus.OK)
     days = int(args.days)
     with HistoryStore(db) as store:
