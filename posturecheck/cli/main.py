@@ -9,12 +9,15 @@ with one line. Heavy imports (cv2, mediapipe, matplotlib) happen inside the comm
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from posturecheck import __version__
+from posturecheck.adapters.native_log import filter_native_stderr
 from posturecheck.cli import completion as completion_cmd
 from posturecheck.cli import config_discovery
 from posturecheck.cli import history as history_cmd
@@ -158,7 +161,35 @@ def _setup_logging(verbosity: int, quiet: bool = False) -> None:
         level = (
             logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
         )
-    logging.basicConfig(level=level, format=f"{PROG}: %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=level, format=f"{PROG}: %(levelname)s: %(message)s", handlers=[_StderrHandler()]
+    )
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Logs to whatever ``sys.stderr`` is now (the native-log filter swaps it for a command)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _run(args: argparse.Namespace) -> int:
+    if hasattr(args, "config"):
+        # --config is named by the user; a file found any other way is announced.
+        found = config_discovery.discover(args.config)
+        if found is not None and args.config is None:
+            args.config = str(found.path)
+            if not args.quiet:
+                print(f"{PROG}: config: {found.describe()}", file=sys.stderr)
+    return int(args.func(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,15 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # before cv2 is imported (the handlers import it lazily); -v shows them again.
         os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
         os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    # MediaPipe's native INFO/WARNING lines go to fd 2 from its own threads; keep them out of
+    # the progress bar and the live status line (-v shows them again).
+    quiet_native = filter_native_stderr() if args.verbose == 0 else contextlib.nullcontext()
     try:
-        if hasattr(args, "config"):
-            # --config is named by the user; a file found any other way is announced.
-            found = config_discovery.discover(args.config)
-            if found is not None and args.config is None:
-                args.config = str(found.path)
-                if not args.quiet:
-                    print(f"{PROG}: config: {found.describe()}", file=sys.stderr)
-        return int(args.func(args))
+        with quiet_native:
+            return _run(args)
     except PostureCheckError as exc:
         if args.traceback:
             raise
