@@ -8,9 +8,9 @@ segmenting and worker threads, while the poses have exact, known geometry.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from posefactory import Body, make_pose
 
-from posturecheck.batch import pool, progress, resume
+from posturecheck.batch import pool, resume
 from posturecheck.batch import run as batch
 from posturecheck.cli import analyze as analyze_cli
 from posturecheck.cli import main as cli
@@ -448,20 +448,34 @@ def test_interrupt_keeps_what_is_done(tmp_path: Path, fast_cfg: Path) -> None:
     assert not (tmp_path / "out" / "one" / resume.MARKER_NAME).exists()  # redone next time
 
 
-def test_progress_bar_renders() -> None:
-    buf = io.StringIO()
-    p = progress.Progress(100, 2, enabled=True, stream=buf, sample_fps=5.0)
-    p.add(40)
-    p.input_done()
-    p.render(force=True)
-    p.close()
-    text = buf.getvalue()
-    assert (
-        "40/100 frames" in text and "1/2 inputs" in text and "ETA" in text and text.endswith("\n")
-    )
-    quiet = io.StringIO()
-    progress.Progress(10, 1, enabled=False, stream=quiet).render(force=True)
-    assert quiet.getvalue() == ""
+def test_ctrl_c_finishes_the_outputs_and_exits_130(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys
+) -> None:
+    """A real SIGINT (raised from a worker thread mid-video) through the real CLI: the first
+    Ctrl-C stops the workers, the video in progress keeps what was analysed, the index is
+    written, the next input is listed as not analysed."""
+    v1 = write_video(tmp_path / "one.mp4", [("upright", 20.0)])  # 100 analysed frames
+    v2 = write_video(tmp_path / "two.mp4", [("upright", 2.0)])
+
+    class CtrlC(FakeEstimator):
+        def detect(self, frame: Frame) -> list[Pose]:
+            if self.calls == 10:
+                signal.raise_signal(signal.SIGINT)
+            return super().detect(frame)
+
+    out = tmp_path / "out"
+    argv = [str(v1), str(v2), "--out", str(out), "--config", str(fast_cfg), "--workers", "1"]
+    rc = run(argv, monkeypatch, factory=CtrlC)
+    assert rc == ExitStatus.INTERRUPTED
+    rows = {Path(r["input"]).name: r for r in read_csv(out / "summary.csv")}
+    assert rows["one.mp4"]["status"] == "interrupted"
+    # The handler runs when the main thread next wakes up; the worker stops a frame later.
+    assert 10 <= int(rows["one.mp4"]["frames_analyzed"]) < 100
+    assert (out / "one" / "report.html").is_file()
+    assert not (out / "one" / resume.MARKER_NAME).exists()  # redone next time
+    assert rows["two.mp4"]["status"] == "interrupted" and not (out / "two").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert "Traceback" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
