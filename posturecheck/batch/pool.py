@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from posturecheck.adapters.sources import VideoFileSource, VideoInfo, probe_video, read_image
-from posturecheck.batch.parallel import SegmentScheduler
+from posturecheck.batch.parallel import SegmentScheduler, TaskStream
 from posturecheck.core.pipeline import PoseEstimator, detect
 from posturecheck.core.types import Detections, Frame
 from posturecheck.errors import PostureCheckError
@@ -237,6 +237,8 @@ PoolFactory = Callable[..., DetectorPool]
 
 # --------------------------------------------------------------------------- threads
 
+_Stream = TaskStream[tuple[Job, int], Detections, "SegmentEnd | ImageDetections"]
+
 
 class ThreadDetectorPool:
     """The local engine: one task per video segment or image on worker threads.
@@ -295,7 +297,9 @@ class ThreadDetectorPool:
     def image_detections(self, job: ImageJob) -> ImageDetections | None:
         stream = self._next_stream(job, 0)
         stream.drain()
-        return stream.result
+        result = stream.result
+        assert result is None or isinstance(result, ImageDetections)
+        return result
 
     def close(self) -> None:
         try:
@@ -309,11 +313,11 @@ class ThreadDetectorPool:
 
     # -- consumer side
 
-    def _segments_of(self, job: VideoJob) -> Iterator[Any]:
+    def _segments_of(self, job: VideoJob) -> Iterator[_Stream]:
         for k in range(len(job.segments)):
             yield self._next_stream(job, k)
 
-    def _next_stream(self, job: Job, k: int) -> Any:
+    def _next_stream(self, job: Job, k: int) -> _Stream:
         """The scheduler's stream of ``(job, k)``, skipping what earlier jobs left unread."""
         for stream in self._streams:
             if stream.task[0] is job and stream.task[1] == k:
