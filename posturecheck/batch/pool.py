@@ -143,10 +143,13 @@ class InputEnd:
 
 @dataclass(frozen=True)
 class ImageDetections:
-    """What a pool found in one image: ``detections`` (``None`` when ``error``)."""
+    """What a pool found in one image: ``detections``, or ``error`` (one line) and ``None``.
+
+    ``readable`` is false when the file could not even be read as an image (nothing to write).
+    The image itself stays with the pool: the driver reads it again to draw on it.
+    """
 
     detections: Detections | None
-    brightness: float = 0.0
     error: str | None = None
     readable: bool = True
 
@@ -401,9 +404,9 @@ class ThreadDetectorPool:
         try:
             d = detect(frame, est)
         except (RuntimeError, ValueError) as exc:
-            return ImageDetections(None, brightness(image), one_line(exc))
+            return ImageDetections(None, one_line(exc))
         self._on_frames(1)
-        return ImageDetections(d, brightness(image))
+        return ImageDetections(d)
 
 
 def probe(path: Path) -> VideoInfo | str:

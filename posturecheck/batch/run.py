@@ -47,6 +47,7 @@ from posturecheck.batch.pool import (
     PoolFactory,
     ThreadDetectorPool,
     VideoJob,
+    default_estimator_factory,
     plan_segment_s,
     probe,
     segments_for,
@@ -338,4 +339,12 @@ def _in_order(plan: _Plan) -> list[Outcome]:
     return ordered
 
 
-__all__ = ["BatchOptions", "BatchResult", "Outcome", "analyze_paths"]  # the library API
+# The library API in one place.
+__all__ = [
+    "BatchOptions",
+    "BatchResult",
+    "EstimatorFactory",
+    "Outcome",
+    "analyze_paths",
+    "default_estimator_factory",
+]
