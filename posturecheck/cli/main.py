@@ -29,9 +29,9 @@ PROG = "posturecheck"
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from posturecheck.batch import run as batch
+    from posturecheck.cli import analyze
 
-    return batch.run_cli(args)
+    return analyze.run_cli(args)
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
