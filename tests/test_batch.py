@@ -541,14 +541,15 @@ def _check_sidecar(out: Path, sample: str, *, with_baseline: bool) -> None:
 @pytest.mark.slow
 def test_samples_report_what_their_sidecars_say(tmp_path: Path) -> None:
     """The README's main command on samples/ (at 2 analysed fps to keep the test short: the
-    temporal rules run on timestamps, so alerts fire at the same times), and the lean-in clip
-    with the baseline its sidecar recommends."""
+    temporal rules run on timestamps, so alerts fire at the same times): it uses the baseline
+    each sidecar recommends, so the lean-in clip shows its alert (issue 16); then the lean-in
+    clip without it (``--no-sidecar``): nothing fires and the index says lean-in was not judged."""
     out = tmp_path / "samples"
     rc = cli.main(["analyze", str(REPO / "samples"), "--out", str(out), "--fps", "2", "-q"])
     assert rc == ExitStatus.OK
     assert (out / "index.html").is_file()
     _check_sidecar(out, "desk_front_tilt", with_baseline=False)
-    _check_sidecar(out, "desk_front_lean_in", with_baseline=False)
+    _check_sidecar(out, "desk_front_lean_in", with_baseline=True)
     still = json.loads((REPO / "samples" / "still_front_tilted.json").read_text(encoding="utf-8"))
     doc = json.loads((out / "still_front_tilted" / "summary.json").read_text(encoding="utf-8"))
     assert doc["image"]["verdict"] == still["expected"]["verdict"]
@@ -566,13 +567,16 @@ def test_samples_report_what_their_sidecars_say(tmp_path: Path) -> None:
             str(out2),
             "--fps",
             "2",
-            "--baseline",
-            f"{a}-{b}",
+            "--no-sidecar",
             "-q",
         ]
     )
     assert rc == ExitStatus.OK
-    _check_sidecar(out2, "desk_front_lean_in", with_baseline=True)
+    _check_sidecar(out2, "desk_front_lean_in", with_baseline=False)
+    lean = json.loads((out / "desk_front_lean_in" / "summary.json").read_text(encoding="utf-8"))
+    assert lean["baseline"]["window_s"] == [a, b]
+    index = (out2 / "index.html").read_text(encoding="utf-8")
+    assert "not judged: Apparent shoulder width (lean-in)" in index
 
 
 SIDE_VIDEO = REPO.parent / "shared" / "data" / "jonz21_side_video" / "input.mp4"

@@ -100,3 +100,42 @@ def test_all_judged_has_no_note(tmp_path: Path) -> None:
     assert rows[0]["not_judged"] == ""
     assert "not judged" not in html.lower()
     assert "Not judged" not in report.render_video_report(doc, None)
+
+
+# --------------------------------------------------------------------------- sidecar baseline
+
+
+def _analyze_with_sidecar(tmp_path: Path, monkeypatch, extra: list[str], window) -> dict:
+    import json
+
+    from test_batch import FAST_TOML, run, write_video
+
+    cfg = tmp_path / "fast.toml"
+    cfg.write_text(FAST_TOML, encoding="utf-8")
+    video = write_video(tmp_path / "b.mp4", [("upright", 3.0), ("tilted", 2.0)])
+    (tmp_path / "b.json").write_text(json.dumps({"recommended_baseline_s": window}), "utf-8")
+    out = tmp_path / "o"
+    assert run([str(video), "--out", str(out), "--config", str(cfg), *extra], monkeypatch) == 0
+    return json.loads((out / "b" / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_sidecar_baseline_window_is_used(tmp_path: Path, monkeypatch) -> None:
+    doc = _analyze_with_sidecar(tmp_path, monkeypatch, [], [0, 2])
+    assert doc["baseline"]["window_s"] == [0.0, 2.0] and doc["baseline"]["frames"] >= 10
+    assert doc["baseline"]["window_from"] == "sidecar b.json"
+    assert doc["limits"]["shoulder_tilt_deg"]["relative_to_baseline"] is True
+    html = (tmp_path / "o" / "b" / "report.html").read_text(encoding="utf-8")
+    assert "b.json, the video's sidecar file" in html
+
+
+def test_no_sidecar_and_explicit_baseline_win(tmp_path: Path, monkeypatch) -> None:
+    doc = _analyze_with_sidecar(tmp_path, monkeypatch, ["--no-sidecar", "--force"], [0, 2])
+    assert doc["baseline"] is None
+    doc = _analyze_with_sidecar(tmp_path, monkeypatch, ["--baseline", "0-1", "--force"], [0, 2])
+    assert doc["baseline"]["window_s"] == [0.0, 1.0]
+    assert doc["baseline"]["window_from"] == "--baseline"
+
+
+def test_invalid_sidecar_window_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    doc = _analyze_with_sidecar(tmp_path, monkeypatch, [], [5, 2])
+    assert doc["baseline"] is None

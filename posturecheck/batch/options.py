@@ -31,6 +31,8 @@ class BatchOptions:
         workers: parallel worker threads (``None`` = number of CPU cores).
         baseline_s: ``(start_s, end_s)`` of upright posture in each video used as the personal
             baseline, or ``None``.
+        sidecar: without ``baseline_s``, use the ``recommended_baseline_s`` of a video's sidecar
+            ``<name>.json`` when there is one (the samples have them).
         settings: extra settings recorded in outputs and in the resume fingerprint
             (model, profile, config file, ...).
     """
@@ -43,6 +45,7 @@ class BatchOptions:
     workers: int | None = None
     baseline_s: tuple[float, float] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    sidecar: bool = True
 
     def __post_init__(self) -> None:
         if not (self.sample_fps > 0 and math.isfinite(self.sample_fps)):
@@ -68,6 +71,7 @@ def settings_dict(opts: BatchOptions, config: Config) -> dict[str, Any]:
         "posturecheck_version": __version__,
         "sample_fps": opts.sample_fps,
         "baseline_s": list(opts.baseline_s) if opts.baseline_s else None,
+        "sidecar_baseline": opts.sidecar and opts.baseline_s is None,
     }
     d.update(opts.settings)
     d["config"] = config_to_dict(config)

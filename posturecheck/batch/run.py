@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import json
 import logging
+import math
 import os
 import threading
 import time
@@ -289,9 +291,10 @@ def _with_baseline(
     Returns:
         ``(config, baseline document, note when it could not be used, all the detections)``.
     """
-    if opts.baseline_s is None:
+    window, origin = baseline_window(opts, job.path)
+    if window is None:
         return config, None, None, frames
-    a_s, b_s = opts.baseline_s
+    a_s, b_s = window
     pending: list[Detections] = []
     for d in frames:
         pending.append(d)
@@ -305,7 +308,36 @@ def _with_baseline(
         note = f"baseline {a_s:g}-{b_s:g} s not used: {exc}"
         log.warning("%s: %s", job.path, note)
         return config, None, note, frames
-    return config.with_baseline(bl), bl.to_dict() | {"window_s": [a_s, b_s]}, None, frames
+    doc = bl.to_dict() | {"window_s": [a_s, b_s], "window_from": origin}
+    return config.with_baseline(bl), doc, None, frames
+
+
+def baseline_window(opts: BatchOptions, video: Path) -> tuple[tuple[float, float] | None, str]:
+    """The baseline window of one video and where it came from.
+
+    ``--baseline`` wins; else (unless ``opts.sidecar`` is off) the ``recommended_baseline_s``
+    of the video's sidecar ``<name>.json`` (what the samples carry, so the README's first
+    command shows what each sample is there to show). A sidecar that is missing, unreadable or
+    has no valid window is ignored.
+
+    Returns:
+        ``((start_s, end_s) or None, "--baseline" | "sidecar NAME.json" | "")``.
+    """
+    if opts.baseline_s is not None:
+        return opts.baseline_s, "--baseline"
+    if not opts.sidecar:
+        return None, ""
+    side = video.with_suffix(".json")
+    try:
+        doc = json.loads(side.read_text(encoding="utf-8"))
+        a, b = (float(x) for x in doc["recommended_baseline_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, ""
+    if not (math.isfinite(a) and math.isfinite(b) and 0 <= a < b):
+        log.warning("%s: recommended_baseline_s %r ignored (need 0 <= START < END)", side, [a, b])
+        return None, ""
+    log.info("%s: baseline %g-%g s from %s", video, a, b, side.name)
+    return (a, b), f"sidecar {side.name}"
 
 
 def _video_status(end: InputEnd, person_frames: int) -> tuple[str, str | None]:

@@ -34,6 +34,7 @@ def run_cli(args: argparse.Namespace) -> int:
         force=bool(args.force),
         workers=args.workers,
         baseline_s=parse_baseline(args.baseline),
+        sidecar=not getattr(args, "no_sidecar", False),
         settings={
             "model": model_path.name,
             "model_size_bytes": model_path.stat().st_size,

@@ -227,7 +227,14 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
         type=time_window,
         default=None,
         metavar="START-END",
-        help="seconds of upright posture in each video to use as the personal baseline",
+        help="seconds of upright posture in each video to use as the personal baseline "
+        "(default: the recommended_baseline_s of a video's sidecar NAME.json when it has one, "
+        "as the samples do; else none)",
+    )
+    p.add_argument(
+        "--no-sidecar",
+        action="store_true",
+        help="ignore the baseline window a video's sidecar NAME.json recommends",
     )
     p.add_argument(
         "--workers",

@@ -452,9 +452,16 @@ def _baseline_block(doc: Mapping[str, Any]) -> str:
     limits = doc.get("limits") or {}
     if bl:
         w = bl.get("window_s") or ["?", "?"]
+        origin = str(bl.get("window_from") or "")
+        whence = (
+            f"; the window comes from {_e(origin.removeprefix('sidecar '))}, the video's "
+            "sidecar file (<code>--no-sidecar</code> ignores it)"
+            if origin.startswith("sidecar")
+            else ""
+        )
         return (
             f"<p class='small'>Front-view measures are judged against your upright baseline "
-            f"({w[0]:g}–{w[1]:g} s of this video, {bl.get('frames', '?')} frames).</p>"
+            f"({w[0]:g}–{w[1]:g} s of this video, {bl.get('frames', '?')} frames{whence}).</p>"
         )
     if (doc.get("view") == "front") and any(
         not v.get("relative_to_baseline") for v in limits.values()
