@@ -28,18 +28,15 @@ from live_fakes import (
 
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.notify import Notifier
-from posturecheck.cli.calibrate import load_setup
+from posturecheck.adapters.setups import load_setup
+from posturecheck.adapters.sources import CameraFeed, FileFeed
 from posturecheck.core.config import load_config
 from posturecheck.core.types import Status
 from posturecheck.errors import SourceError
-from posturecheck.live.session import (
-    CameraFeed,
-    FileFeed,
-    LiveSession,
-    LiveSettings,
-    format_report,
-    person_position,
-)
+from posturecheck.live.hud import person_position
+from posturecheck.live.report import format_report
+from posturecheck.live.session import LiveSession
+from posturecheck.live.settings import Environment, LiveSettings
 
 WALL0 = 1_700_000_000.0
 
@@ -83,16 +80,18 @@ class Harness:
             self.feed,
             self.estimator,
             config or load_config(),
-            settings=LiveSettings(**settings),
+            LiveSettings(**settings),
+            env=Environment(
+                emit=self.lines.append,
+                clock=self.clock,
+                sleep=self.clock.sleep,
+                wall_clock=lambda: WALL0 + self.clock.t - 1000.0,
+                cpu_clock=lambda: 0.0,
+            ),
             display=display,
             keys=keys(self.clock) if keys is not None else None,
             notifier=self.notifier,
             history=history,
-            emit=self.lines.append,
-            clock=self.clock,
-            sleep=self.clock.sleep,
-            wall_clock=lambda: WALL0 + self.clock.t - 1000.0,
-            cpu_clock=lambda: 0.0,
         )
 
     def run(self):
@@ -309,12 +308,8 @@ def test_calibrate_only_with_slouch_capture(clip: Path, home: Path) -> None:
         CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
         est,
         load_config(),
-        emit=lines.append,
-        clock=clock,
-        sleep=clock.sleep,
-        calibrate_only=True,
-        calibrate_slouch=True,
-        setup_name="docked",
+        LiveSettings(calibrate_only=True, calibrate_slouch=True, setup="docked"),
+        env=Environment(emit=lines.append, clock=clock, sleep=clock.sleep),
     )
     rep = s.run()
     assert rep.end_reason == "calibrated"
@@ -330,9 +325,8 @@ def test_calibration_fails_when_nobody_is_in_view(clip: Path, home: Path) -> Non
         CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
         ScriptedEstimator(lambda t: []),
         load_config(),
-        clock=clock,
-        sleep=clock.sleep,
-        calibrate_only=True,
+        LiveSettings(calibrate_only=True),
+        env=Environment(clock=clock, sleep=clock.sleep),
     )
     rep = s.run()
     assert rep.end_reason == "calibration failed" and rep.setup is None
@@ -382,14 +376,13 @@ def test_window_keys_pause_releases_camera_help_and_quit(home: Path) -> None:
         est,
         load_config(),
         display=disp,
-        clock=clock,
-        sleep=clock.sleep,
+        env=Environment(clock=clock, sleep=clock.sleep),
     )
     rep = s.run()
     assert rep.end_reason == "quit" and disp.closed
     assert len(caps) == 2 and caps[0].released  # released while paused, reopened on resume
     assert not any(5_200 < t < 14_900 for t in est.times)  # nothing analysed while paused
-    assert s.show_help
+    assert s.hud.show_help
     assert len(disp.shown) > 20  # preview refreshed between analyses
     assert disp.shown[-1].shape == (240, 320, 3)
 
@@ -402,8 +395,7 @@ def test_closing_the_window_ends_the_session(clip: Path) -> None:
         ScriptedEstimator(lambda t: [UPRIGHT]),
         load_config(),
         display=disp,
-        clock=clock,
-        sleep=clock.sleep,
+        env=Environment(clock=clock, sleep=clock.sleep),
     )
     assert s.run().end_reason == "window closed"
 
