@@ -611,3 +611,88 @@ def test_cli_live_rejects_bad_fps(home: Path, capsys: pytest.CaptureFixture[str]
 
     assert main(["live", "--fps", "fast", "--no-window"]) == 3
     assert "--fps" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- core use, Environment
+
+
+def test_calibrating_with_c_makes_the_judge_follow_the_calibrated_person(
+    clip: Path, home: Path
+) -> None:
+    """Regression (issue 10): after ``c`` the calibrated person's size was not re-derived, so
+    with two people in view live kept judging the closest one until a restart."""
+    near = front_pose(dx_px=60, scale=1.0)
+    far = front_pose(dx_px=-90, scale=0.5)  # the person who calibrates sits farther away
+
+    def script(t: int):
+        if t < 10_000:
+            return [far]  # calibration: countdown 3 s + capture 5 s
+        if t < 12_000:
+            return []  # they step out; the judge forgets whom it followed
+        return [near, far]  # someone closer is in view when they come back
+
+    h = Harness(script, clip, max_duration_s=20)
+    notes: list[tuple[int, tuple[str, ...]]] = []
+    step = h.session.judge.step
+
+    def spy(detections):  # what the judge said about each frame
+        r = step(detections)
+        notes.append((r.timestamp_ms, r.notes))
+        return r
+
+    h.session.judge.step = spy  # type: ignore[method-assign]
+    h.session.handle_key(ord("c"))
+    rep = h.run()
+    assert rep.setup is not None and rep.setup.baseline.get("shoulder_width_ratio")
+    r = h.session.last_result
+    assert r is not None and r.people == 2 and r.poses == (near, far)
+    assert r.pose is far
+    assert r.notes[0] == "2 people in view; following the same person as before"
+    first = next(n for t, ns in notes if t >= 12_000 for n in ns if "people in view" in n)
+    assert first == "2 people in view; judging the calibrated person"
+
+
+def test_the_environment_supplies_every_clock(clip: Path, home: Path) -> None:
+    store = HistoryStore(home / "h.sqlite3")
+    cpu = FakeClock(50.0)
+    h = Harness(lambda t: [UPRIGHT], clip, history=store, max_duration_s=10)
+    h.session = LiveSession(
+        h.feed,
+        h.estimator,
+        load_config(),
+        LiveSettings(max_duration_s=10),
+        env=Environment(
+            emit=h.lines.append,
+            clock=h.clock,
+            sleep=lambda s: (h.clock.sleep(s), cpu.advance(s / 10)),
+            wall_clock=lambda: WALL0 + h.clock.t - 1000.0,
+            cpu_clock=cpu,
+        ),
+        history=store,
+    )
+    rep = h.run()
+    assert rep.duration_s == pytest.approx(10.0, abs=0.6)
+    assert rep.cpu_s == pytest.approx(rep.duration_s / 10, abs=0.1)  # 10 % of the fake time
+    (row,) = store.sessions()
+    assert row["started_unix"] == pytest.approx(WALL0)
+    assert row["ended_unix"] == pytest.approx(WALL0 + rep.duration_s, abs=0.6)
+
+
+def test_snapshot_key_writes_one_png_of_the_window(tmp_path: Path) -> None:
+    clock = FakeClock()
+    disp = FakeDisplay(clock, {3.0: "s", 4.0: "q"})
+    lines: list[str] = []
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=lambda _d: FakeCapture()),
+        ScriptedEstimator(lambda t: [UPRIGHT]),
+        load_config(),
+        LiveSettings(snapshot_dir=str(tmp_path)),
+        env=Environment(
+            emit=lines.append, clock=clock, sleep=clock.sleep, wall_clock=lambda: WALL0
+        ),
+        display=disp,
+    )
+    s.run()
+    (png,) = tmp_path.glob("posturecheck-snapshot-*.png")
+    assert cv2.imread(str(png)).shape == (240, 320, 3)
+    assert any(line == f"snapshot saved: {png.resolve()}" for line in lines)
