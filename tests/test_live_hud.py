@@ -40,7 +40,7 @@ def result(status: Status, t_ms: int, poses=(UPRIGHT,), pose=UPRIGHT, **timers) 
 
 
 def panel(hud: Hud, r: FrameResult | None, calibration: CalibrationRun | None = None):
-    return hud.panel(r, fps=2.0, cpu_pct=3.0, mode="fine", calibration=calibration)
+    return hud.panel(r, mode="fine", calibration=calibration)
 
 
 def test_person_position_counts_left_to_right() -> None:
@@ -122,6 +122,18 @@ def test_compose_draws_the_others_in_grey_on_a_copy() -> None:
     assert grey.max() >= OTHER_PERSON_BGR[0] - 20
     alone = Hud.compose(frame, result(Status.GOOD, 0, poses=(NEAR,), pose=NEAR), panel(hud, r))
     assert arm(alone).max() == 0  # nobody else: nothing drawn there
+
+
+def test_meters_show_the_analysis_rate_and_cpu() -> None:
+    clock, cpu = FakeClock(0.0), FakeClock(0.0)
+    hud = Hud(clock, cpu)
+    assert panel(hud, None).fps is None and panel(hud, None).cpu_pct is None
+    for _ in range(9):
+        clock.advance(0.5)
+        cpu.advance(0.05)
+        hud.analysed()
+    p = panel(hud, None)
+    assert p.fps == pytest.approx(2.0) and p.cpu_pct == pytest.approx(10.0)
 
 
 def test_idle_screen_dims_the_last_frame_or_is_black() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from posturecheck.core.calibration import CalibrationRun
 from posturecheck.core.landmarks import L
 from posturecheck.core.types import Alert, Frame, FrameResult, Pose, Status
+from posturecheck.live.settings import CpuMeter, RateMeter
 from posturecheck.render import overlay
 
 HELP_LINES = (
@@ -51,18 +53,31 @@ class Hud:
     """The window's state besides the frame, and the images it shows.
 
     Args:
-        clock: monotonic seconds (transient messages expire on it).
+        clock: monotonic seconds (transient messages expire on it; the meters measure on it).
+        cpu_clock: process CPU seconds (the CPU meter).
         banner_s: how long (in frame time) an alert stays in the banner.
     """
 
-    def __init__(self, clock: Callable[[], float], banner_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        cpu_clock: Callable[[], float] = time.process_time,
+        banner_s: float = 20.0,
+    ) -> None:
         self.clock = clock
         self.banner_s = banner_s
+        self.fps = RateMeter(5.0)
+        self.cpu = CpuMeter(3.0, clock, cpu_clock)
         self.show_help = False
         self.message = ""
         self._message_until = 0.0
         self._banner: Alert | None = None
         self._limits: list[tuple[str, str]] = []
+
+    def analysed(self) -> None:
+        """One more frame analysed (for the analysis-rate and CPU meters)."""
+        self.fps.tick(self.clock())
+        self.cpu.update()
 
     def set_message(self, text: str, seconds: float) -> None:
         """Show ``text`` for ``seconds`` (replacing any earlier message)."""
@@ -95,8 +110,6 @@ class Hud:
         self,
         result: FrameResult | None,
         *,
-        fps: float | None,
-        cpu_pct: float | None,
         mode: str,
         calibration: CalibrationRun | None = None,
     ) -> overlay.LiveHud:
@@ -111,8 +124,8 @@ class Hud:
         elif self.message.startswith("calibrated"):
             limits = self._limits
         return overlay.LiveHud(
-            fps=fps,
-            cpu_pct=cpu_pct,
+            fps=self.fps.rate(),
+            cpu_pct=self.cpu.pct,
             mode=mode,
             alert=self._current_banner(result),
             show_help=self.show_help,

@@ -31,11 +31,9 @@ from posturecheck.live.hud import HELP_LINES, Hud, time_of_day
 from posturecheck.live.report import LiveReport, Recorder
 from posturecheck.live.settings import (
     Backoff,
-    CpuMeter,
     Environment,
     LiveSettings,
     Presence,
-    RateMeter,
     sampling_mode,
 )
 from posturecheck.render.overlay import LiveHud
@@ -78,7 +76,7 @@ class LiveSession:
         self.judge = pipeline.Judge(config)
         self.record = Recorder(config, history)
         self.report = self.record.report
-        self.hud = Hud(env.clock, s.banner_s)
+        self.hud = Hud(env.clock, env.cpu_clock, s.banner_s)
         self.last_result: FrameResult | None = None
         self.last_frame: Frame | None = None
         self.paused = False
@@ -92,8 +90,6 @@ class LiveSession:
         self._lost_since: float | None = None
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
-        self._fps = RateMeter(5.0)
-        self._cpu = CpuMeter(3.0, env.clock, env.cpu_clock)
         self._t_start = self._cpu_start = 0.0
         if s.calibrate_only:
             self.start_calibration()
@@ -252,8 +248,7 @@ class LiveSession:
         r = self.judge.step(pipeline.detect(frame, self.estimator))
         self.last_result, self.last_frame = r, frame
         self.record.add(r)
-        self._fps.tick(self.env.clock())
-        self._cpu.update()
+        self.hud.analysed()
         # Calibration takes raw metrics; alerts are held back meanwhile (the person is asked
         # to slouch on purpose).
         cal = self.calibration
@@ -322,13 +317,7 @@ class LiveSession:
 
     def _panel(self) -> LiveHud:
         mode = "paused" if self.paused else self.mode
-        return self.hud.panel(
-            self.last_result,
-            fps=self._fps.rate(),
-            cpu_pct=self._cpu.pct,
-            mode=mode,
-            calibration=self.calibration,
-        )
+        return self.hud.panel(self.last_result, mode=mode, calibration=self.calibration)
 
     def _render_idle(self) -> None:
         if self.display is not None:
@@ -345,10 +334,9 @@ class LiveSession:
 
     def _finish(self) -> None:
         self.feed.release()
-        if self.display is not None:
-            self.display.close()
-        if self.notifier is not None:
-            self.notifier.close()
+        for sink in (self.display, self.notifier):
+            if sink is not None:
+                sink.close()
         rep, env = self.report, self.env
         rep.end_reason = self._stop_reason or "quit"
         # Monitored time: the clock for live feeds; the file time covered for a non-live replay.

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
+from posturecheck.adapters.window import display_available
 from posturecheck.core.types import FrameResult, Status
 
 log = logging.getLogger(__name__)
@@ -178,8 +179,6 @@ class Environment:
     def current(cls, **overrides: Any) -> Environment:
         """This process: its standard streams, whether stdin is a terminal, whether a display
         exists, the real clocks, and terminal lines printed to stdout."""
-        from posturecheck.adapters.window import display_available  # noqa: PLC0415 (cv2)
-
         env = cls(
             emit=print,
             stdin=sys.stdin,
