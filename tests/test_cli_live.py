@@ -74,6 +74,15 @@ def test_settings_from_calibrate_options() -> None:
     assert s.fps == 2.0  # the capture rate comes from calibrate_fps, not --fps
 
 
+def test_bad_preview_fps_is_one_line_not_an_internal_error(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["live", "--preview-fps", "-1", "--no-window"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("posturecheck: error: --preview-fps: ") and "internal" not in err
+    assert err.count("\n") == 1
+
+
 def test_calibrate_list(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calibrate", "--list"]) == 0
     assert "(none yet" in capsys.readouterr().out

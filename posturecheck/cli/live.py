@@ -65,19 +65,27 @@ def parse_fps(text: str) -> float:
 
 
 def settings_from_args(args: argparse.Namespace, *, calibrate_only: bool) -> LiveSettings:
-    """The session parameters the options ask for."""
+    """The session parameters the options ask for.
+
+    Raises:
+        ConfigError: an option value the settings reject (e.g. a negative ``--preview-fps``).
+    """
     w, h = parse_resolution(args.resolution)
-    return LiveSettings(
-        fps=2.0 if calibrate_only else parse_fps(args.fps),
-        width=w,
-        height=h,
-        preview_fps=getattr(args, "preview_fps", 5.0),
-        max_duration_s=getattr(args, "duration", None),
-        setup=args.setup,
-        calibrate_only=calibrate_only,
-        calibrate_slouch=getattr(args, "slouch", False),
-        camera=args.camera,
-    )
+    try:
+        return LiveSettings(
+            fps=2.0 if calibrate_only else parse_fps(args.fps),
+            width=w,
+            height=h,
+            preview_fps=getattr(args, "preview_fps", 5.0),
+            max_duration_s=getattr(args, "duration", None),
+            setup=args.setup,
+            calibrate_only=calibrate_only,
+            calibrate_slouch=getattr(args, "slouch", False),
+            camera=args.camera,
+        )
+    except ValueError as exc:  # one line and the config exit code, not an "internal error"
+        name, _, why = str(exc).partition(": ")
+        raise ConfigError(f"--{name.replace('_', '-')}: {why or exc}") from None
 
 
 def _estimator(
