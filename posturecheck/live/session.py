@@ -14,7 +14,6 @@ from one :class:`~.settings.Environment`, so tests drive it with a fake clock.
 
 from __future__ import annotations
 
-import logging
 import math
 
 from posturecheck.adapters.history import HistoryStore
@@ -37,8 +36,6 @@ from posturecheck.live.settings import (
     sampling_mode,
 )
 from posturecheck.render.overlay import LiveHud
-
-log = logging.getLogger(__name__)
 
 
 class LiveSession:
