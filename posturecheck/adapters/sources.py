@@ -500,8 +500,8 @@ class FileFeed:
     def open(self) -> None:
         """Open (or reopen after a pause: a paced file then resumes where the clock is)."""
         self.release()
+        self._fps = probe_video(self.path).fps or 30.0  # the one probe rule for every reader
         cap = _open_capture(self.path)
-        self._fps = _info(cap, self.path).fps or 30.0
         self._cap = cap
         self._index = -1
         if self.live:
