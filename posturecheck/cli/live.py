@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
+import os
 import signal
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -22,12 +24,14 @@ from posturecheck.adapters.notify import Notifier
 from posturecheck.adapters.setups import load_setup
 from posturecheck.adapters.sources import make_feed
 from posturecheck.adapters.termkeys import open_terminal_keys
-from posturecheck.adapters.window import CvWindow, Display
+from posturecheck.adapters.window import CvWindow, Display, display_available
 from posturecheck.core.config import load_config
 from posturecheck.errors import ConfigError, ExitStatus, ModelError
 from posturecheck.live.report import LiveReport, format_report
 from posturecheck.live.session import LiveSession
 from posturecheck.live.settings import Environment, LiveSettings
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LIVE_MODEL = "lite"
 
@@ -88,8 +92,25 @@ def settings_from_args(args: argparse.Namespace, *, calibrate_only: bool) -> Liv
         raise ConfigError(f"--{name.replace('_', '-')}: {why or exc}") from None
 
 
+def network_need(camera: str, *, window: bool) -> str | None:
+    """Why this live run needs IPv4/IPv6 sockets after the model loads, or None.
+
+    The estimator's no-network guard would cut a network camera stream (a URL other than
+    ``file://``) and an X11 display reached over TCP (``DISPLAY=host:N``, e.g. SSH forwarding).
+    """
+    if "://" in camera and not camera.lower().startswith("file://"):
+        return "--camera is a network stream"
+    display = os.environ.get("DISPLAY", "")
+    host, sep, _ = display.rpartition(":")
+    # "", "unix" and a socket path (macOS XQuartz) are local sockets; anything else is TCP.
+    tcp = bool(sep) and host not in ("", "unix") and not host.startswith("/")
+    if window and tcp and display_available():
+        return f"the display {display} is reached over TCP"
+    return None
+
+
 def _estimator(
-    requested: str | None, max_people: int, say: Callable[[str], None]
+    requested: str | None, max_people: int, say: Callable[[str], None], *, offline: bool
 ) -> tuple[str, MediaPipePoseEstimator]:
     model = requested or DEFAULT_LIVE_MODEL
     try:
@@ -99,7 +120,7 @@ def _estimator(
             raise
         model, path = "full", resolve_model("full")  # lite not built: full works, at ~1.4x CPU
         say("the lite model is not built (`posturecheck models build --variant lite`); using full")
-    return model, MediaPipePoseEstimator(path, num_poses=max_people, mode="video")
+    return model, MediaPipePoseEstimator(path, num_poses=max_people, mode="video", offline=offline)
 
 
 def build_session(
@@ -121,7 +142,14 @@ def build_session(
             f"no calibration for setup '{args.setup}' yet: front-view limits are conservative "
             "absolute ones; press c in the window (or run `posturecheck calibrate`) to calibrate"
         )
-    model, estimator = _estimator(args.model, args.max_people, env.say)
+    needs_network = network_need(args.camera, window=not args.no_window)
+    if needs_network:
+        log.warning(
+            "%s, so network access stays open: MediaPipe may send usage statistics to Google "
+            "(see the README's Privacy section)",
+            needs_network,
+        )
+    model, estimator = _estimator(args.model, args.max_people, env.say, offline=not needs_network)
     stack.callback(estimator.close)
     display: Display | None = None
     if not args.no_window:
