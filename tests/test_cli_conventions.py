@@ -263,3 +263,51 @@ def test_no_pip_at_all_says_how_to_fix(monkeypatch) -> None:
     monkeypatch.setattr(models.shutil, "which", lambda name: None)
     with pytest.raises(ModelError, match="uv tool install --with pip posturecheck"):
         models.pip_command()
+
+
+# --------------------------------------------------------------------------- setups, live -q
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_calibrate_list_json_and_delete(home: Path, capsys) -> None:
+    from posturecheck.adapters.setups import Setup, load_setup, save_setup
+    from posturecheck.core.baseline import Baseline
+    from posturecheck.core.types import View
+
+    base = Baseline(values=(("head_height_ratio", 0.7),), view=View.FRONT, frames=25)
+    save_setup(Setup("laptop", base, created_unix=1_700_000_000.0))
+    assert main(["calibrate", "--list", "--json"]) == ExitStatus.OK
+    doc = json.loads(capsys.readouterr().out)
+    assert [(s["name"], s["frames"], s["view"]) for s in doc["setups"]] == [("laptop", 25, "front")]
+    assert doc["setups"][0]["created_unix"] == 1_700_000_000.0
+    assert main(["calibrate", "--delete", "laptop"]) == ExitStatus.OK
+    assert "deleted setup 'laptop'" in capsys.readouterr().out
+    assert load_setup("laptop") is None
+    assert main(["calibrate", "--delete", "laptop"]) == ExitStatus.CONFIG
+    assert "no setup named 'laptop'" in capsys.readouterr().err
+    assert main(["calibrate", "--delete", "../etc"]) == ExitStatus.CONFIG
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quiet", [False, True])
+def test_live_quiet_mode_and_the_no_window_hint(tmp_path, home, capsys, quiet) -> None:
+    from test_live import _grace_clip
+
+    clip = _grace_clip(tmp_path / "grace.mp4", seconds=2.0)
+    argv = ["live", "--camera", str(clip), "--no-window", "--notify", "off", "--no-history"]
+    argv += ["--model", "lite", "--fps", "4"] + (["-q"] if quiet else [])
+    assert main(argv) == ExitStatus.OK
+    out = capsys.readouterr().out
+    assert "Session summary (end of file)" in out  # the result is always printed
+    if quiet:
+        assert "monitoring" not in out and "no calibration" not in out
+    else:
+        assert "monitoring" in out
+        hint = next(ln for ln in out.splitlines() if "no calibration for setup" in ln)
+        assert "in the window" not in hint  # there is no window
+        assert "posturecheck calibrate --setup default" in hint

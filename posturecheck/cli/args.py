@@ -292,6 +292,10 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
             help='also capture a "now slouch" posture to check the limits',
         )
         p.add_argument("--list", action="store_true", help="list the stored setups and exit")
+        p.add_argument("--json", action="store_true", help="with --list: print JSON")
+        p.add_argument(
+            "--delete", default=None, metavar="NAME", help="delete the stored setup NAME and exit"
+        )
         return
     p.add_argument(
         "--fps",

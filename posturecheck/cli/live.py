@@ -138,9 +138,16 @@ def build_session(
         cfg = cfg.with_baseline(setup.baseline)
         env.say(f"using calibration '{setup.name}' ({setup.baseline.frames} frames)")
     elif not calibrate_only:
+        press = (
+            "press c in the window, or "
+            if not args.no_window
+            else "press c here, or "
+            if env.stdin_isatty
+            else ""
+        )
         env.say(
             f"no calibration for setup '{args.setup}' yet: front-view limits are conservative "
-            "absolute ones; press c in the window (or run `posturecheck calibrate`) to calibrate"
+            f"absolute ones; {press}run `posturecheck calibrate --setup {args.setup}` to calibrate"
         )
     needs_network = network_need(args.camera, window=not args.no_window)
     if needs_network:
@@ -217,9 +224,14 @@ def _banner(session: LiveSession) -> str:
 def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
     """``posturecheck live``: monitor until quit; prints (and stores) a summary at the end."""
     env = env or Environment.current()
+    # -q: only the alerts (the notifier prints those) and the closing summary reach the
+    # terminal; the start-up and status lines are logged instead.
+    run_env = dataclasses.replace(env, emit=None) if getattr(args, "quiet", False) else env
     with ExitStack() as stack:  # closed (terminal restored) before the summary is printed
-        session = build_session(args, stack, env, calibrate_only=False)
-        env.say(_banner(session))
+        session = build_session(args, stack, run_env, calibrate_only=False)
+        if session.notifier is not None and run_env is not env and env.emit is not None:
+            session.notifier.emit = env.emit
+        run_env.say(_banner(session))
         rep = run_session(session)
     env.say(format_report(rep))
     return int(ExitStatus.OK)
