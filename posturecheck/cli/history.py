@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             dt.date.today() - dt.timedelta(days=days - 1), dt.time()
         ).timestamp()
         alerts = store.alerts(since)
+        sessions = store.sessions(since) if args.html else []
+        minutes = [m for srow in sessions for m in store.minutes(srow["id"])]
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
     elif rows:
@@ -74,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         out = Path(args.html)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_html(rows, alerts, days=days, db_path=str(db)), encoding="utf-8")
+        out.write_text(
+            render_html(
+                rows, alerts, days=days, db_path=str(db), sessions=sessions, minutes=minutes
+            ),
+            encoding="utf-8",
+        )
         print(f"wrote {out}")
     return int(ExitStatus.OK)
