@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
@@ -29,7 +30,8 @@ from posturecheck.core.config import load_config
 from posturecheck.errors import ConfigError, ExitStatus, ModelError
 from posturecheck.live.report import LiveReport, format_report
 from posturecheck.live.session import LiveSession
-from posturecheck.live.settings import Environment, LiveSettings
+from posturecheck.live.settings import Environment, LiveSettings, _isatty
+from posturecheck.live.status_line import StatusLine
 
 log = logging.getLogger(__name__)
 
@@ -226,11 +228,26 @@ def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
     env = env or Environment.current()
     # -q: only the alerts (the notifier prints those) and the closing summary reach the
     # terminal; the start-up and status lines are logged instead.
-    run_env = dataclasses.replace(env, emit=None) if getattr(args, "quiet", False) else env
+    quiet = getattr(args, "quiet", False)
+    status: StatusLine | None = None
+    if quiet:
+        run_env = dataclasses.replace(env, emit=None)
+    elif env.emit is print:  # the real terminal: other lines are printed around the status
+        status = StatusLine(
+            sys.stdout, tty=_isatty(sys.stdout), break_interval_s=1800.0, min_break_s=60.0
+        )
+        run_env = dataclasses.replace(env, emit=status.say)
+    else:
+        run_env = env
     with ExitStack() as stack:  # closed (terminal restored) before the summary is printed
         session = build_session(args, stack, run_env, calibrate_only=False)
         if session.notifier is not None and run_env is not env and env.emit is not None:
-            session.notifier.emit = env.emit
+            session.notifier.emit = status.say if status is not None else env.emit
+        if status is not None and session.display is None:
+            status.break_interval_s = session.config.breaks.interval_s
+            status.min_break_s = session.config.breaks.min_break_s
+            session.on_result = status.update
+            stack.callback(status.close)
         run_env.say(_banner(session))
         rep = run_session(session)
     env.say(format_report(rep))

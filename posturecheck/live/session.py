@@ -15,6 +15,7 @@ from one :class:`~.settings.Environment`, so tests drive it with a fake clock.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.notify import Notifier
@@ -88,6 +89,7 @@ class LiveSession:
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
         self._t_start = self._cpu_start = 0.0
+        self.on_result: Callable[[FrameResult], None] | None = None  # e.g. the status line
         if s.calibrate_only:
             self.start_calibration()
 
@@ -264,6 +266,8 @@ class LiveSession:
         line = self._presence.update(r, first=self.report.analyses <= 1)
         if line:
             self.env.say(line)
+        if self.on_result is not None:
+            self.on_result(r)
         still = self.calibration is not None and not self.calibration.finished
         self.mode = sampling_mode(
             r, self.settings, calibrating=still, away_since_ms=self._presence.away_since_ms
