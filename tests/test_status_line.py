@@ -73,3 +73,23 @@ def test_live_no_window_on_a_pty_shows_the_status_line(tmp_path: Path) -> None:
     assert "\rposture " in out and " · sitting " in out and " · break in " in out, out
     assert "Session summary" in out
     assert "in the window" not in out  # no window: the hint does not send you to one
+
+
+def test_end_summary_explains_a_score_below_100_next_to_good_100() -> None:
+    from posturecheck.live.report import LiveReport, format_report
+
+    rep = LiveReport(
+        end_reason="quit",
+        totals={"good": 600.0},
+        summary={"worst_band_s": {"acceptable": 520.0, "conditional": 80.0}},
+        score=83.0,
+    )
+    text = format_report(rep)
+    assert "good 0:10:00 (100 %)" in text
+    score_line = next(ln for ln in text.splitlines() if "posture score" in ln)
+    assert score_line == (
+        "  posture score: 83/100 (lowered by 1 min 20 s outside an acceptable band, counted "
+        "even when too short for an alert)"
+    )
+    rep_ok = LiveReport(end_reason="quit", totals={"good": 600.0}, summary={}, score=100.0)
+    assert "posture score: 100/100\n" in format_report(rep_ok) + "\n"

@@ -56,14 +56,29 @@ def alert_body(alert: Alert) -> str:
     return "\n".join(parts)
 
 
+ALERT_TIP_CHARS = 90
+"""The longest tip an alert's terminal line carries (the summary has the full advice)."""
+
+
+def short_tip(advice: str, limit: int = ALERT_TIP_CHARS) -> str:
+    """The advice's first sentence without its citation, cut at a word to ``limit`` chars."""
+    text = advice.split(" (prevention:", 1)[0].split(" (source:", 1)[0].strip()
+    first = text.split(". ", 1)[0].rstrip(".")
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return first
+
+
 def format_alert_line(alert: Alert, clock_text: str = "") -> str:
-    """One terminal line: problem, how long, risk factor and advice."""
+    """One short terminal line: the problem, how long, and a short tip.
+
+    The risk factor, the full advice and its source are in the desktop notification and the
+    end-of-session summary; repeating them here made a 400-character line (issue 16).
+    """
     prefix = f"[{clock_text}] " if clock_text else ""
-    msg = alert.message.strip()
     what = f"{alert.title} for {fmt.duration(alert.duration_s)}"
-    if msg:
-        what += f" - {msg}"
-    return f"{prefix}ALERT {what} | risk factor: {alert.risk_factor} | advice: {alert.advice}"
+    tip = short_tip(alert.advice)
+    return f"{prefix}ALERT {what}" + (f": {tip}" if tip else "")
 
 
 # ----------------------------------------------------------------------------- sound
