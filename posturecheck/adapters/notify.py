@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posturecheck.core import fmt
+from posturecheck.core.advice import short_tip
 from posturecheck.core.types import Alert
 
 log = logging.getLogger(__name__)
@@ -54,19 +55,6 @@ def alert_body(alert: Alert) -> str:
     parts.append(f"Risk factor: {alert.risk_factor}.")
     parts.append(f"Advice: {alert.advice}")
     return "\n".join(parts)
-
-
-ALERT_TIP_CHARS = 90
-"""The longest tip an alert's terminal line carries (the summary has the full advice)."""
-
-
-def short_tip(advice: str, limit: int = ALERT_TIP_CHARS) -> str:
-    """The advice's first sentence without its citation, cut at a word to ``limit`` chars."""
-    text = advice.split(" (prevention:", 1)[0].split(" (source:", 1)[0].strip()
-    first = text.split(". ", 1)[0].rstrip(".")
-    if len(first) > limit:
-        first = first[: limit - 1].rsplit(" ", 1)[0] + "…"
-    return first
 
 
 def format_alert_line(alert: Alert, clock_text: str = "") -> str:
