@@ -21,6 +21,7 @@ from posturecheck.adapters.estimator import MediaPipePoseEstimator
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.models import resolve_model
 from posturecheck.adapters.notify import Notifier
+from posturecheck.adapters.screenlock import LockMonitor, open_lock_monitor
 from posturecheck.adapters.setups import load_setup
 from posturecheck.adapters.sources import make_feed
 from posturecheck.adapters.termkeys import open_terminal_keys
@@ -161,10 +162,14 @@ def build_session(
     if keys is not None:
         stack.callback(keys.close)  # the terminal back to normal before the summary is printed
     notifier = history = None
+    lock: LockMonitor | None = None
     if not calibrate_only:
         notifier = Notifier(emit=env.emit or print, desktop=args.notify, sound=args.sound)
         if not args.no_history:
             history = stack.enter_context(HistoryStore(args.db))
+        if feed.live:  # a camera: pause (camera released) while the screen is locked
+            lock = open_lock_monitor()
+            stack.callback(lock.close)
     settings = dataclasses.replace(settings, model=model)
     return LiveSession(
         feed,
@@ -176,6 +181,7 @@ def build_session(
         keys=keys,
         notifier=notifier,
         history=history,
+        lock=lock,
     )
 
 

@@ -18,15 +18,18 @@ import math
 
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.notify import Notifier
+from posturecheck.adapters.screenlock import LockMonitor
 from posturecheck.adapters.setups import Setup, check_setup_name, save_setup
 from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import Display, KeySource, save_snapshot
 from posturecheck.core import pipeline
 from posturecheck.core.calibration import CalibrationRun, Phase, limit_preview
 from posturecheck.core.config import Config
-from posturecheck.core.types import Alert, Frame, FrameResult
+from posturecheck.core.fmt import duration
+from posturecheck.core.types import Alert, Detections, Frame, FrameResult
 from posturecheck.errors import SourceError
 from posturecheck.live.hud import HELP_LINES, Hud, time_of_day
+from posturecheck.live.lockpause import LockPause
 from posturecheck.live.report import LiveReport, Recorder
 from posturecheck.live.settings import (
     Backoff,
@@ -51,6 +54,8 @@ class LiveSession:
         keys: where keys come from without a window (the terminal), or ``None``.
         notifier: alert delivery (terminal line, sound, desktop); ``None`` = banner + a line.
         history: where the session is stored, or ``None``.
+        lock: screen-lock monitor: while locked the session pauses with the camera released,
+            and the time counts as away (:mod:`~.lockpause`); ``None`` = not followed.
     """
 
     def __init__(
@@ -65,6 +70,7 @@ class LiveSession:
         keys: KeySource | None = None,
         notifier: Notifier | None = None,
         history: HistoryStore | None = None,
+        lock: LockMonitor | None = None,
     ) -> None:
         self.feed, self.estimator = feed, estimator
         self.settings = s = settings or LiveSettings()
@@ -87,6 +93,7 @@ class LiveSession:
         self._lost_since: float | None = None
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
+        self.lock_pause = LockPause(lock) if lock is not None else None
         self._t_start = self._cpu_start = 0.0
         if s.calibrate_only:
             self.start_calibration()
@@ -178,6 +185,8 @@ class LiveSession:
             return self.stop("window closed")
         if s.max_duration_s is not None and now - self._t_start >= s.max_duration_s:
             return self.stop("limit")
+        if self.lock_pause is not None and self._follow_lock(now):
+            return None
         if self.paused:
             self._render_idle()
             return self._wait(0.1 if self.display is not None else 0.5)  # a key ends it at once
@@ -214,6 +223,41 @@ class LiveSession:
             self.frames_shown += 1
             if not self.feed.live:
                 self._wait(0.001)
+
+    def _follow_lock(self, now: float) -> bool:
+        """Screen locked: camera released, the time judged as away; whether still locked."""
+        lp = self.lock_pause
+        assert lp is not None
+        last_ms = self.last_result.timestamp_ms if self.last_result is not None else None
+        change = lp.poll(now, last_ms)
+        if change is not None and change.locked:
+            self.feed.release()
+            self.hud.set_message("screen locked: camera off", 1e9)
+            self.env.say("screen locked: paused, camera released (the time counts as away)")
+        elif change is not None:
+            self._judge_away(lp.due(now, final=True))
+            if self.paused:
+                self.hud.set_message("paused: camera off (press p to resume)", 1e9)
+            else:
+                self.hud.set_message("", 0)
+            self._next_due_s = 0.0
+            again = "; still paused (p resumes)" if self.paused else "; monitoring resumes"
+            self.env.say(f"screen unlocked after {duration(change.held_s)}{again}")
+        if not lp.locked:
+            return False
+        self._judge_away(lp.due(now))
+        self._render_idle()
+        self._wait(0.1 if self.display is not None else 0.5)
+        return True
+
+    def _judge_away(self, detections: Detections | None) -> None:
+        """Judge a stand-in for a frame nobody was seen in (while locked): away, not a gap."""
+        if detections is None:
+            return
+        r = self.judge.step(detections)
+        self.last_result = r
+        self.record.add(r, analysed=False)
+        self._presence.update(r)
 
     def _reconnect(self, now: float) -> bool:
         """Reopen a lost (or paused) feed when its retry time has come; whether it is open."""
