@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.set_defaults(func=_cmd_analyze)
 
     _add_live_parsers(sub)
+    from posturecheck.cli.autostart import add_autostart_parser
+
+    add_autostart_parser(sub)
     return parser
 
 
