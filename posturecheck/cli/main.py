@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     from posturecheck.cli.autostart import add_autostart_parser
 
     add_autostart_parser(sub)
+    from posturecheck.cli.audit import add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 
