@@ -62,7 +62,7 @@ def test_on_status_off_in_a_temporary_xdg_config_home(xdg: Path, capsys) -> None
 
     assert main(["autostart", "on", "--setup", "laptop"]) == 0
     out = capsys.readouterr().out
-    assert f"{xdg} written" in out and "--no-window --setup laptop" in out
+    assert f"{xdg} written" in out and "--tray --setup laptop" in out
     entry = _desktop(xdg)
     assert entry["Type"] == "Application" and entry["Terminal"] == "false"
     assert _exec_argv(entry["Exec"]) == [
@@ -70,7 +70,7 @@ def test_on_status_off_in_a_temporary_xdg_config_home(xdg: Path, capsys) -> None
         "-m",
         "posturecheck",
         "live",
-        "--no-window",
+        "--tray",
         "--setup",
         "laptop",
     ]
@@ -159,7 +159,7 @@ def test_windows_startup_cmd() -> None:
     assert line.startswith('start "posturecheck" /min ')
     # pythonw.exe (no console), the path with a space quoted, a literal % doubled for cmd.
     assert r'"C:\Users\A B\AppData\Local\Programs\Python\Python312\pythonw.exe"' in line
-    assert "-m posturecheck live --no-window --setup 100%%desk" in line
+    assert "-m posturecheck live --tray --setup 100%%desk" in line
     appdata = r"C:\Users\A B\AppData\Roaming"
     path = autostart.entry_path("win32", {"APPDATA": appdata})
     assert path.name == "posturecheck.cmd" and path.parent.name == "Startup"
@@ -180,5 +180,5 @@ def test_enable_status_disable_per_platform_text(platform: str, tmp_path: Path) 
     assert autostart.disable(path) is True and autostart.disable(path) is False
 
 
-def test_tray_command() -> None:
-    assert autostart.live_command("x", "py", tray=True)[4] == "--tray"
+def test_without_tray_the_command_has_no_window() -> None:
+    assert autostart.live_command("x", "py", tray=False)[4] == "--no-window"

@@ -32,13 +32,14 @@ DESKTOP_NAME = "posturecheck.desktop"
 WINDOWS_NAME = "posturecheck.cmd"
 
 
-def live_command(setup: str, python: str | None = None, *, tray: bool = False) -> list[str]:
-    """The argv run at login: live monitoring of ``setup`` without a window.
+def live_command(setup: str, python: str | None = None, *, tray: bool = True) -> list[str]:
+    """The argv run at login: live monitoring of ``setup`` with the status icon, no window.
 
     Args:
         setup: the calibration setup to use (``--setup``).
         python: the interpreter (default: the running one).
-        tray: show the status icon (``live --tray``) instead of running with no window at all.
+        tray: show the status icon (``live --tray``; without pystray or a tray host live says so
+            and runs on without it); ``False`` = ``--no-window``, no icon at all.
     """
     ui = ["--tray"] if tray else ["--no-window"]
     return [python or sys.executable, "-m", "posturecheck", "live", *ui, "--setup", setup]
@@ -171,7 +172,7 @@ def enable(
     path: Path,
     platform: str | None = None,
     python: str | None = None,
-    tray: bool = False,
+    tray: bool = True,
 ) -> bool:
     """Write the entry that starts ``setup`` (idempotent); whether the file changed."""
     text = entry_text(live_command(setup, python, tray=tray), setup=setup, platform=platform)
@@ -194,7 +195,7 @@ def disable(path: Path) -> bool:
 
 
 def status(
-    *, path: Path, platform: str | None = None, python: str | None = None, tray: bool = False
+    *, path: Path, platform: str | None = None, python: str | None = None, tray: bool = True
 ) -> AutostartState:
     """Whether the entry exists, which setup it starts, and whether :func:`enable` would write
     the same file for that setup now (false after a move of the interpreter or a hand edit)."""

@@ -14,8 +14,8 @@ from posturecheck.adapters.setups import check_setup_name
 from posturecheck.errors import ExitStatus
 
 NOTE = (
-    "runs `live --no-window` (the status icon, --tray, is not built yet): alerts arrive as "
-    "desktop notifications; the session ends at logout"
+    "runs `live --tray` (the status icon needs pip install posturecheck[tray]; without it the "
+    "session runs on with desktop notifications only); it ends at logout"
 )
 
 

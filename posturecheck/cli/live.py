@@ -31,6 +31,7 @@ from posturecheck.errors import ConfigError, ExitStatus, ModelError
 from posturecheck.live.report import LiveReport, format_report
 from posturecheck.live.session import LiveSession
 from posturecheck.live.settings import Environment, LiveSettings
+from posturecheck.live.tray import Tray, TrayUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +154,17 @@ def build_session(
     model, estimator = _estimator(args.model, args.max_people, env.say, offline=not needs_network)
     stack.callback(estimator.close)
     display: Display | None = None
-    if not args.no_window:
+    tray = _open_tray(args, env) if getattr(args, "tray", False) and not calibrate_only else None
+    if tray is not None:
+        stack.callback(tray.close)
+    if not args.no_window and not getattr(args, "tray", False):
         if env.has_display:
             display = CvWindow()
         else:
             env.warn("no display found: running without a window (use --no-window to say so)")
     keys = open_terminal_keys(env.stdin) if display is None and env.stdin_isatty else None
+    if keys is None and display is None and tray is not None:
+        keys = tray  # menu clicks wake the loop like keys
     if keys is not None:
         stack.callback(keys.close)  # the terminal back to normal before the summary is printed
     notifier = history = None
@@ -182,7 +188,36 @@ def build_session(
         notifier=notifier,
         history=history,
         lock=lock,
+        tray=tray,
     )
+
+
+def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
+    """The status icon, or None after one line saying why there is none."""
+    db = args.db
+
+    def today_report() -> None:
+        import datetime as dt
+        import tempfile
+        import webbrowser
+        from pathlib import Path
+
+        from posturecheck.adapters.history import default_db_path
+        from posturecheck.cli.history import render_html
+
+        path = Path(db) if db else default_db_path()
+        with HistoryStore(path) as store:
+            rows = store.daily(1)
+            alerts = store.alerts(dt.datetime.combine(dt.date.today(), dt.time()).timestamp())
+        out = Path(tempfile.gettempdir()) / "posturecheck-today.html"
+        out.write_text(render_html(rows, alerts, days=1, db_path=str(path)), encoding="utf-8")
+        webbrowser.open(out.as_uri())
+
+    try:
+        return Tray(on_report=None if args.no_history else today_report)
+    except TrayUnavailable as exc:
+        env.warn(f"{exc}; going on without it (pip install posturecheck[tray] for the icon)")
+        return None
 
 
 def run_session(session: LiveSession) -> LiveReport:

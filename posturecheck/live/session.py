@@ -38,6 +38,7 @@ from posturecheck.live.settings import (
     Presence,
     sampling_mode,
 )
+from posturecheck.live.tray import Tray, tooltip, tray_state
 from posturecheck.render.overlay import LiveHud
 
 
@@ -56,6 +57,8 @@ class LiveSession:
         history: where the session is stored, or ``None``.
         lock: screen-lock monitor: while locked the session pauses with the camera released,
             and the time counts as away (:mod:`~.lockpause`); ``None`` = not followed.
+        tray: the status icon (:mod:`~.tray`): shows the status, its menu keys are handled
+            like the window's; ``None`` = no icon.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class LiveSession:
         notifier: Notifier | None = None,
         history: HistoryStore | None = None,
         lock: LockMonitor | None = None,
+        tray: Tray | None = None,
     ) -> None:
         self.feed, self.estimator = feed, estimator
         self.settings = s = settings or LiveSettings()
@@ -94,6 +98,7 @@ class LiveSession:
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
         self.lock_pause = LockPause(lock) if lock is not None else None
+        self.tray = tray
         self._t_start = self._cpu_start = 0.0
         if s.calibrate_only:
             self.start_calibration()
@@ -185,6 +190,8 @@ class LiveSession:
             return self.stop("window closed")
         if s.max_duration_s is not None and now - self._t_start >= s.max_duration_s:
             return self.stop("limit")
+        if self.tray is not None:
+            self._tray_step()
         if self.lock_pause is not None and self._follow_lock(now):
             return None
         if self.paused:
@@ -249,6 +256,20 @@ class LiveSession:
         self._render_idle()
         self._wait(0.1 if self.display is not None else 0.5)
         return True
+
+    def _tray_step(self) -> None:
+        """Handle a menu click, then show the current status on the icon."""
+        tray = self.tray
+        assert tray is not None
+        key = tray.take_key()
+        if key != -1:
+            self.handle_key(key)
+        locked = self.lock_pause is not None and self.lock_pause.locked
+        state = tray_state(self.last_result, paused=self.paused, locked=locked)
+        st = self.judge.state
+        sitting = st.bout_s if st is not None and st.bout_active else None
+        last = self.report.alerts[-1] if self.report.alerts else None
+        tray.show(state, tooltip(state, last, sitting))
 
     def _judge_away(self, detections: Detections | None) -> None:
         """Judge a stand-in for a frame nobody was seen in (while locked): away, not a gap."""
@@ -375,7 +396,7 @@ class LiveSession:
 
     def _finish(self) -> None:
         self.feed.release()
-        for sink in (self.display, self.notifier):
+        for sink in (self.display, self.notifier, self.tray):
             if sink is not None:
                 sink.close()
         rep, env = self.report, self.env
