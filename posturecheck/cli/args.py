@@ -106,5 +106,11 @@ def add_history_arguments(p: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print the daily rows as JSON instead of a table"
     )
     p.add_argument(
+        "--trends",
+        action="store_true",
+        help="also the last 7 and 30 days (alerts and breaks per hour, time out of band per "
+        "region and risk factor) and the setups with their last use; with --json one object",
+    )
+    p.add_argument(
         "--db", default=None, metavar="FILE", help="history database (default: user data dir)"
     )

@@ -26,6 +26,8 @@ from posturecheck.adapters.history import (
     default_db_path,
     format_daily_table,
 )
+from posturecheck.core import trends as trends_mod
+from posturecheck.core.fmt import hours_minutes
 from posturecheck.errors import ExitStatus
 
 _FALLBACK_CSS = """
@@ -163,6 +165,90 @@ The score is the sessions' posture score (0-100), weighted by time in view.</p>
     return page("posturecheck history", body)
 
 
+TREND_DAYS = (7, 30)
+
+
+def collect_trends(store: HistoryStore, *, today: dt.date | None = None) -> dict[str, Any]:
+    """The last 7 and 30 days' trends and the setups' last use, from the store."""
+    today = today or dt.date.today()
+    starts = {
+        n: dt.datetime.combine(today - dt.timedelta(days=n - 1), dt.time()).timestamp()
+        for n in TREND_DAYS
+    }
+    sessions = store.sessions(0.0)
+    first = min(starts.values())
+    minutes = [
+        m
+        for s in sessions
+        if (s.get("ended_unix") or s["started_unix"]) >= first
+        for m in store.minutes(s["id"])
+    ]
+    alerts = store.alerts(first)
+    periods = [trends_mod.trend(minutes, alerts, since_unix=starts[n], days=n) for n in TREND_DAYS]
+    return {"periods": periods, "setups": trends_mod.setups_last_used(sessions)}
+
+
+def format_trends(tr: dict[str, Any]) -> list[str]:
+    """Text lines of :func:`collect_trends`."""
+    out = []
+    for t in tr["periods"]:
+        rate = "-" if t.alerts_per_hour is None else f"{t.alerts_per_hour:.2f}"
+        brk = "-" if t.breaks_per_hour is None else f"{t.breaks_per_hour:.2f}"
+        out.append(
+            f"last {t.days} days: {hours_minutes(t.present_s)} in view, {t.alerts} alerts "
+            f"({rate}/h), {t.breaks} breaks ({brk}/h)"
+        )
+        for kind, per in sorted(t.exposure_s.items(), key=lambda kv: -sum(kv[1].values())):
+            out.append(
+                f"  {kind}: out of band {hours_minutes(sum(per.values()))} "
+                f"(not acceptable {hours_minutes(per['not_acceptable'])}) "
+                f"- {t.risk_factor[kind]}"
+            )
+    for s in tr["setups"]:
+        when = dt.datetime.fromtimestamp(s["last_unix"]).strftime("%Y-%m-%d %H:%M")
+        out.append(f"setup {s['setup']}: last used {when}, {s['sessions']} sessions")
+    return out
+
+
+def trends_html(tr: dict[str, Any]) -> str:
+    """The trends and setups sections of the HTML page."""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>last {t.days} days</td><td class=num>{hours_minutes(t.present_s)}</td>"
+        f"<td class=num>{t.alerts}</td>"
+        f"<td class=num>{'-' if t.alerts_per_hour is None else f'{t.alerts_per_hour:.2f}'}</td>"
+        f"<td class=num>{t.breaks}</td>"
+        f"<td class=num>{'-' if t.breaks_per_hour is None else f'{t.breaks_per_hour:.2f}'}</td>"
+        "</tr>"
+        for t in tr["periods"]
+    )
+    kinds = sorted({k for t in tr["periods"] for k in t.exposure_s})
+    exp_rows = "".join(
+        f"<tr><td>{e(k)}</td><td>{e(tr['periods'][-1].risk_factor.get(k, ''))}</td>"
+        + "".join(
+            f"<td class=num>{hours_minutes(sum(t.exposure_s.get(k, {}).values()))}</td>"
+            for t in tr["periods"]
+        )
+        + "</tr>"
+        for k in kinds
+    )
+    heads = "".join(f"<th class=num>last {t.days} d</th>" for t in tr["periods"])
+    setups = "".join(
+        f"<tr><td>{e(s['setup'])}</td><td>"
+        f"{dt.datetime.fromtimestamp(s['last_unix']).strftime('%Y-%m-%d %H:%M')}</td>"
+        f"<td class=num>{s['sessions']}</td></tr>"
+        for s in tr["setups"]
+    )
+    return f"""<h2>Trends</h2>
+<table><tr><th>period</th><th class=num>in view</th><th class=num>alerts</th>
+<th class=num>alerts/h</th><th class=num>breaks</th><th class=num>breaks/h</th></tr>{rows}</table>
+<p class="meta">Time outside the acceptable band per body region (h:mm; per minute the
+longest of the region's metrics) and the seed article's risk factor it belongs to.</p>
+<table><tr><th>region</th><th>risk factor</th>{heads}</tr>{exp_rows}</table>
+<h2>Setups</h2>
+<table><tr><th>setup</th><th>last used</th><th class=num>sessions</th></tr>{setups}</table>"""
+
+
 def run_cli(args: argparse.Namespace) -> int:
     """Print the daily table of the last ``--days`` days; write ``--html`` when asked."""
     db = Path(args.db) if args.db else default_db_path()
@@ -176,15 +262,28 @@ def run_cli(args: argparse.Namespace) -> int:
             dt.date.today() - dt.timedelta(days=days - 1), dt.time()
         ).timestamp()
         alerts = store.alerts(since)
-    if args.json:
+        tr = collect_trends(store) if args.trends or args.html else None
+    if args.json and args.trends and tr is not None:
+        obj = {
+            "days": [r.as_dict() for r in rows],
+            "trends": [t.as_dict() for t in tr["periods"]],
+            "setups": tr["setups"],
+        }
+        print(json.dumps(obj, indent=2))
+    elif args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
     elif rows:
         print(format_daily_table(rows))
     else:
         print(f"no sessions in the last {days} days")
+    if args.trends and not args.json and tr is not None:
+        print("\n".join(format_trends(tr)))
     if args.html:
         out = Path(args.html)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_html(rows, alerts, days=days, db_path=str(db)), encoding="utf-8")
+        page = render_html(rows, alerts, days=days, db_path=str(db))
+        if tr is not None:
+            page = page.replace("<h2>Alerts</h2>", trends_html(tr) + "\n<h2>Alerts</h2>", 1)
+        out.write_text(page, encoding="utf-8")
         print(f"wrote {out}")
     return int(ExitStatus.OK)
