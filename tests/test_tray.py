@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,27 @@ def test_cli_tray_report_item_writes_today_and_opens_it(monkeypatch, tmp_path) -
     item = next(i for i in tray.icon.menu.items if i.text == "Today's report")
     assert not item.enabled
     tray.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("Xvfb", "trayer", "xwd")),
+    reason="needs xvfb, trayer and x11-apps (.ci/run installs them)",
+)
+def test_icons_in_a_real_tray_host_under_xvfb(tmp_path: Path) -> None:
+    import sys
+
+    import numpy as np
+    from PIL import Image
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import tray_screenshot
+
+    out = tray_screenshot.grab(tmp_path / "tray.png", list(STATES))
+    img = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    centres = []
+    for state, (rgb, _label) in STATES.items():
+        hit = np.all(np.abs(img - np.array(rgb)) <= 6, axis=2)
+        assert hit.sum() >= 100, (state, int(hit.sum()))  # a disc, not a stray pixel
+        centres.append(float(np.nonzero(hit)[1].mean()))
+    assert centres == sorted(centres)  # left to right in STATES order
