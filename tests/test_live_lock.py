@@ -154,3 +154,31 @@ def test_lock_pause_time_base_continues_the_frames() -> None:
     assert change is not None and not change.locked and change.held_s == pytest.approx(13.0)
     final = lp.due(T0 + 23.0, final=True)
     assert final is not None and final.timestamp_ms == 22_801
+
+
+def test_calibration_ends_with_a_workstation_audit(clip: Path, tmp_path, monkeypatch) -> None:
+    # (here because this file already drives the session with a camera feed and a fake clock)
+    import math
+
+    from posefactory import Body, make_pose
+
+    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
+    scale = (1280 / 2) / math.tan(math.radians(32.5)) / 0.40  # the person 40 cm from the screen
+    pose = make_pose(Body(px_per_m=scale))
+    clock = FakeClock(T0)
+    lines: list[str] = []
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
+        ScriptedEstimator(lambda t: [pose]),
+        load_config(),
+        LiveSettings(calibrate_only=True, max_duration_s=60),
+        env=Environment(emit=lines.append, clock=clock, sleep=clock.sleep),
+    )
+    s.run()
+    assert s.report.end_reason == "calibrated"
+    i = lines.index("workstation audit of the upright capture:")
+    audit_lines = lines[i + 1 :]
+    dist = next(x for x in audit_lines if x.startswith("  viewing distance: [adjust"))
+    assert "Eyes about 40 cm" in dist and "Push the screen back" in dist
+    assert all("Ergonomic Workstation Setup" in x for x in audit_lines)
+    assert not any("elbow angle" in x for x in audit_lines)  # unknown from the front: left out

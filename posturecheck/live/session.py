@@ -23,6 +23,7 @@ from posturecheck.adapters.setups import Setup, check_setup_name, save_setup
 from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import Display, KeySource, save_snapshot
 from posturecheck.core import pipeline
+from posturecheck.core.audit import audit
 from posturecheck.core.calibration import CalibrationRun, Phase, limit_preview
 from posturecheck.core.config import Config
 from posturecheck.core.fmt import duration
@@ -98,6 +99,7 @@ class LiveSession:
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
         self.lock_pause = LockPause(lock) if lock is not None else None
+        self._audit_frames: list = []  # (pose, metrics) of the upright capture
         self.tray = tray
         self._t_start = self._cpu_start = 0.0
         if s.calibrate_only:
@@ -116,6 +118,7 @@ class LiveSession:
     def start_calibration(self) -> None:
         """Begin the guided capture (key ``c``)."""
         name = check_setup_name(self.settings.setup)
+        self._audit_frames = []
         self.calibration = CalibrationRun(name, slouch=self.settings.calibrate_slouch)
         self._next_due_s = 0.0  # start sampling at the calibration rate now, even if away
         self.env.say(f"calibration of setup '{name}': {self.calibration.instruction}")
@@ -317,6 +320,8 @@ class LiveSession:
         calibrating = cal is not None and not cal.finished
         if cal is not None and calibrating:
             before = cal.phase
+            if before == Phase.UPRIGHT and r.pose is not None and r.metrics is not None:
+                self._audit_frames.append((r.pose, r.metrics))  # the workstation audit's input
             cal.feed(r.timestamp_ms, r.metrics)
             if cal.phase != before and not cal.finished:
                 left = cal.seconds_left(r.timestamp_ms)
@@ -355,6 +360,12 @@ class LiveSession:
             for label, text in limits:
                 self.env.say(f"  {label}: {text}")
             self.hud.calibrated(setup.name, limits)
+            if self._audit_frames:  # the same frames say something about the desk, too
+                poses, metrics = zip(*self._audit_frames, strict=True)
+                self.env.say("workstation audit of the upright capture:")
+                for f in audit(poses, metrics):
+                    if f.verdict != "unknown":
+                        self.env.say(f"  {f.check.replace('_', ' ')}: {f.line}")
             if self.settings.calibrate_only:
                 self.stop("calibrated")
         else:
