@@ -9,11 +9,9 @@ import pytest
 from posefactory import Body, make_pose, with_visibility
 
 from posturecheck.core import audit
-from posturecheck.core.config import load_config
 from posturecheck.core.landmarks import L
 from posturecheck.core.metrics import compute_metrics
 
-CFG = load_config()
 W = 1280
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 
@@ -25,7 +23,7 @@ def px_per_m(distance_m: float, hfov_deg: float = 65.0, width: int = W) -> float
 
 def capture(body: Body, n: int = 10):
     poses = [make_pose(body) for _ in range(n)]
-    return poses, [compute_metrics(p, CFG) for p in poses]
+    return poses, [compute_metrics(p) for p in poses]
 
 
 @pytest.mark.parametrize(
@@ -100,7 +98,7 @@ def test_persistent_lateral_lean_but_not_an_alternating_one() -> None:
 def test_lateral_lean_uses_the_head_offset_without_hips() -> None:
     hips = {"LEFT_HIP": 0.0, "RIGHT_HIP": 0.0}
     poses = [with_visibility(make_pose(Body(neck_lateral_deg=40.0)), **hips) for _ in range(8)]
-    f = audit.lateral_lean([compute_metrics(p, CFG) for p in poses])
+    f = audit.lateral_lean([compute_metrics(p) for p in poses])
     assert "Head offset" in f.message and f.verdict == "adjust"
 
 

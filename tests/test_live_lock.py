@@ -105,7 +105,7 @@ def test_locked_screen_releases_camera_and_counts_as_away(clip: Path, tmp_path: 
     away = r.report.totals.get("away", 0.0)
     assert 175.0 <= away <= 185.0, r.report.totals
     assert r.report.breaks == 1
-    assert r.session.judge.state.breaks == 1
+    assert r.session.judge.state.sit.breaks == 1
     assert r.session.lock_pause is not None
     assert r.session.lock_pause.locked_total_s == pytest.approx(180.0, abs=0.6)
     # Stand-ins are judged, not analysed: analyses = estimator calls.
@@ -118,13 +118,13 @@ def test_without_stand_ins_a_lock_would_be_a_gap_and_credit_no_break(clip: Path)
     # Ticks further apart than temporal.max_gap_s (15 s): the rules see gaps and pause their
     # timers, so no break is credited. This is why the lock feeds away stand-ins every 5 s.
     r = Run(clip, [(30.0, 210.0)], max_duration_s=300, tick_s=60.0)
-    assert r.session.judge.state.breaks == 0
+    assert r.session.judge.state.sit.breaks == 0
 
 
 def test_short_lock_is_away_but_no_break(clip: Path) -> None:
     r = Run(clip, [(20.0, 50.0)], max_duration_s=90)
     assert 25.0 <= r.report.totals.get("away", 0.0) <= 35.0
-    assert r.report.breaks == 0 and r.session.judge.state.breaks == 0
+    assert r.report.breaks == 0 and r.session.judge.state.sit.breaks == 0
 
 
 def test_manual_pause_survives_an_unlock(clip: Path) -> None:

@@ -15,6 +15,7 @@ import time
 
 from posturecheck.adapters.sources import Feed, make_feed
 from posturecheck.core import pipeline
+from posturecheck.core.subject import select_subject
 from posturecheck.core.advice import CAUTION
 from posturecheck.core.audit import Finding, audit
 from posturecheck.core.config import Config, load_config
@@ -81,11 +82,13 @@ def capture(
             if frame.timestamp_ms - first_ms > seconds * 1000.0:
                 break
             det = pipeline.detect(frame, estimator)
-            pose, _note = pipeline.select_subject(list(det.poses), previous)
+            pose, _note = select_subject(list(det.poses), previous)
             if pose is not None:
                 previous = pose
                 poses.append(pose)
-                metrics.append(compute_metrics(pose, cfg))
+                metrics.append(
+                    compute_metrics(pose, min_confidence=cfg.min_confidence, view=cfg.forced_view)
+                )
             due_ms = frame.timestamp_ms + step_ms
             if feed.live:
                 time.sleep(1.0 / fps)  # a camera: no need to analyse faster than fps

@@ -203,7 +203,7 @@ def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
         from pathlib import Path
 
         from posturecheck.adapters.history import default_db_path
-        from posturecheck.cli.history import render_html
+        from posturecheck.render.history_report import render_html
 
         path = Path(db) if db else default_db_path()
         with HistoryStore(path) as store:

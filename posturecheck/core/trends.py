@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posturecheck.core.advice import SEDENTARY, risk_factor_for_kind
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.catalog import METRICS
 
 OUT_BANDS = ("conditional", "not_acceptable")
 

@@ -269,8 +269,8 @@ class LiveSession:
             self.handle_key(key)
         locked = self.lock_pause is not None and self.lock_pause.locked
         state = tray_state(self.last_result, paused=self.paused, locked=locked)
-        st = self.judge.state
-        sitting = st.bout_s if st is not None and st.bout_active else None
+        r = self.last_result
+        sitting = r.timers.get("sitting_s") if r is not None else None
         last = self.report.alerts[-1] if self.report.alerts else None
         tray.show(state, tooltip(state, last, sitting))
 
