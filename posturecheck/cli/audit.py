@@ -15,11 +15,11 @@ import time
 
 from posturecheck.adapters.sources import Feed, make_feed
 from posturecheck.core import pipeline
-from posturecheck.core.subject import select_subject
 from posturecheck.core.advice import CAUTION
 from posturecheck.core.audit import Finding, audit
 from posturecheck.core.config import Config, load_config
 from posturecheck.core.metrics import compute_metrics
+from posturecheck.core.subject import select_subject
 from posturecheck.core.types import Pose, PostureMetrics
 from posturecheck.errors import ConfigError, ExitStatus, SourceError
 
