@@ -107,7 +107,9 @@ def test_limit_preview_says_whether_the_slouch_is_caught() -> None:
     assert rule is not None and rule.relative_mode == "offset" and rule.relative_acceptable
     lo = 0.7 + rule.relative_acceptable[0]  # head lower than this (vs. the baseline) is out
     base = Baseline(values=(("head_height_ratio", 0.7),), view=View.FRONT, frames=10)
-    assert limit_preview(cfg, base) == [("Head height (head drop)", f"you 0.70, ok >= {lo:.2f}")]
+    assert limit_preview(cfg, base) == [
+        ("Head height (head drop)", f"you 0.70, ok at least {lo:.2f}")
+    ]
     (caught,) = limit_preview(cfg, base, {"head_height_ratio": lo - 0.05})
     assert caught[1].endswith(f"slouch {lo - 0.05:.2f} caught")
     (missed,) = limit_preview(cfg, base, {"head_height_ratio": lo + 0.03})

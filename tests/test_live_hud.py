@@ -87,7 +87,7 @@ def test_messages_expire_on_the_clock() -> None:
 def test_limits_show_with_the_calibrated_message_only() -> None:
     clock = FakeClock()
     hud = Hud(clock)
-    rows = [("Head height (head drop)", "you 0.70, ok >= 0.62")]
+    rows = [("Head height (head drop)", "you 0.70, ok at least 0.62")]
     hud.calibrated("laptop", rows, seconds=6.0)
     p = panel(hud, None)
     assert p.message == "calibrated: setup 'laptop'" and list(p.limits) == rows

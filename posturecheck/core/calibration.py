@@ -20,6 +20,7 @@ from enum import Enum
 
 import numpy as np
 
+from posturecheck.core import fmt
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import Config, MetricRule
 from posturecheck.core.metrics import METRICS
@@ -182,20 +183,6 @@ def _rule_range(rule: MetricRule, base: float | None) -> tuple[float, float] | N
     return rule.acceptable
 
 
-def _fmt(v: float, unit_deg: bool) -> str:
-    return f"{v:.0f} deg" if unit_deg else f"{v:.2f}"
-
-
-def _range_text(lo: float, hi: float, unit_deg: bool) -> str:
-    if math.isinf(lo) and math.isinf(hi):
-        return "any"
-    if math.isinf(hi):
-        return f">= {_fmt(lo, unit_deg)}"
-    if math.isinf(lo):
-        return f"<= {_fmt(hi, unit_deg)}"
-    return f"{_fmt(lo, unit_deg)} .. {_fmt(hi, unit_deg)}"
-
-
 def limit_preview(
     config: Config, baseline: Baseline, slouch: Mapping[str, float] | None = None, *, limit: int = 6
 ) -> list[tuple[str, str]]:
@@ -212,16 +199,20 @@ def limit_preview(
         rng = _rule_range(rule, base)
         if rng is None:
             continue
-        deg = metric.endswith("_deg")
+        spec = METRICS.get(metric)
+        unit = spec.unit if spec is not None else ("deg" if metric.endswith("_deg") else "")
         lo, hi = rng
         if rule.relative_mode == "ratio" and lo <= 0:
-            lo = -math.inf  # a ratio of 0 is no limit: say "<= hi"
-        text = f"you {_fmt(base, deg)}, ok {_range_text(lo, hi, deg)}"
+            lo = -math.inf  # a ratio of 0 is no limit: say "at most hi"
+        # ASCII units: the window's Hershey font has no degree sign.
+        ok = fmt.value_range(lo, hi, unit, ascii=True)
+        text = f"you {fmt.value(base, unit, ascii=True)}, ok {ok}"
         if slouch and metric in slouch:
             s = slouch[metric]
             caught = not (rng[0] <= s <= rng[1])
-            text += f", slouch {_fmt(s, deg)} {'caught' if caught else 'NOT caught'}"
-        label = METRICS[metric].label if metric in METRICS else metric
+            verdict = "caught" if caught else "NOT caught"
+            text += f", slouch {fmt.value(s, unit, ascii=True)} {verdict}"
+        label = spec.label if spec is not None else metric
         rows.append((label, text))
     # Caught / not-caught rows first when there is a slouch; otherwise keep metric order.
     if slouch:
