@@ -114,7 +114,27 @@ def build_parser() -> argparse.ArgumentParser:
     pk = add("completion", "print a shell completion script (bash or zsh)")
     completion_cmd.add_arguments(pk)
     pk.set_defaults(func=lambda args: completion_cmd.run(args, build_parser()))
+    from posturecheck.cli.autostart import add_autostart_parser
+
+    add_autostart_parser(sub)
+    from posturecheck.cli.audit import add_audit_parser
+
+    add_audit_parser(sub)
+    for name in ("autostart", "audit"):  # made by their modules: give them -v/-q/--traceback
+        _add_common(sub.choices[name])
     return parser
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    """The subcommand copies of :func:`common_options` on a parser made elsewhere."""
+    have = {o for a in p._actions for o in a.option_strings}
+    for action in common_options(top=False)._actions:
+        if action.option_strings and not have & set(action.option_strings):
+            p._add_action(action)
+    for sp in p._actions:  # and on their own subcommands (autostart on|off|status)
+        if isinstance(sp, argparse._SubParsersAction):
+            for child in sp.choices.values():
+                _add_common(child)
 
 
 class VersionAction(argparse.Action):
