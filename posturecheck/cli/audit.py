@@ -47,7 +47,9 @@ def add_audit_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "audit", help="check the workstation (distance, screen, desk, lean, elbows) from a capture"
     )
-    p.add_argument("--camera", default="0", help="camera index, device, or a video file (default 0)")
+    p.add_argument(
+        "--camera", default="0", help="camera index, device, or a video file (default 0)"
+    )
     p.add_argument("--seconds", type=_positive, default=5.0, help="capture length (default 5)")
     p.add_argument(
         "--start", type=float, default=0.0, metavar="S", help="video file: start at S seconds"
