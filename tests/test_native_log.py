@@ -49,12 +49,16 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "120"}
 
 
-def test_filter_on_a_pty_drops_native_lines_from_any_thread() -> None:
+@pytest.mark.parametrize("filtered", [True, False])
+def test_filter_on_a_pty_drops_native_lines_from_any_thread(filtered: bool) -> None:
+    """``filtered=False`` is the control: the same native write from a thread does reach the
+    terminal without the filter."""
     code = textwrap.dedent(
-        """
-        import os, sys, threading
+        f"""
+        import contextlib, os, sys, threading
         from posturecheck.adapters.native_log import filter_native_stderr
-        with filter_native_stderr() as active:
+        ctx = filter_native_stderr() if {filtered} else contextlib.nullcontext(False)
+        with ctx as active:
             sys.stderr.write("bar 1/3\\r"); sys.stderr.flush()
             t = threading.Thread(target=lambda: os.write(2,
                 b"INFO: [environment.cc:36] Creating LiteRT environment with options\\n"
@@ -66,8 +70,8 @@ def test_filter_on_a_pty_drops_native_lines_from_any_thread() -> None:
     )
     rc, out = run_on_pty([sys.executable, "-c", code], env=_env(), cwd=str(REPO), timeout=60)
     assert rc == 0, out
-    assert "Creating LiteRT" not in out
-    assert "kept error" in out and "bar 3/3 tty=True" in out and "active True" in out
+    assert ("Creating LiteRT" in out) is not filtered
+    assert "kept error" in out and "bar 3/3 tty=True" in out and f"active {filtered}" in out
 
 
 @pytest.fixture(scope="module")
@@ -88,20 +92,16 @@ def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("verbose", [False, True])
-def test_analyze_progress_bar_on_a_pty_has_no_native_lines(short_clip, tmp_path, verbose):
-    """The real model on a terminal. ``-v`` turns the filter off: the positive control that the
-    native line really is printed in this situation, so the default run's absence means
-    something."""
+def test_analyze_progress_bar_on_a_pty_has_no_native_lines(short_clip, tmp_path):
+    """The real model on a terminal. Without the filter, ``Creating LiteRT environment`` came
+    from a graph thread after the landmarker was created and landed in the progress bar (3 of
+    3 runs before the fix on this machine; it is a race, so the deterministic control is the
+    synthetic test above)."""
     argv = [sys.executable, "-m", "posturecheck", "analyze", str(short_clip)]
     argv += ["--out", str(tmp_path / "out"), "--model", "lite", "--workers", "1"]
-    argv += ["-v"] if verbose else []
     rc, out = run_on_pty(argv, env=_env(), cwd=str(REPO))
     assert rc == 0, out
     assert "frames, 0/1 inputs" in out  # the progress bar was drawn (stderr is a terminal)
     # anywhere in a line: on a terminal the native line is glued to the progress bar
     leaked = re.findall(r"(?:INFO|WARNING): \[\w+\.cc:\d+\].*|[IW]\d{4} \d\d:\d\d:\d\d.*", out)
-    if verbose:
-        assert leaked, out
-    else:
-        assert leaked == [], out
+    assert leaked == [], out
