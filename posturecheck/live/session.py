@@ -47,7 +47,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from posturecheck.adapters.history import HistoryStore, MinuteAggregator
+from posturecheck.adapters.history import HistoryStore, MinuteAggregator, ResilientHistory
 from posturecheck.adapters.notify import Notifier
 from posturecheck.adapters.sources import CameraSource
 from posturecheck.adapters.termkeys import open_terminal_keys
@@ -563,7 +563,7 @@ class LiveSession:
         display: Display | None = None,
         keys: KeySource | None = None,
         notifier: Notifier | None = None,
-        history: HistoryStore | None = None,
+        history: HistoryStore | ResilientHistory | None = None,
         emit: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -1045,7 +1045,7 @@ class LiveSession:
                 end_reason=rep.end_reason,
                 summary=rep.summary,
             )
-            rep.session_id = self._session_id
+            rep.session_id = self.history.stored_id(self._session_id)
 
 
 def _summary_score(summary: dict[str, Any] | None) -> float | None:
@@ -1214,7 +1214,7 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
     if not calibrate_only:
         notifier = Notifier(emit=print, desktop=args.notify, sound=args.sound)
         if not args.no_history:
-            history = HistoryStore(args.db)
+            history = ResilientHistory(args.db)  # never raises: retries, else a JSON file
     session = LiveSession(
         feed,
         estimator,
@@ -1274,6 +1274,8 @@ def run_cli(args: argparse.Namespace) -> int:
     )
     rep = _run(session, closers)
     print(format_report(rep))
+    if closers[1] is not None and closers[1].notice():
+        print(closers[1].notice())  # history could not be written: where the session went
     return int(ExitStatus.OK)
 
 
