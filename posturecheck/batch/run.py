@@ -69,6 +69,7 @@ DARK_MEAN_LEVEL = 25.0  # mean grey level (0-255) below which an empty frame is 
 # Segment planning (seconds of video): see _plan_segment_s.
 MIN_SEGMENT_S = 15.0
 MAX_SEGMENT_S = 300.0
+MAX_SEGMENTS = 4096  # per video, whatever its header claims (issue 12: a plan of 6.4e8 segments)
 
 
 # --------------------------------------------------------------------------- public data
@@ -309,7 +310,7 @@ def _plan_segment_s(durations_s: Sequence[float], workers: int, period_s: float)
 def _segments_for(duration_s: float, seg_s: float) -> list[tuple[int, int | None]]:
     if duration_s <= 0 or duration_s <= seg_s * 1.5:
         return [(0, None)]
-    n = int(round(duration_s / seg_s))
+    n = min(MAX_SEGMENTS, int(round(duration_s / seg_s)))  # the last one runs to the end
     bounds = [int(round(k * seg_s * 1000.0)) for k in range(n)]
     return [(b, bounds[i + 1] if i + 1 < n else None) for i, b in enumerate(bounds)]
 
@@ -553,7 +554,7 @@ class _VideoRun:
             mean_b = self.brightness_sum / max(1, self.detections)
             if self.no_person_dark >= 0.5 * self.detections:
                 reason += f" (the video is very dark: mean brightness {mean_b:.0f}/255)"
-        notes = []
+        notes = list(info.notes)  # frame-rate claims the probe corrected
         if self.baseline_note:
             notes.append(self.baseline_note)
         if self.no_person_dark and status != "no_person":
