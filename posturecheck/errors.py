@@ -40,3 +40,9 @@ class SourceError(PostureCheckError):
     """A frame source (file, folder, image, camera) cannot be opened or read."""
 
     exit_status = ExitStatus.SOURCE
+
+
+class OutputError(ConfigError):
+    """An output location (``--out``, ``--html``) that cannot be written: an existing file where
+    a folder is wanted (or the reverse), permission denied, a read-only filesystem, a full disk.
+    Exit code 3, like any other option value that cannot be used."""

@@ -6,13 +6,18 @@ stderr is exactly one line (no traceback, never "internal error") and the words 
 
 from __future__ import annotations
 
+import errno
+import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from test_history_faults import _filled_db, corrupt_pages
+from test_probe_faults import make_avi
 
+from posturecheck.adapters import paths
 from posturecheck.cli.main import main
 
 
@@ -35,9 +40,68 @@ def _history_garbage(tmp: Path) -> list[str]:
     return ["history", "--db", str(db)]
 
 
+def _history_html_folder(tmp: Path) -> list[str]:
+    db = _filled_db(tmp / "history.sqlite3", sessions=1)
+    (tmp / "reports").mkdir()
+    return ["history", "--db", str(db), "--days", "100000", "--html", str(tmp / "reports")]
+
+
+def _task(tmp: Path, members: tuple[str, ...]) -> Path:
+    """A .task zip with these members (contents are not a model: only the layout is checked)."""
+    path = tmp / f"model_{len(members)}.task"
+    with zipfile.ZipFile(path, "w") as z:
+        for m in members:
+            z.writestr(m, b"not a model")
+    return path
+
+
+FULL_TASK = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+
+
+def _analyze(tmp: Path, out: Path | str, *extra: str) -> list[str]:
+    clip = make_avi(tmp / "clip.avi")
+    return ["analyze", str(clip), "--out", str(out), "--model", str(_task(tmp, FULL_TASK)), *extra]
+
+
+def _out_is_a_file(tmp: Path) -> list[str]:
+    (tmp / "out.txt").write_text("precious")
+    return _analyze(tmp, tmp / "out.txt")
+
+
+def _out_under_a_file(tmp: Path) -> list[str]:
+    (tmp / "out.txt").write_text("precious")
+    return _analyze(tmp, tmp / "out.txt" / "sub")
+
+
+def _task_missing_member(tmp: Path) -> list[str]:
+    argv = _analyze(tmp, tmp / "out")
+    argv[argv.index("--model") + 1] = str(_task(tmp, ("pose_detector.tflite",)))
+    return argv
+
+
+def _toml(text: str) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        (tmp / "c.toml").write_text(text)
+        return _analyze(tmp, tmp / "out", "--config", str(tmp / "c.toml"))
+
+    return make
+
+
 CASES = [
     Case("history on a corrupt page", _history_corrupt, 5, ("corrupt", "mv ", ".corrupt")),
     Case("history on a garbage file", _history_garbage, 5, ("corrupt", "mv ")),
+    Case("history --html is a folder", _history_html_folder, 3, ("--html", "is a folder")),
+    Case("--out is an existing file", _out_is_a_file, 3, ("--out", "not a folder")),
+    Case("--out under a file", _out_under_a_file, 3, ("--out", "is a file, not a folder")),
+    Case(".task missing a member", _task_missing_member, 4, ("lacks pose_landmarks_detector",)),
+    Case("TOML nested 5000 deep", _toml("x = " + "[" * 5000 + "]" * 5000), 3, ("nested",)),
+    Case(
+        "TOML table nested 5000 deep",
+        _toml("x = " + "{a = " * 5000 + "1" + "}" * 5000),
+        3,
+        ("nested",),
+    ),  # fmt: skip
+    Case("TOML 5000-digit number", _toml("min_confidence = " + "9" * 5000), 3, ("digits",)),
 ]
 
 
@@ -55,3 +119,85 @@ def test_exit_codes_through_the_cli(
     assert len(err.splitlines()) == 1, err
     for w in case.words:
         assert w in err, err
+
+
+@pytest.mark.parametrize(
+    ("err", "words"), [(errno.EROFS, "read-only filesystem"), (errno.ENOSPC, "no space left")]
+)
+def test_out_on_a_read_only_or_full_disk(
+    err: int,
+    words: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The OS error is simulated (os.write fails as on a full or read-only mount);
+    test_out_on_a_real_tiny_tmpfs does it for real where mounting is allowed."""
+    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
+    argv = _analyze(tmp_path, tmp_path / "out")
+
+    def failing_write(fd: int, data: bytes) -> int:
+        raise OSError(err, os.strerror(err))
+
+    monkeypatch.setattr(paths.os, "write", failing_write)
+    capsys.readouterr()
+    assert main(argv) == 3
+    err_text = capsys.readouterr().err.strip()
+    assert len(err_text.splitlines()) == 1 and words in err_text and "--out" in err_text
+    assert not [p for p in (tmp_path / "out").iterdir()]  # the write test left nothing behind
+
+
+@pytest.fixture()
+def tiny_tmpfs(tmp_path: Path):
+    """A 64 KiB tmpfs (needs root and mount permission, else the test is skipped)."""
+    import subprocess
+
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True
+    )
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_out_on_a_real_tiny_tmpfs(
+    tiny_tmpfs: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+
+    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
+    fd = os.open(tiny_tmpfs / "filler", os.O_WRONLY | os.O_CREAT)
+    with pytest.raises(OSError, match="No space"):  # fill the disk
+        while True:
+            os.write(fd, b"\0" * 4096)
+    os.close(fd)
+    capsys.readouterr()
+    assert main(_analyze(tmp_path, tiny_tmpfs / "out")) == 3
+    assert "no space left" in capsys.readouterr().err
+    (tiny_tmpfs / "filler").unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_tmpfs)], check=True)
+    assert main(_analyze(tmp_path, tiny_tmpfs / "out2")) == 3
+    assert "read-only filesystem" in capsys.readouterr().err
+
+
+def test_estimator_turns_a_missing_bundle_member_into_a_model_error(
+    tmp_path: Path, full_model: Path
+) -> None:
+    """Past resolve_model (e.g. a library caller): MediaPipe's FileNotFoundError -> ModelError."""
+    from posturecheck.adapters.estimator import MediaPipePoseEstimator
+    from posturecheck.errors import ModelError
+
+    broken = tmp_path / "broken.task"
+    with zipfile.ZipFile(full_model) as src, zipfile.ZipFile(broken, "w") as dst:
+        dst.writestr("pose_detector.tflite", src.read("pose_detector.tflite"))
+    with pytest.raises(ModelError, match="pose_landmarks_detector.tflite") as err:
+        MediaPipePoseEstimator(broken)
+    assert "\n" not in str(err.value)

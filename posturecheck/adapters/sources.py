@@ -66,7 +66,9 @@ def expand_inputs(
 
     Returns:
         ``(files, problems)``: existing image/video files in a stable order (duplicates removed),
-        and ``(spec, reason)`` for every spec that yielded nothing.
+        and ``(spec, reason)`` for every spec that yielded nothing and for every folder or file
+        that could not be read ("permission denied"). Unreadable media files are still listed
+        in ``files`` (opening them gives their own one-line failure).
     """
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
@@ -82,8 +84,10 @@ def expand_inputs(
         s = os.fspath(spec)
         p = Path(s)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and (is_video(q) or is_image(q)))
-            if not found:
+            denied: list[str] = []
+            found = _walk_media(p, denied)
+            problems.extend((d, "permission denied (folder not readable)") for d in denied)
+            if not found and not denied:
                 problems.append((s, "folder contains no video or image files"))
             for q in found:
                 add(q)
@@ -117,6 +121,23 @@ PROBE_FRAMES = 12  # frames decoded by the probe to check the header against tim
 FPS_TOLERANCE = 1.5  # header and timestamps disagreeing by more than this: timestamps win
 MAX_DURATION_S = 7 * 24 * 3600.0
 MIN_BYTES_PER_FRAME = 8  # no container stores a frame in fewer bytes (a chunk header)
+
+
+def _walk_media(folder: Path, denied: list[str]) -> list[Path]:
+    """Media files under ``folder`` (recursive, symlinked folders not followed: no loops);
+    folders that cannot be listed are appended to ``denied``."""
+
+    def on_error(exc: OSError) -> None:
+        denied.append(str(exc.filename or folder))
+
+    found = []
+    for root, dirs, names in os.walk(folder, onerror=on_error):
+        dirs.sort()
+        for name in names:
+            q = Path(root) / name
+            if (is_video(q) or is_image(q)) and q.is_file():
+                found.append(q)
+    return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,7 +473,12 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     p = Path(path)
     if not p.is_file():
         raise SourceError(f"{p}: no such file")
-    data = np.fromfile(str(p), dtype=np.uint8)  # works with non-ASCII paths on every platform
+    try:
+        data = np.fromfile(str(p), dtype=np.uint8)  # works with non-ASCII paths everywhere
+    except PermissionError:
+        raise permission_denied(p) from None
+    except OSError as exc:
+        raise SourceError(f"{p}: cannot read: {exc.strerror or exc}") from None
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise SourceError(f"{p}: cannot decode as an image")

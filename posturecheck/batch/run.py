@@ -44,6 +44,7 @@ import cv2
 import numpy as np
 
 from posturecheck import __version__
+from posturecheck.adapters.paths import ensure_output_dir
 from posturecheck.adapters.sources import (
     VideoFileSource,
     VideoInfo,
@@ -912,8 +913,7 @@ def analyze_paths(
     """
     t_start = time.perf_counter()
     stop = stop or threading.Event()
-    out_dir = Path(opts.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_output_dir(opts.out_dir)  # one line for a file, read-only, full disk
     files, problems = expand_inputs(paths)
     outcomes: dict[int, Outcome] = {}
     order_inputs: list[str] = []

@@ -26,6 +26,7 @@ from posturecheck.adapters.history import (
     default_db_path,
     format_daily_table,
 )
+from posturecheck.adapters.paths import write_text_file
 from posturecheck.errors import ExitStatus
 
 _FALLBACK_CSS = """
@@ -183,8 +184,8 @@ def run_cli(args: argparse.Namespace) -> int:
     else:
         print(f"no sessions in the last {days} days")
     if args.html:
-        out = Path(args.html)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_html(rows, alerts, days=days, db_path=str(db)), encoding="utf-8")
+        out = write_text_file(
+            args.html, render_html(rows, alerts, days=days, db_path=str(db)), option="--html"
+        )
         print(f"wrote {out}")
     return int(ExitStatus.OK)
