@@ -7,12 +7,14 @@ stderr is exactly one line (no traceback, never "internal error") and the words 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_history_faults import _filled_db, corrupt_pages
 from test_probe_faults import make_avi
@@ -201,3 +203,66 @@ def test_estimator_turns_a_missing_bundle_member_into_a_model_error(
     with pytest.raises(ModelError, match="pose_landmarks_detector.tflite") as err:
         MediaPipePoseEstimator(broken)
     assert "\n" not in str(err.value)
+
+
+def _person_avi(path: Path, image: np.ndarray, n: int = 30) -> Path:
+    import cv2
+
+    small = cv2.resize(image, (320, 240))
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (320, 240))
+    for _ in range(n):
+        w.write(small)
+    w.release()
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("patch", "note"),
+    [({"scale": 0x7FFFFFFF, "rate": 1}, "4.66e-10 fps"), ({"rate": 0, "usec": 0}, "no frame rate")],
+    ids=["4.7e-10 fps", "0 fps"],
+)
+def test_analyze_times_a_hostile_avi_at_its_real_rate(
+    patch: dict[str, int],
+    note: str,
+    tmp_path: Path,
+    full_model: Path,
+    grace_hopper_bgr: np.ndarray,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from test_probe_faults import patch_avi
+
+    clip = patch_avi(_person_avi(tmp_path / "clip.avi", grace_hopper_bgr), **patch)
+    good = _person_avi(tmp_path / "good.avi", grace_hopper_bgr)
+    out = tmp_path / "out"
+    argv = ["analyze", str(clip), str(good), "--out", str(out), "--model", str(full_model), "-q"]
+    assert main(argv) == 0, capsys.readouterr().err
+    doc = json.loads((out / "clip" / "summary.json").read_text())
+    assert doc["source"]["fps"] == pytest.approx(30.0, rel=1e-3)
+    assert doc["source"]["duration_s"] == pytest.approx(1.0, abs=0.01)
+    assert doc["frames_analyzed"] == 5  # 1 s at 5 fps, not 25-fps timing or 6.4e8 segments
+    assert any(note in n for n in doc["notes"])
+    assert (out / "good" / "summary.json").is_file()
+
+
+@pytest.mark.slow
+def test_live_over_a_corrupt_history_prints_its_summary_and_keeps_it(
+    tmp_path: Path,
+    full_model: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from live_fakes import write_clip
+
+    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
+    db = corrupt_pages(_filled_db(tmp_path / "history.sqlite3"))
+    cam = write_clip(tmp_path / "cam.mp4", n_frames=90)
+    argv = ["live", "--camera", str(cam), "--no-window", "--model", str(full_model)]
+    argv += ["--db", str(db), "--duration", "5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Session summary" in out
+    (line,) = [s for s in out.splitlines() if s.startswith("history not saved")]
+    assert f"mv {db} {db}.corrupt" in line
+    kept = Path(line.rsplit(" kept in ", 1)[1])
+    assert json.loads(kept.read_text())["end"]["end_reason"] == "end of file"
