@@ -266,3 +266,23 @@ def test_live_over_a_corrupt_history_prints_its_summary_and_keeps_it(
     assert f"mv {db} {db}.corrupt" in line
     kept = Path(line.rsplit(" kept in ", 1)[1])
     assert json.loads(kept.read_text())["end"]["end_reason"] == "end of file"
+
+
+def test_reliability_page_names_only_tests_that_exist() -> None:
+    """docs/reliability.md cites `file.py::test_name[id]`, `[id]` or bare `test_name` after a
+    file: each must be a test function of that file (so the page cannot drift from the suite)."""
+    import re
+
+    tests = Path(__file__).parent
+    page = (tests.parent / "docs" / "reliability.md").read_text(encoding="utf-8")
+    cited = 0
+    for line in page.splitlines():
+        current = None
+        for m in re.finditer(r"`(?:(test_\w+\.py)(?:::)?)?(test_\w+)?(?:\[[^\]]*\])?`", line):
+            current = m.group(1) or current
+            if m.group(2):
+                assert current, f"no file named before {m.group(2)}: {line}"
+                source = (tests / current).read_text(encoding="utf-8")
+                assert f"def {m.group(2)}(" in source, f"{current}::{m.group(2)} does not exist"
+                cited += 1
+    assert cited >= 30
