@@ -129,3 +129,36 @@ def test_unreadable_jpg_is_that_inputs_failure(
     summary = (out / "summary.csv").read_text()
     assert "permission denied" in summary and "good.jpg" in summary
     assert (out / "index.html").is_file()
+
+
+KEEP = """
+import time
+from posturecheck.adapters.history import ResilientHistory
+h = ResilientHistory(__import__("sys").argv[1], sleep=lambda s: None)
+sid = h.start_session(time.time())
+h.end_session(sid, time.time(), totals={}, breaks=0, alerts=0, score=None, end_reason="quit")
+h.close()
+print(h.notice())
+"""
+
+
+def test_read_only_history_is_readable_and_a_session_goes_to_the_state_dir(
+    shared_dir: Path,
+) -> None:
+    from test_history_faults import _filled_db
+
+    db = _filled_db(shared_dir / "db" / "history.sqlite3", sessions=1)
+    db.chmod(0o444)
+    db.parent.chmod(0o755)  # neither the file nor its folder writable by the user
+    home = shared_dir / "home"
+    env = {"POSTURECHECK_HOME": str(home)}
+    r = run_unprivileged(
+        ["-m", "posturecheck", "history", "--db", str(db), "--days", "5000"],
+        cwd=shared_dir,
+        env=env,
+    )
+    assert r.returncode == 0 and "2024-03-04" in r.stdout, r.stderr  # reading still works
+    r = run_unprivileged(["-c", KEEP, str(db)], cwd=shared_dir, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "cannot be written" in r.stdout and str(home / "state") in r.stdout
+    assert list((home / "state").glob("history.sqlite3.*.unsaved.json"))

@@ -45,7 +45,7 @@ def _history_garbage(tmp: Path) -> list[str]:
 def _history_html_folder(tmp: Path) -> list[str]:
     db = _filled_db(tmp / "history.sqlite3", sessions=1)
     (tmp / "reports").mkdir()
-    return ["history", "--db", str(db), "--days", "100000", "--html", str(tmp / "reports")]
+    return ["history", "--db", str(db), "--days", "5000", "--html", str(tmp / "reports")]
 
 
 def _task(tmp: Path, members: tuple[str, ...]) -> Path:
