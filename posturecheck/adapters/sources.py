@@ -192,11 +192,11 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         raise SourceError(f"{p}: no such file") from None
     except PermissionError:
         raise permission_denied(p) from None
-    return _probe_cached(str(p), st.st_size, st.st_mtime_ns)
+    return _probe_cached(str(p), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 @functools.lru_cache(maxsize=256)
-def _probe_cached(path: str, size: int, mtime_ns: int) -> VideoInfo:
+def _probe_cached(path: str, size: int, *_version: int) -> VideoInfo:
     p = Path(path)
     cap = _open_capture(p)
     try:
