@@ -191,3 +191,15 @@ def test_live_session_over_a_corrupt_history_runs_to_the_end(tmp_path: Path, cli
     doc = json.loads(history.fallback_path.read_text())
     assert len(doc["minutes"]) >= 2 and doc["end"]["end_reason"] == "limit"
     assert doc["end"]["alerts"] == len(rep.alerts) >= 1
+
+
+def test_locked_database_is_one_line_for_the_reader(tmp_path: Path) -> None:
+    db = _filled_db(tmp_path / "history.sqlite3", sessions=1)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryError, match="locked by another process") as err:
+            HistoryStore(db, timeout_s=0.01)
+        assert err.value.kind == "locked" and err.value.exit_status == 5
+    finally:
+        other.close()
