@@ -276,9 +276,13 @@ def test_reliability_page_names_only_tests_that_exist() -> None:
     tests = Path(__file__).parent
     page = (tests.parent / "docs" / "reliability.md").read_text(encoding="utf-8")
     cited = 0
+    current = None  # the test file named last in this section
     for line in page.splitlines():
-        current = None
-        for m in re.finditer(r"`(?:(test_\w+\.py)(?:::)?)?(test_\w+)?(?:\[[^\]]*\])?`", line):
+        if line.startswith("#"):
+            current = None
+        for m in re.finditer(
+            r"`(?:(?:tests/)?(test_\w+\.py)(?:::)?)?(test_\w+)?(?:\[[^\]]*\])?`", line
+        ):
             current = m.group(1) or current
             if m.group(2):
                 assert current, f"no file named before {m.group(2)}: {line}"
