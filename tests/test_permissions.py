@@ -153,7 +153,7 @@ def test_read_only_history_is_readable_and_a_session_goes_to_the_state_dir(
     home = shared_dir / "home"
     env = {"POSTURECHECK_HOME": str(home)}
     r = run_unprivileged(
-        ["-m", "posturecheck", "history", "--db", str(db), "--days", "5000"],
+        ["-m", "posturecheck", "history", "--db", str(db), "--days", "3660"],
         cwd=shared_dir,
         env=env,
     )

@@ -3,7 +3,7 @@
 The drivers call :func:`ensure_output_dir` before any work (``analyze --out``) and
 :func:`write_text_file` for single-file outputs (``history --html``), so an existing file in the
 way, a permission problem, a read-only filesystem or a full disk is a one-line
-:class:`~posturecheck.errors.OutputError` (exit code 3), never a traceback.
+:class:`~posturecheck.errors.OutputError` (exit code 2, a bad option value), never a traceback.
 """
 
 from __future__ import annotations
