@@ -18,7 +18,9 @@ from posturecheck.adapters.sources import (
     probe_video,
     reconcile_fps,
 )
-from posturecheck.batch.run import MAX_SEGMENTS, _plan_segment_s, _segments_for
+from posturecheck.batch.pool import MAX_SEGMENTS
+from posturecheck.batch.pool import plan_segment_s as _plan_segment_s
+from posturecheck.batch.pool import segments_for as _segments_for
 
 
 def make_avi(path: Path, n: int = 30, fps: float = 30.0) -> Path:
