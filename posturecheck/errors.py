@@ -40,3 +40,11 @@ class SourceError(PostureCheckError):
     """A frame source (file, folder, image, camera) cannot be opened or read."""
 
     exit_status = ExitStatus.SOURCE
+
+
+class OutputError(PostureCheckError):
+    """An output location (``--out``, ``--html``) that cannot be written: an existing file where
+    a folder is wanted (or the reverse), permission denied, a read-only filesystem, a full disk.
+    Exit code 2, like any other option value that cannot be used."""
+
+    exit_status = ExitStatus.USAGE

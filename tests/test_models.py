@@ -171,7 +171,10 @@ def test_resolve_missing_path_is_one_line(model_dir: Path) -> None:
 
 
 def test_resolve_existing(model_dir: Path) -> None:
-    bundle = models.write_bundle([("a.tflite", b"x")])
+    # The layout of a PoseLandmarker bundle (resolve_model checks the member names).
+    bundle = models.write_bundle(
+        [("pose_detector.tflite", b"x"), ("pose_landmarks_detector.tflite", b"x")]
+    )
     (model_dir / "pose_landmarker_lite.task").write_bytes(bundle)
     (model_dir / "google.task").write_bytes(bundle)
     (model_dir / "junk.task").write_bytes(b"not a zip")
@@ -182,6 +185,9 @@ def test_resolve_existing(model_dir: Path) -> None:
     assert models.resolve_model(str(model_dir / "google.task")) == model_dir / "google.task"
     with pytest.raises(ModelError, match="not a zip"):
         models.resolve_model(model_dir / "junk.task")
+    (model_dir / "half.task").write_bytes(models.write_bundle([("pose_detector.tflite", b"x")]))
+    with pytest.raises(ModelError, match="lacks pose_landmarks_detector.tflite"):
+        models.resolve_model(model_dir / "half.task")
 
 
 def test_verify_and_list(model_dir: Path) -> None:

@@ -56,7 +56,9 @@ def test_an_estimator_left_open_is_closed_quietly_at_exit(
 def test_live_failing_after_the_model_loaded_prints_one_line_and_no_traceback(
     tmp_path: Path,
 ) -> None:
-    # A history store that cannot open stands for any failure between model load and the loop.
+    # A failure while building the history writer stands for any failure between model load and
+    # the loop (the live driver's writer is ResilientHistory, which itself never raises: issue
+    # 12 item 2, so the fault is injected in its constructor).
     proc = _run(
         f"""
         import sys
@@ -67,7 +69,7 @@ def test_live_failing_after_the_model_loaded_prints_one_line_and_no_traceback(
             def __init__(self, *a, **k):
                 raise RuntimeError("history unavailable")
 
-        session.HistoryStore = Broken
+        session.ResilientHistory = Broken
         sys.exit(main(["live", "--camera", {str(SAMPLES / "desk_front_tilt.mp4")!r},
                        "--no-window", "--notify", "off", "--duration", "2"]))
         """,

@@ -245,7 +245,7 @@ class MediaPipePoseEstimator:
         try:
             with quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:  # OSError: a bundle member missing
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"MediaPipe could not load {self.model_path.name}: {first}") from None
         # Release the native landmarker when this object is garbage-collected. Not at interpreter

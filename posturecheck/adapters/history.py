@@ -15,23 +15,33 @@ Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
 - ``minutes``: ``(session_id, minute_unix)`` -> seconds present/away/good/caution/poor/unknown,
   breaks credited, alerts, analysed frames, metric means and seconds per band (JSON).
 - ``alerts``: one row per alert (kind, severity, title, message, risk factor, advice, peak).
+
+Failures: every SQLite error is turned into a one-line :class:`HistoryError` naming the file and
+what to do (a corrupt database: move it aside; a locked one: try again). A live session writes
+through :class:`ResilientHistory`, which never raises: it retries a locked database with a bounded
+backoff and, when the database cannot be written, keeps the session in a JSON file next to it
+(or in the user state folder) and says so in one line (:meth:`ResilientHistory.notice`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import os
+import shlex
 import sqlite3
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from posturecheck.core import fmt
 from posturecheck.core.types import Alert, FrameResult, Status
+from posturecheck.errors import ExitStatus, PostureCheckError
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +105,87 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_unix);
 """
+
+
+FALLBACK_SUFFIX = ".unsaved.json"
+
+
+class HistoryError(PostureCheckError):
+    """The history database cannot be read or written (exit code 5, like any unreadable input).
+
+    Attributes:
+        kind: "corrupt", "locked", "unwritable" or "other".
+        path: the database file.
+    """
+
+    exit_status = ExitStatus.SOURCE
+
+    def __init__(self, message: str, *, kind: str = "other", path: Path | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.path = path
+
+
+def history_error(path: str | os.PathLike[str], exc: BaseException) -> HistoryError:
+    """One line for a SQLite/OS failure on the database at ``path``: what happened, what to do."""
+    p = Path(path)
+    text = " ".join(str(exc).split()) or type(exc).__name__  # always one line
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return HistoryError(
+            f"{p}: the history database is locked by another process (another posturecheck "
+            "live?); try again when it has finished",
+            kind="locked",
+            path=p,
+        )
+    if (
+        isinstance(exc, sqlite3.DatabaseError)
+        and not isinstance(exc, sqlite3.OperationalError)
+        or "malformed" in low
+        or "not a database" in low
+        or "corrupt" in low
+    ):
+        q = shlex.quote(str(p))
+        return HistoryError(
+            f"{p}: the history database is corrupt ({text}); move it aside with "
+            f"`mv {q} {shlex.quote(str(p) + '.corrupt')}` (a new one is started next time)",
+            kind="corrupt",
+            path=p,
+        )
+    if isinstance(exc, PermissionError) or "readonly" in low or "read-only" in low:
+        return HistoryError(
+            f"{p}: the history database cannot be written (permission denied or read-only); "
+            "fix its permissions or pass --db FILE",
+            kind="unwritable",
+            path=p,
+        )
+    if "disk is full" in low or "no space" in low:
+        return HistoryError(
+            f"{p}: the disk holding the history database is full ({text})",
+            kind="unwritable",
+            path=p,
+        )
+    return HistoryError(f"{p}: history database error: {text}", kind="other", path=p)
+
+
+@contextlib.contextmanager
+def _sqlite_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn sqlite3/OS errors inside the block into a :class:`HistoryError`."""
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        raise history_error(path, exc) from exc
+
+
+def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Method decorator: SQLite errors of a :class:`HistoryStore` method become HistoryError."""
+
+    @functools.wraps(fn)
+    def wrapper(self: HistoryStore, *args: Any, **kwargs: Any) -> Any:
+        with _sqlite_errors(self.path):
+            return fn(self, *args, **kwargs)
+
+    return wrapper
 
 
 def home_dir(kind: str) -> Path:
@@ -256,17 +347,35 @@ def fallback_score(good_s: float, caution_s: float, poor_s: float) -> float | No
 class HistoryStore:
     """The history database. Use as a context manager or call :meth:`close`.
 
+    Every SQLite failure (corrupt file, locked, read-only, full disk) raises a one-line
+    :class:`HistoryError`; nothing else escapes.
+
     Args:
         path: database file (created with its folder when missing); ``":memory:"`` for tests.
+        timeout_s: how long SQLite waits for another process's lock before giving up.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    stored = True  # everything written so far is in the database (see ResilientHistory)
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout_s: float = 10.0
+    ) -> None:
         self.path = Path(path) if path is not None and str(path) != ":memory:" else path
         if self.path is None:
             self.path = default_db_path()
-        if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), timeout=10.0)
+        self._db: sqlite3.Connection | None = None
+        with _sqlite_errors(self.path):
+            if isinstance(self.path, Path):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=timeout_s)
+            try:
+                self._open()
+            except BaseException:
+                self._db.close()
+                raise
+
+    def _open(self) -> None:
+        assert self._db is not None
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA foreign_keys = ON")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -281,9 +390,20 @@ class HistoryStore:
             self._db.executescript(_SCHEMA)
             if version < SCHEMA_VERSION:
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        # A corrupt page deep in a table only shows when it is read: check the whole file once
+        # (cheap: a few ms for years of minutes) so a broken database is found at the start.
+        bad = [r[0] for r in self._db.execute("PRAGMA quick_check(1)")]
+        if bad and bad[0] != "ok":
+            log.debug("%s: quick_check: %s", self.path, bad[0])
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+    def stored_id(self, session_id: int | None) -> int | None:
+        """The id under which ``session_id`` is stored (the same id for a plain store)."""
+        return session_id
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -293,6 +413,7 @@ class HistoryStore:
 
     # -- writing
 
+    @_guarded
     def start_session(
         self,
         started_unix: float,
@@ -319,6 +440,7 @@ class HistoryStore:
             )
         return int(cur.lastrowid)
 
+    @_guarded
     def add_minutes(self, session_id: int, buckets: list[MinuteBucket]) -> None:
         """Store complete minutes (a minute seen twice, e.g. after a flush, is merged)."""
         if not buckets:
@@ -367,6 +489,7 @@ class HistoryStore:
                     ),
                 )
 
+    @_guarded
     def add_alert(self, session_id: int, alert: Alert, start_unix: float) -> None:
         """Store one alert; ``start_unix`` is the wall time of frame time 0."""
         with self._db:
@@ -389,6 +512,7 @@ class HistoryStore:
                 ),
             )
 
+    @_guarded
     def end_session(
         self,
         session_id: int,
@@ -427,6 +551,7 @@ class HistoryStore:
 
     # -- reading
 
+    @_guarded
     def sessions(self, since_unix: float = 0.0) -> list[dict[str, Any]]:
         """Sessions started at or after ``since_unix``, oldest first."""
         rows = self._db.execute(
@@ -434,6 +559,7 @@ class HistoryStore:
         ).fetchall()
         return [dict(r) for r in rows]
 
+    @_guarded
     def minutes(self, session_id: int) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT * FROM minutes WHERE session_id=? ORDER BY minute_unix", (session_id,)
@@ -446,12 +572,14 @@ class HistoryStore:
             out.append(d)
         return out
 
+    @_guarded
     def alerts(self, since_unix: float = 0.0) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT * FROM alerts WHERE t_unix >= ? ORDER BY t_unix", (since_unix,)
         ).fetchall()
         return [dict(r) for r in rows]
 
+    @_guarded
     def daily(self, days: int = 7, *, today: dt.date | None = None) -> list[DayRow]:
         """One row per local calendar day of the last ``days`` days that has data, oldest first.
 
@@ -538,8 +666,268 @@ class HistoryStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._db:
+        assert self._db is not None
+        with _sqlite_errors(self.path), self._db:
             yield self._db
+
+
+def state_dir() -> Path:
+    """Folder for files the user may need later (fallback sessions): ``$POSTURECHECK_HOME/state``,
+    else platformdirs' user state folder."""
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser() / "state"
+    import platformdirs  # noqa: PLC0415
+
+    return Path(platformdirs.user_state_dir("posturecheck", appauthor=False))
+
+
+def _bucket_dict(b: MinuteBucket) -> dict[str, Any]:
+    return {
+        "minute_unix": b.minute_unix,
+        "frames": b.frames,
+        "seconds": {k: round(v, 3) for k, v in b.seconds.items()},
+        "breaks": b.breaks,
+        "alerts": b.alerts,
+        "bands": _round_nested(b.bands),
+        "means": b.means(),
+    }
+
+
+class ResilientHistory:
+    """The history of a live session, written so that the session is never lost.
+
+    Same writing API as :class:`HistoryStore` (``start_session``, ``add_minutes``, ``add_alert``,
+    ``end_session``, ``close``), but it never raises:
+
+    - a **locked** database (another process holds a write lock) is retried: mid-session once per
+      write (SQLite waits up to ``timeout_s``), the writes that did not get through are kept in
+      order and retried with the next one; at the end of the session with a bounded exponential
+      backoff (``attempts`` tries, ``first_delay_s`` doubling);
+    - a **corrupt**, unreadable or read-only database, a full disk, or a lock that outlasts the
+      backoff: the whole session (start, minutes, alerts, end with its summary) is written to a
+      JSON file next to the database (``history.sqlite3.<start>.unsaved.json``), or in
+      :func:`state_dir` when that folder is not writable. The file is rewritten after every later
+      write, so a crash loses at most one minute, as with the database.
+
+    The first problem is logged once as a warning when it happens; :meth:`notice` is the one line
+    the driver prints at the end; :attr:`fallback_path` is where the session went.
+
+    Args:
+        path: database file (default :func:`default_db_path`).
+        attempts: tries at the end of the session for a locked database.
+        first_delay_s: first backoff delay (then doubled).
+        timeout_s: SQLite's own wait for a lock on each try.
+        sleep: injectable for tests.
+        fallback_dirs: where the fallback file may go, in order (default: the database's folder,
+            then :func:`state_dir`).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        attempts: int = 5,
+        first_delay_s: float = 0.1,
+        timeout_s: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        fallback_dirs: list[Path] | None = None,
+    ) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.attempts = max(1, attempts)
+        self.first_delay_s = first_delay_s
+        self.timeout_s = timeout_s
+        self._sleep = sleep
+        self._fallback_dirs = fallback_dirs
+        self.problem: HistoryError | None = None  # the first problem met
+        self.fallback_path: Path | None = None
+        self.fallback_error: str | None = None
+        self._store: HistoryStore | None = None
+        self._broken = False  # corrupt / unwritable: stop trying the database
+        self._pending: list[tuple[str, int, tuple[Any, ...], dict[str, Any]]] = []
+        self._db_ids: dict[int, int] = {}  # our session id -> the database's
+        self._returned: dict[int, int] = {}  # id handed to the caller -> our session id
+        self._journal: dict[int, dict[str, Any]] = {}
+        self._next_id = 1
+        self._gave_up = False  # the patient retry at the end of a session failed
+        self._try_open()
+
+    # -- plumbing
+
+    def _fail(self, exc: HistoryError) -> None:
+        if self.problem is None or self.problem.kind == "locked":
+            if self.problem is None:
+                log.warning("history: %s; monitoring goes on", exc)
+            self.problem = exc
+        if exc.kind != "locked":
+            self._broken = True
+            if self._store is not None:
+                with contextlib.suppress(Exception):
+                    self._store.close()
+                self._store = None
+
+    def _try_open(self) -> bool:
+        if self._store is not None:
+            return True
+        if self._broken:
+            return False
+        try:
+            self._store = HistoryStore(self.path, timeout_s=self.timeout_s)
+        except HistoryError as exc:
+            self._fail(exc)
+            return False
+        return True
+
+    def _apply(self, op: str, sid: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        store = self._store
+        assert store is not None
+        if op == "start":
+            self._db_ids[sid] = store.start_session(*args, **kwargs)
+            return
+        db_id = self._db_ids[sid]
+        getattr(store, op)(db_id, *args, **kwargs)
+
+    def _flush(self, *, patient: bool) -> None:
+        """Apply pending writes in order; ``patient`` retries a lock with the backoff."""
+        delay = self.first_delay_s
+        for attempt in range(self.attempts if patient else 1):
+            if attempt:
+                self._sleep(delay)
+                delay *= 2
+            if not self._try_open():
+                if self._broken:
+                    return
+                continue
+            try:
+                while self._pending:
+                    self._apply(*self._pending[0])
+                    self._pending.pop(0)
+                return
+            except HistoryError as exc:
+                self._fail(exc)
+                if self._broken:
+                    return
+
+    def _write(self, op: str, sid: int, *args: Any, **kwargs: Any) -> None:
+        self._pending.append((op, sid, args, kwargs))
+        if not self._broken:
+            self._flush(patient=op == "end_session")
+            self._gave_up = bool(self._pending) and op == "end_session"
+        if self._pending and (self._broken or op == "end_session"):
+            self._save_fallback(sid)
+
+    def _save_fallback(self, sid: int) -> None:
+        doc = {
+            "format": "posturecheck unsaved session, version 1",
+            "database": str(self.path),
+            "problem": str(self.problem) if self.problem else None,
+            "partly_in_database": sid in self._db_ids,
+            **self._journal[sid],
+        }
+        started = self._journal[sid]["session"].get("started_unix", 0.0)
+        stamp = dt.datetime.fromtimestamp(started).strftime("%Y%m%d-%H%M%S")
+        name = f"{self.path.name}.{stamp}{FALLBACK_SUFFIX}"
+        dirs = self._fallback_dirs or [self.path.parent, state_dir()]
+        if self.fallback_path is not None:
+            dirs = [self.fallback_path.parent, *dirs]
+        errors = []
+        for d in dirs:
+            target = d / name
+            tmp = target.with_name(target.name + ".tmp")
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+                os.replace(tmp, target)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                errors.append(f"{d}: {exc.strerror or exc}")
+                continue
+            self.fallback_path = target
+            self.fallback_error = None
+            return
+        self.fallback_error = "; ".join(errors)
+
+    # -- the HistoryStore writing API
+
+    @property
+    def stored(self) -> bool:
+        """Everything written so far is in the database."""
+        return not self._pending and not self._broken
+
+    def stored_id(self, session_id: int | None) -> int | None:
+        """The database id of ``session_id`` when all of it is stored, else ``None``."""
+        sid = self._returned.get(session_id) if session_id is not None else None
+        if sid is None or any(p[1] == sid for p in self._pending):
+            return None
+        return self._db_ids.get(sid)
+
+    def start_session(self, started_unix: float, **meta: Any) -> int:
+        """Record a session start; returns the id to pass to the other methods."""
+        sid = self._next_id
+        self._next_id += 1
+        self._journal[sid] = {
+            "session": {"started_unix": started_unix, **meta},
+            "minutes": [],
+            "alerts": [],
+            "end": None,
+        }
+        self._write("start", sid, started_unix, **meta)
+        returned = self._db_ids.get(sid, -sid)  # the database's id when it got through
+        self._returned[returned] = sid
+        return returned
+
+    def _sid(self, session_id: int) -> int:
+        return self._returned[session_id]
+
+    def add_minutes(self, session_id: int, buckets: list[MinuteBucket]) -> None:
+        if not buckets:
+            return
+        sid = self._sid(session_id)
+        self._journal[sid]["minutes"].extend(_bucket_dict(b) for b in buckets)
+        self._write("add_minutes", sid, list(buckets))
+
+    def add_alert(self, session_id: int, alert: Alert, start_unix: float) -> None:
+        sid = self._sid(session_id)
+        self._journal[sid]["alerts"].append({**asdict(alert), "start_unix": start_unix})
+        self._write("add_alert", sid, alert, start_unix)
+
+    def end_session(self, session_id: int, ended_unix: float, **kwargs: Any) -> None:
+        sid = self._sid(session_id)
+        self._journal[sid]["end"] = {"ended_unix": ended_unix, **kwargs}
+        self._write("end_session", sid, ended_unix, **kwargs)
+
+    def close(self) -> None:
+        """Last patient try for whatever is pending (fallback file if it fails), then close."""
+        if self._pending and not self._broken and not self._gave_up:
+            self._flush(patient=True)
+        if self._pending:
+            for sid in {p[1] for p in self._pending}:
+                self._save_fallback(sid)
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> ResilientHistory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def notice(self) -> str | None:
+        """One line for the end of the session when something went wrong, else ``None``."""
+        if self.problem is None or (self.stored and self.fallback_path is None):
+            return None
+        if self.fallback_path is not None:
+            return (
+                f"history not saved: {self.problem}; this session was kept in {self.fallback_path}"
+            )
+        if self._pending:
+            return (
+                f"history not saved: {self.problem}; the session could not be kept anywhere "
+                f"({self.fallback_error})"
+            )
+        return None
 
 
 def _round_nested(d: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:

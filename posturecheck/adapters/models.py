@@ -267,8 +267,22 @@ def resolve_model(spec: str | os.PathLike[str] | None) -> Path:
             f"model file not found: {path} (give {', '.join(VARIANTS)} or the path of a .task "
             f"bundle; build one with `{BUILD_COMMAND.format(variant=DEFAULT_VARIANT)}`)"
         )
+    if not os.access(path, os.R_OK):
+        raise ModelError(f"{path}: permission denied (the model file is not readable)")
     if not zipfile.is_zipfile(path):
         raise ModelError(f"not a MediaPipe .task bundle (not a zip file): {path}")
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelError(f"not a readable MediaPipe .task bundle: {path} ({exc})") from None
+    missing = [
+        m for m in ("pose_detector.tflite", "pose_landmarks_detector.tflite") if m not in names
+    ]
+    if missing:
+        raise ModelError(
+            f"not a complete PoseLandmarker .task bundle: {path} lacks {', '.join(missing)}"
+        )
     return path
 
 

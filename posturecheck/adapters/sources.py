@@ -4,14 +4,23 @@ The only owner of ``cv2.VideoCapture``. Timestamps are strictly increasing: the 
 presentation time for recordings, a monotonic clock for cameras (one repair rule for both,
 :func:`repair_timestamp`). The live driver's feeds (:class:`CameraFeed`, :class:`FileFeed`, the
 paced file-as-camera source, and :func:`make_feed`) live here too.
+
+A video's frame rate is never taken on faith (issue 12): :func:`probe_video` decodes the first
+frames and compares their timestamps with the header, reads an AVI's own rate fields (FFmpeg
+invents 25 fps when they are 0, and believes a hostile 4.7e-10 fps), and clamps the frame rate,
+frame count and duration to sane ranges. When the container's timing is unusable the frames are
+timed by their index (:attr:`VideoInfo.timing` ``"index"``) and a note says why.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import logging
 import math
 import os
+import statistics
+import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -89,7 +98,9 @@ def expand_inputs(
 
     Returns:
         ``(files, problems)``: existing image/video files in a stable order (duplicates removed),
-        and ``(spec, reason)`` for every spec that yielded nothing.
+        and ``(spec, reason)`` for every spec that yielded nothing and for every folder or file
+        that could not be read ("permission denied"). Unreadable media files are still listed
+        in ``files`` (opening them gives their own one-line failure).
     """
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
@@ -105,8 +116,10 @@ def expand_inputs(
         s = os.fspath(spec)
         p = Path(s)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and (is_video(q) or is_image(q)))
-            if not found:
+            denied: list[str] = []
+            found = _walk_media(p, denied)
+            problems.extend((d, "permission denied (folder not readable)") for d in denied)
+            if not found and not denied:
                 problems.append((s, "folder contains no video or image files"))
             for q in found:
                 add(q)
@@ -132,9 +145,42 @@ def expand_inputs(
     return files, problems
 
 
+# Sane ranges for what a container claims (anything outside is a broken or hostile header).
+MIN_FPS = 0.1
+MAX_FPS = 1000.0
+DEFAULT_FPS = 30.0  # when nothing in the file says how fast it is (the usual webcam rate)
+PROBE_FRAMES = 12  # frames decoded by the probe to check the header against timestamps
+FPS_TOLERANCE = 1.5  # header and timestamps disagreeing by more than this: timestamps win
+MAX_DURATION_S = 7 * 24 * 3600.0
+MIN_BYTES_PER_FRAME = 8  # no container stores a frame in fewer bytes (a chunk header)
+
+
+def _walk_media(folder: Path, denied: list[str]) -> list[Path]:
+    """Media files under ``folder`` (recursive, symlinked folders not followed: no loops);
+    folders that cannot be listed are appended to ``denied``."""
+
+    def on_error(exc: OSError) -> None:
+        denied.append(str(exc.filename or folder))
+
+    found = []
+    for root, dirs, names in os.walk(folder, onerror=on_error):
+        dirs.sort()
+        for name in names:
+            q = Path(root) / name
+            if (is_video(q) or is_image(q)) and q.is_file():
+                found.append(q)
+    return sorted(found)
+
+
 @dataclass(frozen=True, slots=True)
 class VideoInfo:
-    """What the container says about a video (frame_count may be an estimate)."""
+    """What a video is, after checking the container's claims (frame_count may be an estimate).
+
+    Attributes:
+        timing: ``"container"``: frames carry the container's timestamps; ``"index"``: those
+            are unusable (no or a hostile frame rate) and frame ``i`` is at ``i / fps``.
+        notes: one line per claim that was corrected (shown in the outputs' notes).
+    """
 
     path: str
     width: int
@@ -142,6 +188,13 @@ class VideoInfo:
     fps: float
     frame_count: int
     duration_s: float
+    timing: str = "container"
+    notes: tuple[str, ...] = ()
+
+
+def permission_denied(path: Path) -> SourceError:
+    """The one line for a file or folder the user may not read."""
+    return SourceError(f"{path}: permission denied (not readable by this user)")
 
 
 def _open_capture(path: Path) -> cv2.VideoCapture:
@@ -149,6 +202,8 @@ def _open_capture(path: Path) -> cv2.VideoCapture:
         raise SourceError(f"{path}: no such file")
     if path.is_file() and path.stat().st_size == 0:
         raise SourceError(f"{path}: file is empty (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise permission_denied(path)
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         cap.release()
@@ -157,25 +212,168 @@ def _open_capture(path: Path) -> cv2.VideoCapture:
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
-    """Read a video's size, frame rate and length without decoding it."""
+    """A video's size, frame rate and length, checked against its first decoded frames.
+
+    Decodes up to :data:`PROBE_FRAMES` frames (a few ms); the result is cached per file version,
+    so every segment of a split video shares one probe.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise SourceError(f"{p}: no such file") from None
+    except PermissionError:
+        raise permission_denied(p) from None
+    return _probe_cached(str(p), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@functools.lru_cache(maxsize=256)
+def _probe_cached(path: str, size: int, *_version: int) -> VideoInfo:
     p = Path(path)
     cap = _open_capture(p)
     try:
-        return _info(cap, p)
+        return _info(cap, p, size)
     finally:
         cap.release()
 
 
-def _info(cap: cv2.VideoCapture, path: Path) -> VideoInfo:
-    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
-        fps = 0.0
+def _sane_fps(fps: float | None) -> bool:
+    return fps is not None and math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS
+
+
+@dataclass(frozen=True, slots=True)
+class AviRates:
+    """The frame rates an AVI header declares (``None``: the field is 0, i.e. missing)."""
+
+    stream_fps: float | None  # strh dwRate / dwScale of the first video stream (FFmpeg's choice)
+    main_fps: float | None  # avih 1e6 / dwMicroSecPerFrame (FFmpeg's fallback)
+
+
+def avi_rates(path: str | os.PathLike[str]) -> AviRates | None:
+    """The rate fields of an AVI's headers, or ``None`` when the file is not an AVI."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    if head[:4] != b"RIFF" or head[8:12] != b"AVI ":
+        return None
+    main = stream = None
+    i = head.find(b"avih")
+    if 0 <= i <= len(head) - 12:
+        usec = struct.unpack_from("<I", head, i + 8)[0]
+        main = 1e6 / usec if usec else None
+    j = head.find(b"strh")
+    while j >= 0 and head[j + 8 : j + 12] != b"vids":  # the first video stream's header
+        j = head.find(b"strh", j + 4)
+    if 0 <= j <= len(head) - 36:
+        scale, rate = struct.unpack_from("<II", head, j + 28)
+        stream = rate / scale if scale and rate else None
+    return AviRates(stream, main)
+
+
+def reconcile_fps(
+    header_fps: float | None, measured_fps: float | None, avi: AviRates | None = None
+) -> tuple[float, str, tuple[str, ...]]:
+    """The frame rate to use, how frames are timed, and notes on what was corrected.
+
+    Args:
+        header_fps: what OpenCV reports (``CAP_PROP_FPS``).
+        measured_fps: 1000 / median interval of the first frames' ``CAP_PROP_POS_MSEC``.
+        avi: the AVI's own rate fields (an AVI has no per-frame timestamps: FFmpeg derives them
+            from these fields, so they are checked instead of the timestamps).
+
+    Returns:
+        ``(fps, timing, notes)`` with ``timing`` ``"container"`` or ``"index"``.
+    """
+    fmt = "{:.3g}".format
+    if avi is not None and not _sane_fps(avi.stream_fps):
+        said = "no frame rate (0)" if avi.stream_fps is None else f"{fmt(avi.stream_fps)} fps"
+        if _sane_fps(avi.main_fps):
+            assert avi.main_fps is not None
+            used = header_fps is not None and abs(header_fps - avi.main_fps) < 0.01 * avi.main_fps
+            if avi.stream_fps is None and used:
+                return float(header_fps), "container", ()  # FFmpeg fell back to it already
+            return (
+                avi.main_fps,
+                "index",
+                (f"the AVI stream header says {said}: timed at the main header's "
+                 f"{fmt(avi.main_fps)} fps",),
+            )  # fmt: skip
+        return (
+            DEFAULT_FPS,
+            "index",
+            (f"the AVI header says {said}: timed at {fmt(DEFAULT_FPS)} fps",),
+        )
+    if _sane_fps(measured_fps):
+        assert measured_fps is not None
+        if _sane_fps(header_fps):
+            assert header_fps is not None
+            ratio = max(header_fps, measured_fps) / min(header_fps, measured_fps)
+            if ratio <= FPS_TOLERANCE:
+                return float(header_fps), "container", ()
+            return (
+                measured_fps,
+                "container",
+                (f"the header says {fmt(header_fps)} fps but the frames' timestamps say "
+                 f"{fmt(measured_fps)} fps: the timestamps are used",),
+            )  # fmt: skip
+        said = "none" if not header_fps else f"{fmt(header_fps)} fps"
+        return (
+            measured_fps,
+            "container",
+            (f"implausible frame rate in the header ({said}): timed by the frames' timestamps",),
+        )
+    if _sane_fps(header_fps):
+        assert header_fps is not None
+        if measured_fps is None:
+            return float(header_fps), "container", ()
+        return (
+            float(header_fps),
+            "index",
+            (f"implausible frame timestamps ({fmt(measured_fps)} fps): timed at the "
+             f"header's {fmt(header_fps)} fps",),
+        )  # fmt: skip
+    said = "none" if not header_fps else f"{fmt(header_fps)} fps"
+    return (
+        DEFAULT_FPS,
+        "index",
+        (f"implausible frame rate ({said}): timed at {fmt(DEFAULT_FPS)} fps",),
+    )
+
+
+def _measured_fps(cap: cv2.VideoCapture) -> float | None:
+    """1000 / median interval between the first decoded frames' container timestamps."""
+    stamps = []
+    for _ in range(PROBE_FRAMES):
+        if not cap.grab():
+            break
+        pos = cap.get(cv2.CAP_PROP_POS_MSEC)
+        if math.isfinite(pos):
+            stamps.append(pos)
+    steps = [b - a for a, b in zip(stamps, stamps[1:], strict=False) if b > a]
+    if not steps:
+        return None
+    return 1000.0 / statistics.median(steps)
+
+
+def _info(cap: cv2.VideoCapture, path: Path, size: int | None = None) -> VideoInfo:
+    header = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     n = max(n, 0)
     w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
     h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+    fps, timing, notes = reconcile_fps(header, _measured_fps(cap), avi_rates(path))
+    if size is not None and n > max(1, size // MIN_BYTES_PER_FRAME):
+        notes += (f"the header claims {n} frames, more than the file can hold: ignored",)
+        n = 0
     dur = n / fps if fps > 0 else 0.0
-    return VideoInfo(str(path), w, h, fps, n, dur)
+    if dur > MAX_DURATION_S:
+        notes += (f"the header claims {dur:.3g} s: capped at {MAX_DURATION_S:.0f} s",)
+        dur = MAX_DURATION_S
+    for note in notes:
+        log.info("%s: %s", path, note)  # the outputs' notes show them
+    return VideoInfo(str(path), w, h, fps, n, dur, timing, notes)
 
 
 class VideoFileSource:
@@ -216,9 +414,7 @@ class VideoFileSource:
         self.start_ms = int(start_ms)
         self.end_ms = end_ms
         self.decode_threads = decode_threads
-        cap = _open_capture(self.path)
-        self.info = _info(cap, self.path)
-        cap.release()
+        self.info = probe_video(self.path)
         self.frames_read = 0
         self.frames_yielded = 0
         self.last_timestamp_ms: int | None = None
@@ -240,8 +436,12 @@ class VideoFileSource:
     def _frames(self, cap: cv2.VideoCapture) -> Iterator[Frame]:
         fps = self.info.fps or 30.0
         start_ms = self.start_ms
+        by_index = self.info.timing == "index"
         if start_ms > 0:
-            cap.set(cv2.CAP_PROP_POS_MSEC, float(start_ms))
+            if by_index:  # the container's times are not ours: seek to the frame instead
+                cap.set(cv2.CAP_PROP_POS_FRAMES, float(math.floor(start_ms * fps / 1000.0)))
+            else:
+                cap.set(cv2.CAP_PROP_POS_MSEC, float(start_ms))
         period_ms = None if self.sample_fps is None else 1000.0 / self.sample_fps
         # First grid point at or after start_ms, on the k*period grid from time 0.
         next_due_ms = (
@@ -259,7 +459,7 @@ class VideoFileSource:
             else:
                 index += 1
             ts = repair_timestamp(
-                cap.get(cv2.CAP_PROP_POS_MSEC),
+                None if by_index else cap.get(cv2.CAP_PROP_POS_MSEC),  # index: the header lies
                 last_ts,
                 index=index,
                 fps=fps,
@@ -305,7 +505,12 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     p = Path(path)
     if not p.is_file():
         raise SourceError(f"{p}: no such file")
-    data = np.fromfile(str(p), dtype=np.uint8)  # works with non-ASCII paths on every platform
+    try:
+        data = np.fromfile(str(p), dtype=np.uint8)  # works with non-ASCII paths everywhere
+    except PermissionError:
+        raise permission_denied(p) from None
+    except OSError as exc:
+        raise SourceError(f"{p}: cannot read: {exc.strerror or exc}") from None
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise SourceError(f"{p}: cannot decode as an image")

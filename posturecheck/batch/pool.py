@@ -38,6 +38,7 @@ DARK_MEAN_LEVEL = 25.0  # mean grey level (0-255) below which an empty frame is 
 # Segment planning (seconds of video): see plan_segment_s.
 MIN_SEGMENT_S = 15.0
 MAX_SEGMENT_S = 300.0
+MAX_SEGMENTS = 4096  # per video, whatever its header claims (issue 12: a plan of 6.4e8 segments)
 
 
 # --------------------------------------------------------------------------- jobs
@@ -94,7 +95,7 @@ def segments_for(duration_s: float, seg_s: float) -> list[tuple[int, int | None]
     """``(start_ms, end_ms)`` pieces of about ``seg_s`` seconds (one piece for short videos)."""
     if duration_s <= 0 or duration_s <= seg_s * 1.5:
         return [(0, None)]
-    n = int(round(duration_s / seg_s))
+    n = min(MAX_SEGMENTS, int(round(duration_s / seg_s)))  # the last one runs to the end
     bounds = [int(round(k * seg_s * 1000.0)) for k in range(n)]
     return [(b, bounds[i + 1] if i + 1 < n else None) for i, b in enumerate(bounds)]
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from posturecheck.adapters.paths import ensure_output_dir
 from posturecheck.adapters.sources import expand_inputs, is_image
 from posturecheck.batch import resume
 from posturecheck.batch.image import analyse_image
@@ -113,7 +114,7 @@ def analyze_paths(
     """
     t_start = time.perf_counter()
     stop = stop if stop is not None else threading.Event()
-    Path(opts.out_dir).mkdir(parents=True, exist_ok=True)
+    ensure_output_dir(opts.out_dir)  # one line for a file in the way, read-only, full disk
     fingerprint = resume.settings_fingerprint(opts, config)
     workers = opts.workers or os.cpu_count() or 1
     plan = _plan(paths, opts, fingerprint, workers)
@@ -243,7 +244,9 @@ def _analyse_video(
         if annotator is not None:
             annotator.close()
     status, reason = _video_status(end, sink.person_frames)
-    notes = [baseline_note] if baseline_note else []
+    notes = list(job.info.notes)  # frame-rate claims the probe corrected (issue 12)
+    if baseline_note:
+        notes.append(baseline_note)
     if end.dark_empty and status != "no_person":
         notes.append(
             f"{end.dark_empty} analysed frame(s) too dark to find a person "

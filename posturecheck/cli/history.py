@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from posturecheck.adapters.history import HistoryStore, default_db_path, format_daily_table
+from posturecheck.adapters.paths import write_text_file
 from posturecheck.cli.args import integer
 from posturecheck.core import trends as trends_mod
 from posturecheck.core.fmt import hours_minutes
@@ -139,13 +140,11 @@ def run(args: argparse.Namespace) -> int:
     if args.trends and not args.json and tr is not None:
         print("\n".join(format_trends(tr)))
     if args.html:
-        out = Path(args.html)
-        out.parent.mkdir(parents=True, exist_ok=True)
         page = render_html(
             rows, alerts, days=days, db_path=str(db), sessions=sessions, minutes=minutes
         )
         if tr is not None:
             page = page.replace("<h2>Alerts</h2>", trends_html(tr) + "\n<h2>Alerts</h2>", 1)
-        out.write_text(page, encoding="utf-8")
+        out = write_text_file(args.html, page, option="--html")
         print(f"wrote {out}")
     return int(ExitStatus.OK)

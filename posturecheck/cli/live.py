@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from posturecheck.adapters.estimator import MediaPipePoseEstimator
-from posturecheck.adapters.history import HistoryStore
+from posturecheck.adapters.history import HistoryStore, ResilientHistory
 from posturecheck.adapters.models import resolve_model
 from posturecheck.adapters.notify import Notifier
 from posturecheck.adapters.screenlock import LockMonitor, open_lock_monitor
@@ -181,7 +181,8 @@ def build_session(
     if not calibrate_only:
         notifier = Notifier(emit=env.emit or print, desktop=args.notify, sound=args.sound)
         if not args.no_history:
-            history = stack.enter_context(HistoryStore(args.db))
+            # Never raises: retries a lock, else keeps the session in a JSON file (issue 12).
+            history = stack.enter_context(ResilientHistory(args.db))
         if feed.live:  # a camera: pause (camera released) while the screen is locked
             lock = open_lock_monitor()
             stack.callback(lock.close)
@@ -292,4 +293,7 @@ def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
         run_env.say(_banner(session))
         rep = run_session(session)
     env.say(format_report(rep))
+    notice = session.history.notice() if isinstance(session.history, ResilientHistory) else None
+    if notice:
+        env.say(notice)  # history could not be written: where the session went
     return int(ExitStatus.OK)

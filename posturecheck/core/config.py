@@ -337,10 +337,19 @@ def validate_rule(rule: MetricRule, where: str = "limits") -> None:
                 )
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a configuration file is a few KB; anything this big is not one
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; every way it can fail is a one-line :class:`ConfigError` (exit 3)."""
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: too large for a configuration file (over 1 MiB)")
+        return tomllib.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except IsADirectoryError:
@@ -351,6 +360,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 text") from None
+    except ValueError as exc:  # e.g. an integer of 5,000 digits (int's str-conversion limit)
+        first = str(exc).split(";")[0]
+        raise ConfigError(f"{path}: invalid TOML: {first}") from None
 
 
 _TOP_KEYS = {

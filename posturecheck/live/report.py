@@ -13,7 +13,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from posturecheck.adapters.history import HistoryStore, MinuteAggregator, fallback_score
+from posturecheck.adapters.history import (
+    HistoryStore,
+    MinuteAggregator,
+    ResilientHistory,
+    fallback_score,
+)
 from posturecheck.adapters.setups import Setup
 from posturecheck.core import fmt
 from posturecheck.core.advice import CAUTION
@@ -177,7 +182,9 @@ class Recorder:
         history: where the session is stored, or ``None``.
     """
 
-    def __init__(self, config: Config, history: HistoryStore | None = None) -> None:
+    def __init__(
+        self, config: Config, history: HistoryStore | ResilientHistory | None = None
+    ) -> None:
         self.report = LiveReport()
         self.history = history
         self.summary = summary_accumulator(config)
@@ -245,5 +252,5 @@ class Recorder:
                 end_reason=rep.end_reason,
                 summary=rep.summary,
             )
-            rep.session_id = self._session_id
+            rep.session_id = self.history.stored_id(self._session_id)  # None: not stored
         return rep

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from posturecheck.adapters.history import HistoryStore
+from posturecheck.adapters.history import HistoryStore, ResilientHistory
 from posturecheck.adapters.notify import Notifier
 from posturecheck.adapters.screenlock import LockMonitor
 from posturecheck.adapters.setups import Setup, check_setup_name, save_setup
@@ -74,7 +74,7 @@ class LiveSession:
         display: Display | None = None,
         keys: KeySource | None = None,
         notifier: Notifier | None = None,
-        history: HistoryStore | None = None,
+        history: HistoryStore | ResilientHistory | None = None,
         lock: LockMonitor | None = None,
         tray: Tray | None = None,
     ) -> None:

@@ -482,6 +482,18 @@ def index_row(o: Any, out_dir: Path) -> dict[str, Any]:
     return row
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is a formula to spreadsheet programs (CSV injection)."""
+
+
+def csv_safe(v: Any) -> Any:
+    """A ``summary.csv`` cell that spreadsheets show as text: numbers stay numbers, a string
+    starting with ``= + - @``, tab or CR gets a leading apostrophe (OWASP's CSV-injection rule)."""
+    if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):
+        return "'" + v
+    return v
+
+
 def _round(v: Any, nd: int = 1) -> Any:
     return round(float(v), nd) if isinstance(v, (int, float)) and math.isfinite(v) else ""
 
@@ -520,7 +532,7 @@ def write_index(out_dir: Path, outcomes: Sequence[Any], *, write_html: bool = Tr
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(INDEX_COLUMNS))
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
     tmp = out_dir / "summary.csv.tmp"
     tmp.write_text(buf.getvalue(), encoding="utf-8")
     os.replace(tmp, out_dir / "summary.csv")

@@ -13,6 +13,7 @@ import html
 import logging
 import os
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -524,8 +525,9 @@ def render_video_report(
     ]
     if annotated_video:
         parts.append(
-            f"<h2>Annotated video</h2><video controls width='720' src='{_e(annotated_video)}'>"
-            f"</video><p class='small'><a href='{_e(annotated_video)}'>"
+            f"<h2>Annotated video</h2><video controls width='720' "
+            f"src='{_e(href(annotated_video))}'></video>"
+            f"<p class='small'><a href='{_e(href(annotated_video))}'>"
             f"{_e(annotated_video)}</a></p>"
         )
     parts.append(_settings_section(doc))
@@ -627,6 +629,13 @@ def write_image_report(
 # --------------------------------------------------------------------------- index
 
 
+def href(relpath: str | os.PathLike[str]) -> str:
+    """A relative file path as a URL path: ``#``, ``%``, ``?``, spaces and non-ASCII
+    percent-encoded, OS separators as ``/`` (then HTML-escape it for the attribute)."""
+    parts = Path(relpath).parts
+    return "/".join(urllib.parse.quote(p, safe="") for p in parts)
+
+
 def render_index(rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()) -> str:
     """The HTML of ``OUT/index.html``: one row per input, failures with their reason."""
     rows = list(rows)
@@ -641,7 +650,7 @@ def render_index(rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
     trs = []
     for r in rows:
         name = Path(str(r.get("input"))).name or str(r.get("input"))
-        link = f"<a href='{_e(r['report'])}'>{_e(name)}</a>" if r.get("report") else _e(name)
+        link = f"<a href='{_e(href(r['report']))}'>{_e(name)}</a>" if r.get("report") else _e(name)
         reason = f"<div class='small muted'>{_e(r.get('reason'))}</div>" if r.get("reason") else ""
         verdict = r.get("verdict")
         score = None if r.get("kind") == "image" else r.get("score")
