@@ -8,7 +8,7 @@ One run prints, on the same clip (made by ``benchmarks/make_clip.py`` into bench
 * model-only ms per analysed frame (VIDEO mode, frames already decoded in memory);
 * decode ms per *video* frame: reading every frame, and our sampled reading (grab all, decode
   the analysed ones);
-* our pipeline (``posturecheck.batch.analyze_paths``: decode, pose model, metrics, rules,
+* our pipeline (``posturecheck.batch.run.analyze_paths``: decode, pose model, metrics, rules,
   frames.csv, summary.json, report.html) with 1 and 2 workers, as video-seconds per wall-second;
 * the pipeline's overhead beyond model + decode (1 worker: wall time vs the sum of the measured
   model and decode costs of the same frames);
@@ -37,11 +37,12 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from make_clip import DEFAULT_OUT, DEFAULT_SRC, make_clip  # noqa: E402
 
-from posturecheck import batch, models  # noqa: E402
-from posturecheck.config import load_config  # noqa: E402
-from posturecheck.estimator import MediaPipePoseEstimator  # noqa: E402
-from posturecheck.sources import probe_video  # noqa: E402
-from posturecheck.types import Frame  # noqa: E402
+from posturecheck.adapters import models  # noqa: E402
+from posturecheck.adapters.estimator import MediaPipePoseEstimator  # noqa: E402
+from posturecheck.adapters.sources import probe_video  # noqa: E402
+from posturecheck.batch import run as batch  # noqa: E402
+from posturecheck.core.config import load_config  # noqa: E402
+from posturecheck.core.types import Frame  # noqa: E402
 
 
 def sampled_frames(path: Path, fps: float, limit: int = 300) -> list[np.ndarray]:
@@ -133,7 +134,7 @@ def bare_loop(path: Path, model: Path, fps: float, num_poses: int) -> dict:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from posturecheck.estimator import quiet_native_stderr
+    from posturecheck.adapters.estimator import quiet_native_stderr
 
     opts = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model)),
@@ -172,7 +173,7 @@ def naive(path: Path, model: Path, seconds: float, num_poses: int) -> dict:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from posturecheck.estimator import quiet_native_stderr
+    from posturecheck.adapters.estimator import quiet_native_stderr
 
     opts = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model)),

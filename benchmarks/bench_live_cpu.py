@@ -111,10 +111,10 @@ def bench_full_rate_paced(clip: Path, model: str, seconds: float) -> dict:
 
 
 def bench_full_rate(clip: Path, model: str, n: int) -> dict:
-    from posturecheck.config import load_config
-    from posturecheck.estimator import MediaPipePoseEstimator
-    from posturecheck.live import FileFeed, LiveSession, LiveSettings
-    from posturecheck.models import resolve_model
+    from posturecheck.adapters.estimator import MediaPipePoseEstimator
+    from posturecheck.adapters.models import resolve_model
+    from posturecheck.core.config import load_config
+    from posturecheck.live.session import FileFeed, LiveSession, LiveSettings
 
     est = MediaPipePoseEstimator(resolve_model(model), num_poses=2, mode="video")
     try:

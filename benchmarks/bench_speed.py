@@ -13,7 +13,7 @@ One run measures, on the same machine state:
    frames, frame by frame in one loop, and the overhead in percent; also the metrics + rules
    alone.
 3. **Batch**: video-seconds per wall-second at 2, 5 and 10 analysed frames per second with 1
-   and 2 workers on a 720p30 H.264 clip (``posturecheck.batch.analyze_paths``, all outputs),
+   and 2 workers on a 720p30 H.264 clip (``posturecheck.batch.run.analyze_paths``, all outputs),
    the batch overhead over a bare decode+model loop, and every frame (30 fps) with 2 workers.
 4. **The naive LearnOpenCV-style loop** on the same clip (read every frame, run the model on
    it, one at a time) and our speed-up over it.
@@ -59,15 +59,15 @@ from live_clip import make_clip as make_live_clip  # noqa: E402
 from make_clip import DEFAULT_SRC  # noqa: E402
 from make_clip import make_clip as make_720p_clip  # noqa: E402
 
-from posturecheck import models  # noqa: E402
-from posturecheck.config import load_config  # noqa: E402
+from posturecheck.adapters import models  # noqa: E402
+from posturecheck.adapters.estimator import MediaPipePoseEstimator, quiet_native_stderr  # noqa: E402
+from posturecheck.adapters.sources import VideoFileSource, probe_video  # noqa: E402
+from posturecheck.core.config import load_config  # noqa: E402
+from posturecheck.core.metrics import compute_metrics  # noqa: E402
+from posturecheck.core.pipeline import Analyzer, select_subject  # noqa: E402
+from posturecheck.core.rules import initial_state, step  # noqa: E402
+from posturecheck.core.types import Frame  # noqa: E402
 from posturecheck.errors import ModelError  # noqa: E402
-from posturecheck.estimator import MediaPipePoseEstimator, quiet_native_stderr  # noqa: E402
-from posturecheck.metrics import compute_metrics  # noqa: E402
-from posturecheck.pipeline import Analyzer, select_subject  # noqa: E402
-from posturecheck.rules import initial_state, step  # noqa: E402
-from posturecheck.sources import VideoFileSource, probe_video  # noqa: E402
-from posturecheck.types import Frame  # noqa: E402
 
 OUT = HERE / "out"
 NUM_POSES = 2  # the drivers' default (--max-people 2)

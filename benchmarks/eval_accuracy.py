@@ -13,7 +13,7 @@ copied) or on exact ground truth, plus a comparison of the three models:
    Grace Hopper always; shared-data photos and video frames with one clearly visible person
    when the folder exists) are put on a canvas as wide as their diagonal and rotated by known
    angles (-30..+30 deg). Every image-plane inclination/tilt metric must change by exactly that
-   angle (sign per ``posturecheck.metrics``' conventions) and every invariant (angles between
+   angle (sign per ``posturecheck.core.metrics``' conventions) and every invariant (angles between
    body segments, ratios measured across the shoulder line) must not change. The error is the
    model's; the same check on the exactly rotated landmarks tests the formulas alone.
 2. **Angles vs human-annotated keypoints** (``mmpose_seated_kp``): trunk inclination (from the
@@ -25,7 +25,7 @@ copied) or on exact ground truth, plus a comparison of the three models:
    precision/recall of "bad", with the spread over every possible baseline choice.
 4. **Timeline on real side-view video** (``jonz21_side_video``): per-segment metric means and
    verdicts (share of frames out of the acceptable band, with the status's onset delay reported
-   separately) through the real :class:`posturecheck.pipeline.Analyzer`, as computed by
+   separately) through the real :class:`posturecheck.core.pipeline.Analyzer`, as computed by
    ``benchmarks/side_view_evidence.py``.
 5. **False alarms**: alerts per hour of good posture with default settings. Good-posture
    stretches (the upright and head-back parts of the side-view clip; the "good" images of each
@@ -87,15 +87,15 @@ from evalcommon import (  # noqa: E402
     wrap_deg,
 )
 
-from posturecheck import models  # noqa: E402
-from posturecheck.baseline import Baseline  # noqa: E402
-from posturecheck.config import Config, load_config  # noqa: E402
+from posturecheck.adapters import models  # noqa: E402
+from posturecheck.core.baseline import Baseline  # noqa: E402
+from posturecheck.core.config import Config, load_config  # noqa: E402
+from posturecheck.core.landmarks import L  # noqa: E402
+from posturecheck.core.metrics import METRICS, compute_metrics  # noqa: E402
+from posturecheck.core.pipeline import Analyzer  # noqa: E402
+from posturecheck.core.rules import BREAK_KIND, STATIC_KIND, resolve_limits  # noqa: E402
+from posturecheck.core.types import Frame, Pose, PostureMetrics, View  # noqa: E402
 from posturecheck.errors import ModelError  # noqa: E402
-from posturecheck.landmarks import L  # noqa: E402
-from posturecheck.metrics import METRICS, compute_metrics  # noqa: E402
-from posturecheck.pipeline import Analyzer  # noqa: E402
-from posturecheck.rules import BREAK_KIND, STATIC_KIND, resolve_limits  # noqa: E402
-from posturecheck.types import Frame, Pose, PostureMetrics, View  # noqa: E402
 
 GOLDEN_PATH = REPO / "tests" / "data" / "accuracy_golden.json"
 DEFAULT_OUT = HERE / "out" / "accuracy.json"

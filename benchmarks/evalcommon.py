@@ -16,9 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posturecheck import models
-from posturecheck.estimator import MediaPipePoseEstimator
-from posturecheck.types import Frame, Pose
+from posturecheck.adapters import models
+from posturecheck.adapters.estimator import MediaPipePoseEstimator
+from posturecheck.core.types import Frame, Pose
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -186,7 +186,7 @@ def wrap_deg(d: float) -> float:
 def incl_deg(base: np.ndarray, tip: np.ndarray) -> float:
     """Signed angle of the line base->tip from image-up; + when the tip lies to the right.
 
-    The same formula as ``posturecheck.metrics`` uses for side-view inclinations (before the
+    The same formula as ``posturecheck.core.metrics`` uses for side-view inclinations (before the
     sign for the facing direction), in pixel coordinates.
     """
     return math.degrees(math.atan2(float(tip[0] - base[0]), float(base[1] - tip[1])))
@@ -195,7 +195,7 @@ def incl_deg(base: np.ndarray, tip: np.ndarray) -> float:
 def tilt_deg(left: np.ndarray, right: np.ndarray) -> float:
     """Angle of the right->left line from horizontal; + = the person's left point higher.
 
-    The formula of ``shoulder_tilt_deg`` / ``head_roll_deg`` in ``posturecheck.metrics``.
+    The formula of ``shoulder_tilt_deg`` / ``head_roll_deg`` in ``posturecheck.core.metrics``.
     """
     d = left - right
     return math.degrees(math.atan2(float(-d[1]), abs(float(d[0]))))
@@ -241,7 +241,7 @@ class EstimatorPool:
 
 
 class ReplayEstimator:
-    """A :class:`posturecheck.pipeline.PoseEstimator` that returns cached poses by frame index.
+    """A :class:`posturecheck.core.pipeline.PoseEstimator` that returns cached poses by frame index.
 
     ``poses[k % len(poses)]`` is returned for the frame with index ``k``, so a periodic input
     (a looped stretch of video) can run for hours of simulated time at the cost of the rules.

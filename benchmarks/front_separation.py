@@ -24,14 +24,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from posturecheck import models  # noqa: E402
-from posturecheck.baseline import Baseline  # noqa: E402
-from posturecheck.config import load_config  # noqa: E402
-from posturecheck.estimator import MediaPipePoseEstimator  # noqa: E402
-from posturecheck.metrics import METRICS, compute_metrics  # noqa: E402
-from posturecheck.rules import resolve_limits  # noqa: E402
-from posturecheck.sources import read_image  # noqa: E402
-from posturecheck.types import Frame, PostureMetrics, View  # noqa: E402
+from posturecheck.adapters import models  # noqa: E402
+from posturecheck.adapters.estimator import MediaPipePoseEstimator  # noqa: E402
+from posturecheck.adapters.sources import read_image  # noqa: E402
+from posturecheck.core.baseline import Baseline  # noqa: E402
+from posturecheck.core.config import load_config  # noqa: E402
+from posturecheck.core.metrics import METRICS, compute_metrics  # noqa: E402
+from posturecheck.core.rules import resolve_limits  # noqa: E402
+from posturecheck.core.types import Frame, PostureMetrics, View  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "slouchingornot_frontal"
 FRONT = [m for m, s in METRICS.items() if View.FRONT in s.views]

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posturecheck.export import ffmpeg_exe, h264_from_raw_cmd
+from posturecheck.render.export import ffmpeg_exe, h264_from_raw_cmd
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -19,8 +19,8 @@ import os, sys
 if os.environ["MODE"] == "notify-send":  # hide the optional libraries: use the command fallback
     sys.modules["desktop_notifier"] = None
     sys.modules["plyer"] = None
-from posturecheck.notify import Notifier
-from posturecheck.types import Alert
+from posturecheck.adapters.notify import Notifier
+from posturecheck.core.types import Alert
 alert = Alert(kind="neck", t_ms=90_000, start_ms=30_000, severity="poor", title="Head dropped",
               message="head height 0.12 for 1 min", risk_factor="Poor Posture and Ergonomics",
               advice="Raise the screen to eye level.")

@@ -39,7 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from posturecheck import models  # noqa: E402
+from posturecheck.adapters import models  # noqa: E402
 
 OFFICIAL_LITE_SHA256 = "59929e1d1ee95287735ddd833b19cf4ac46d29bc7afddbbf6753c459690d574a"
 OFFICIAL_LITE_MEMBER = "postured/resources/pose_landmarker_lite.task"

@@ -38,14 +38,14 @@ sys.path.insert(0, str(HERE.parent))
 
 from evalcommon import data_dir_from_env, read_bgr  # noqa: E402
 
-from posturecheck import models  # noqa: E402
-from posturecheck.config import NEUTRAL_NECK_DEG, Config, load_config  # noqa: E402
-from posturecheck.estimator import MediaPipePoseEstimator  # noqa: E402
-from posturecheck.metrics import compute_metrics  # noqa: E402
-from posturecheck.pipeline import analyze  # noqa: E402
-from posturecheck.rules import resolve_limits  # noqa: E402
-from posturecheck.sources import VideoFileSource  # noqa: E402
-from posturecheck.types import Frame  # noqa: E402
+from posturecheck.adapters import models  # noqa: E402
+from posturecheck.adapters.estimator import MediaPipePoseEstimator  # noqa: E402
+from posturecheck.adapters.sources import VideoFileSource  # noqa: E402
+from posturecheck.core.config import NEUTRAL_NECK_DEG, Config, load_config  # noqa: E402
+from posturecheck.core.metrics import compute_metrics  # noqa: E402
+from posturecheck.core.pipeline import analyze  # noqa: E402
+from posturecheck.core.rules import resolve_limits  # noqa: E402
+from posturecheck.core.types import Frame  # noqa: E402
 
 SIDE_VIDEO = "jonz21_side_video/input.mp4"
 # Stretches of the clip (SOURCES.md's visual estimate, checked by eye on frames with the

@@ -1,6 +1,7 @@
 """posturecheck: an offline ergonomic workstation checker.
 
-Pose landmarks come from MediaPipe PoseLandmarker (imported only in :mod:`posturecheck.estimator`);
+Pose landmarks come from MediaPipe PoseLandmarker (imported only in
+:mod:`posturecheck.adapters.estimator`);
 everything above the estimator is pure Python/numpy and shared by the live and batch drivers.
 """
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from posturecheck.cli import main
+from posturecheck.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posturecheck.export import h264_from_raw_cmd
+from posturecheck.render.export import h264_from_raw_cmd
 
 HERE = Path(__file__).resolve().parent
 SIZE_WH = (640, 480)

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _model_path(variant: str = "full") -> Path:
-    from posturecheck import models
+    from posturecheck.adapters import models
     from posturecheck.errors import ModelError
 
     try:

@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posturecheck.landmarks import L
-from posturecheck.types import Frame, Pose
+from posturecheck.core.landmarks import L
+from posturecheck.core.types import Frame, Pose
 
 IMAGE_WH = (320, 240)
 

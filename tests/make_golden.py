@@ -13,9 +13,9 @@ import matplotlib
 import numpy as np
 from skimage import data
 
-from posturecheck import models
-from posturecheck.estimator import MediaPipePoseEstimator
-from posturecheck.types import Frame
+from posturecheck.adapters import models
+from posturecheck.adapters.estimator import MediaPipePoseEstimator
+from posturecheck.core.types import Frame
 
 OUT = Path(__file__).parent / "data" / "golden_landmarks.json"
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from posturecheck.landmarks import MIRROR, NUM_LANDMARKS, L
-from posturecheck.metrics import HEAD_HALF_WIDTH_M, HEAD_NOSE_FORWARD_M, HEAD_NOSE_UP_M
-from posturecheck.types import Pose
+from posturecheck.core.landmarks import MIRROR, NUM_LANDMARKS, L
+from posturecheck.core.metrics import HEAD_HALF_WIDTH_M, HEAD_NOSE_FORWARD_M, HEAD_NOSE_UP_M
+from posturecheck.core.types import Pose
 
 TRUNK_M = 0.50  # hip midpoint -> shoulder midpoint
 NECK_M = 0.16  # shoulder midpoint -> ear midpoint

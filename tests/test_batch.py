@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 from posefactory import Body, make_pose
 
-from posturecheck import batch, cli
+from posturecheck.batch import run as batch
+from posturecheck.cli import main as cli
+from posturecheck.core.types import Frame, Pose
 from posturecheck.errors import ExitStatus
-from posturecheck.types import Frame, Pose
 
 REPO = Path(__file__).resolve().parent.parent
 WH = (160, 120)
@@ -132,7 +133,7 @@ def fast_cfg(tmp_path: Path) -> Path:
 def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, factory=fake_factory) -> int:
     """``posturecheck analyze ...`` in-process with the fake estimator and no model."""
     monkeypatch.setattr(batch, "default_estimator_factory", lambda path, num_poses=2: factory)
-    monkeypatch.setattr("posturecheck.models.resolve_model", lambda spec: Path(__file__))
+    monkeypatch.setattr("posturecheck.adapters.models.resolve_model", lambda spec: Path(__file__))
     return cli.main(["analyze", *argv])
 
 
@@ -424,7 +425,7 @@ def test_annotate_writes_video(tmp_path: Path, fast_cfg: Path, monkeypatch) -> N
 
 
 def test_interrupt_keeps_what_is_done(tmp_path: Path, fast_cfg: Path) -> None:
-    from posturecheck.config import load_config
+    from posturecheck.core.config import load_config
 
     v1 = write_video(tmp_path / "one.mp4", [("upright", 4.0)])
     v2 = write_video(tmp_path / "two.mp4", [("upright", 4.0)])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from posturecheck.baseline import Baseline
-from posturecheck.config import (
+from posturecheck.core.baseline import Baseline
+from posturecheck.core.config import (
     DEFAULT_PROFILE,
     DEFAULT_TOML,
     NEUTRAL_NECK_DEG,
@@ -17,9 +17,9 @@ from posturecheck.config import (
     Config,
     load_config,
 )
+from posturecheck.core.metrics import METRICS
+from posturecheck.core.types import PostureMetrics, View
 from posturecheck.errors import ConfigError, ExitStatus
-from posturecheck.metrics import METRICS
-from posturecheck.types import PostureMetrics, View
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -46,7 +46,7 @@ def test_defaults() -> None:
 
 def test_shipped_default_toml_equals_the_builtin_defaults() -> None:
     assert DEFAULT_TOML.is_file()
-    assert DEFAULT_TOML.parent.name == "posturecheck"  # package data (*.toml)
+    assert DEFAULT_TOML.parent.name == "core"  # package data of posturecheck.core (*.toml)
     assert load_config(DEFAULT_TOML) == load_config()
 
 

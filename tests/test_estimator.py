@@ -10,11 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
+from posturecheck.adapters.estimator import MediaPipePoseEstimator, quiet_native_stderr
+from posturecheck.core.geometry import angle_from_horizontal_deg
+from posturecheck.core.landmarks import L
+from posturecheck.core.types import Frame
 from posturecheck.errors import ModelError
-from posturecheck.estimator import MediaPipePoseEstimator, quiet_native_stderr
-from posturecheck.geometry import angle_from_horizontal_deg
-from posturecheck.landmarks import L
-from posturecheck.types import Frame
 
 pytestmark = pytest.mark.slow
 GOLDEN = json.loads((Path(__file__).parent / "data" / "golden_landmarks.json").read_text())

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from posefactory import Body, make_pose
 
-from posturecheck import export
-from posturecheck.config import load_config
-from posturecheck.metrics import METRIC_NAMES
-from posturecheck.pipeline import Analyzer
-from posturecheck.types import Frame, FrameResult, Status, View
+from posturecheck.core.config import load_config
+from posturecheck.core.metrics import METRIC_NAMES
+from posturecheck.core.pipeline import Analyzer
+from posturecheck.core.types import Frame, FrameResult, Status, View
+from posturecheck.render import export
 
 WH = (320, 240)
 UPRIGHT = make_pose(Body(image_wh=WH, px_per_m=200.0))

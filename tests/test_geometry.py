@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from posturecheck.geometry import (
+from posturecheck.core.geometry import (
     angle_at_vertex_deg,
     angle_from_horizontal_deg,
     inclination_from_vertical_deg,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from live_fakes import UPRIGHT
 
-from posturecheck.history import (
+from posturecheck.adapters.history import (
     MAX_FRAME_DT_S,
     SCHEMA_VERSION,
     HistoryStore,
@@ -18,7 +18,7 @@ from posturecheck.history import (
     fallback_score,
     format_daily_table,
 )
-from posturecheck.types import Alert, FrameResult, Status, View
+from posturecheck.core.types import Alert, FrameResult, Status, View
 
 T0 = dt.datetime(2024, 3, 4, 9, 0, 0).timestamp()  # local time, on a minute boundary
 
@@ -176,7 +176,7 @@ def test_history_command_table_json_and_html(
 ) -> None:
     import json
 
-    from posturecheck.cli import main
+    from posturecheck.cli.main import main
 
     db = tmp_path / "h.sqlite3"
     start = dt.datetime.combine(dt.date.today(), dt.time(8, 0)).timestamp()
@@ -198,7 +198,7 @@ def test_history_command_table_json_and_html(
 def test_history_command_without_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from posturecheck.cli import main
+    from posturecheck.cli.main import main
 
     assert main(["history", "--db", str(tmp_path / "none.sqlite3")]) == 0
     assert "no history yet" in capsys.readouterr().out

@@ -26,11 +26,13 @@ from live_fakes import (
     write_clip,
 )
 
-from posturecheck.calibrate import load_setup
-from posturecheck.config import load_config
+from posturecheck.adapters.history import HistoryStore
+from posturecheck.adapters.notify import Notifier
+from posturecheck.cli.calibrate import load_setup
+from posturecheck.core.config import load_config
+from posturecheck.core.types import Status
 from posturecheck.errors import SourceError
-from posturecheck.history import HistoryStore
-from posturecheck.live import (
+from posturecheck.live.session import (
     CameraFeed,
     FileFeed,
     LiveSession,
@@ -38,8 +40,6 @@ from posturecheck.live import (
     format_report,
     person_position,
 )
-from posturecheck.notify import Notifier
-from posturecheck.types import Status
 
 WALL0 = 1_700_000_000.0
 
@@ -514,7 +514,7 @@ def _grace_clip(path: Path, seconds: float = 4.0, fps: float = 15.0) -> Path:
 def test_cli_live_no_window_on_a_video_file(
     tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from posturecheck.cli import main
+    from posturecheck.cli.main import main
 
     clip = _grace_clip(tmp_path / "grace.mp4")
     db = tmp_path / "h.sqlite3"
@@ -607,7 +607,7 @@ def test_cli_live_no_window_quits_on_q_typed_in_the_terminal(tmp_path: Path, hom
 def test_cli_live_missing_camera_file_is_a_source_error(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from posturecheck.cli import main
+    from posturecheck.cli.main import main
 
     rc = main(["live", "--camera", "/nonexistent/cam.mp4", "--no-window"])
     assert rc == 5
@@ -615,7 +615,7 @@ def test_cli_live_missing_camera_file_is_a_source_error(
 
 
 def test_cli_live_rejects_bad_fps(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from posturecheck.cli import main
+    from posturecheck.cli.main import main
 
     assert main(["live", "--fps", "fast", "--no-window"]) == 3
     assert "--fps" in capsys.readouterr().err

@@ -16,16 +16,16 @@ from posefactory import (
     without_world,
 )
 
-from posturecheck.config import Config, load_config
-from posturecheck.landmarks import L
-from posturecheck.metrics import (
+from posturecheck.core.config import Config, load_config
+from posturecheck.core.landmarks import L
+from posturecheck.core.metrics import (
     HEAD_NOSE_FORWARD_M,
     HEAD_NOSE_UP_M,
     METRICS,
     classify_view,
     compute_metrics,
 )
-from posturecheck.types import Pose, View
+from posturecheck.core.types import Pose, View
 
 CFG = Config()
 TOL = 0.1  # degrees (and 1e-3 for ratios)

@@ -1,4 +1,4 @@
-"""Tests for posturecheck.models: manifest, resolution, the bundle writer, the metadata writer.
+"""Tests for posturecheck.adapters.models: manifest, resolution, bundle and metadata writers.
 
 The fast tests use tiny fake .tflite flatbuffers; the slow test really builds the `full` bundle
 (pip download into the user cache on first run) and checks it against the pinned SHA-256.
@@ -21,11 +21,11 @@ import flatbuffers
 import numpy as np
 import pytest
 
-from posturecheck import models
+from posturecheck.adapters import models
 from posturecheck.errors import ModelError
 
 REPO = Path(__file__).resolve().parents[1]
-MANIFEST = REPO / "posturecheck" / "models_manifest.json"
+MANIFEST = REPO / "posturecheck" / "adapters" / "models_manifest.json"
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 
@@ -113,12 +113,16 @@ def test_manifest_is_well_formed() -> None:
 def test_no_host_names_in_provisioning_files() -> None:
     """Sources are named by registry and package only: no URLs or host names to go stale."""
     host = re.compile(r"://|\b[a-z0-9-]+\.(?:org|com|io|net|dev)\b")
-    for path in (MANIFEST, REPO / "models" / "README.md", REPO / "posturecheck" / "models.py"):
+    for path in (
+        MANIFEST,
+        REPO / "models" / "README.md",
+        REPO / "posturecheck" / "adapters" / "models.py",
+    ):
         assert not host.search(path.read_text(encoding="utf-8").lower()), path
 
 
 def test_models_module_imports_neither_mediapipe_nor_cv2() -> None:
-    tree = ast.parse((REPO / "posturecheck" / "models.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "posturecheck" / "adapters" / "models.py").read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -130,7 +134,7 @@ def test_models_module_imports_neither_mediapipe_nor_cv2() -> None:
 
 def test_loading_the_schema_does_not_import_mediapipe() -> None:
     code = (
-        "import sys; from posturecheck import models; models._schema_modules(); "
+        "import sys; from posturecheck.adapters import models; models._schema_modules(); "
         "assert not [m for m in sys.modules if m.split('.')[0] in ('mediapipe', 'cv2')]"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

@@ -8,8 +8,13 @@ import wave
 
 import pytest
 
-from posturecheck import notify
-from posturecheck.notify import CommandBackend, Notifier, find_desktop_backend, format_alert_line
+from posturecheck.adapters import notify
+from posturecheck.adapters.notify import (
+    CommandBackend,
+    Notifier,
+    find_desktop_backend,
+    format_alert_line,
+)
 
 ALERT = notify.Alert(
     kind="neck",
@@ -86,7 +91,7 @@ def test_a_failing_backend_never_raises_and_warns_once(caplog: pytest.LogCapture
         min_gap_s=0,
         background=False,
     )
-    with caplog.at_level(logging.DEBUG, logger="posturecheck.notify"):
+    with caplog.at_level(logging.DEBUG, logger="posturecheck.adapters.notify"):
         n.notify(ALERT)
         n.notify(later(ALERT, 1))
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -96,7 +101,7 @@ def test_a_failing_backend_never_raises_and_warns_once(caplog: pytest.LogCapture
 def test_command_backend_failure_reports_stderr(caplog: pytest.LogCaptureFixture) -> None:
     backend = CommandBackend("false", lambda t, b: ["sh", "-c", "echo cannot connect >&2; exit 1"])
     n = Notifier(emit=lambda s: None, desktop=backend, background=False)
-    with caplog.at_level(logging.WARNING, logger="posturecheck.notify"):
+    with caplog.at_level(logging.WARNING, logger="posturecheck.adapters.notify"):
         n.notify(ALERT)
     assert "cannot connect" in caplog.text
 
@@ -167,7 +172,7 @@ def test_sound_without_a_player_is_logged_not_raised(
     n = Notifier(
         emit=lambda s: None, desktop="off", sound=True, background=False, bell=lambda: None
     )
-    with caplog.at_level(logging.WARNING, logger="posturecheck.notify"):
+    with caplog.at_level(logging.WARNING, logger="posturecheck.adapters.notify"):
         n.notify(ALERT)
     assert "no audio player" in caplog.text
 

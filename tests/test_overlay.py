@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from live_fakes import UPRIGHT
 
-from posturecheck import overlay
-from posturecheck.landmarks import L
-from posturecheck.types import Alert, FrameResult, Status, View
+from posturecheck.core.landmarks import L
+from posturecheck.core.types import Alert, FrameResult, Status, View
+from posturecheck.render import overlay
 
 
 def result(status: Status = Status.GOOD, pose=UPRIGHT, **kw) -> FrameResult:

@@ -49,7 +49,7 @@ def test_console_script_and_version() -> None:
 
 def test_help_does_not_load_mediapipe() -> None:
     code = (
-        "import sys; from posturecheck import cli; cli.build_parser(); "
+        "import sys; from posturecheck.cli import main as cli; cli.build_parser(); "
         "print('mediapipe' in sys.modules)"
     )
     out = subprocess.run(

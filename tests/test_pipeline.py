@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from live_fakes import IMAGE_WH, ScriptedEstimator, front_pose
 
-from posturecheck.baseline import Baseline
-from posturecheck.config import load_config
-from posturecheck.pipeline import CALIBRATED_SIZE_TOLERANCE, Analyzer, select_subject
-from posturecheck.types import Frame, View
+from posturecheck.core.baseline import Baseline
+from posturecheck.core.config import load_config
+from posturecheck.core.pipeline import CALIBRATED_SIZE_TOLERANCE, Analyzer, select_subject
+from posturecheck.core.types import Frame, View
 
 NEAR = front_pose(dx_px=60, scale=1.0)  # shoulders 80 px apart: ratio 80 / 320 = 0.25
 FAR = front_pose(dx_px=-90, scale=0.5)  # 40 px apart: 0.125

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from test_export import UPRIGHT, WH, finish, session, tilt_then_away
 
-from posturecheck import export, report
-from posturecheck.config import load_config
+from posturecheck.core.config import load_config
+from posturecheck.render import export, report
 
 VOID = {"meta", "img", "br", "hr", "input", "link", "source"}
 
@@ -107,8 +107,8 @@ def test_timeline_long_session_is_enveloped(cfg) -> None:
 
 
 def test_image_report(tmp_path: Path, cfg) -> None:
-    from posturecheck.pipeline import Analyzer
-    from posturecheck.types import Frame
+    from posturecheck.core.pipeline import Analyzer
+    from posturecheck.core.types import Frame
 
     class One:
         def detect(self, frame):
@@ -179,6 +179,9 @@ def test_fmt_time(s, text) -> None:
 
 
 def test_matplotlib_is_imported_lazily() -> None:
-    code = "import sys, posturecheck.report, posturecheck.batch; print('matplotlib' in sys.modules)"
+    code = (
+        "import sys, posturecheck.render.report, posturecheck.batch.run; "
+        "print('matplotlib' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

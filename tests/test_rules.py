@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from posturecheck import advice
-from posturecheck.baseline import Baseline
-from posturecheck.config import NEUTRAL_NECK_DEG, Config, load_config
-from posturecheck.rules import Assessment, RulesState, initial_state, resolve_limits, step
-from posturecheck.types import Alert, PostureMetrics, Status, View
+from posturecheck.core import advice
+from posturecheck.core.baseline import Baseline
+from posturecheck.core.config import NEUTRAL_NECK_DEG, Config, load_config
+from posturecheck.core.rules import Assessment, RulesState, initial_state, resolve_limits, step
+from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 CFG = Config()
 SEED = Path("/work/shared/seed/000_f778c24257bf98a2.txt")

@@ -8,8 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from posturecheck.errors import SourceError
-from posturecheck.sources import (
+from posturecheck.adapters.sources import (
     CameraSource,
     VideoFileSource,
     expand_inputs,
@@ -17,6 +16,7 @@ from posturecheck.sources import (
     probe_video,
     read_image,
 )
+from posturecheck.errors import SourceError
 
 
 def write_video(

@@ -9,11 +9,11 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from posturecheck import advice
-from posturecheck.config import Config, load_config
-from posturecheck.rules import initial_state, step
-from posturecheck.summary import SummaryAccumulator
-from posturecheck.types import FrameResult, PostureMetrics, Status, View
+from posturecheck.core import advice
+from posturecheck.core.config import Config, load_config
+from posturecheck.core.rules import initial_state, step
+from posturecheck.core.summary import SummaryAccumulator
+from posturecheck.core.types import FrameResult, PostureMetrics, Status, View
 
 TRUNK_ONLY = dataclasses.replace(
     load_config(static__enabled=False, breaks__interval_s=120.0),

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from posturecheck.termkeys import open_terminal_keys
+from posturecheck.adapters.termkeys import open_terminal_keys
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminal (pty) test")
 

@@ -2,7 +2,7 @@
 
 A front webcam cannot judge head height, lean-in or shrug in absolute terms: they depend on the
 person and where the camera sits. Calibration asks the person to sit upright for a few seconds;
-the median of each metric becomes their :class:`~posturecheck.baseline.Baseline`, and the rules
+the median of each metric becomes their :class:`~posturecheck.core.baseline.Baseline`, and the rules
 judge the change from it. An optional "now slouch" capture shows whether the tolerances catch
 *this* person's slouch (the preview says so), without changing the documented limits.
 
@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from posturecheck.baseline import Baseline
-from posturecheck.config import Config, MetricRule
+from posturecheck.adapters.history import home_dir
+from posturecheck.core.baseline import Baseline
+from posturecheck.core.config import Config, MetricRule
+from posturecheck.core.types import PostureMetrics
 from posturecheck.errors import ConfigError
-from posturecheck.history import home_dir
-from posturecheck.types import PostureMetrics
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def limit_preview(
     With a slouch capture, each row says whether that slouch falls outside the range
     ("caught") or not, so the person sees whether the tolerances fit them.
     """
-    from posturecheck.metrics import METRICS  # noqa: PLC0415
+    from posturecheck.core.metrics import METRICS  # noqa: PLC0415
 
     rows: list[tuple[str, str]] = []
     for metric, base in baseline.values:
@@ -369,7 +369,7 @@ def _medians(samples: Sequence[PostureMetrics], baseline: Baseline | None) -> di
 
 def run_cli(args: argparse.Namespace) -> int:
     """``posturecheck calibrate``: list setups, or run the guided capture and save it."""
-    from posturecheck import live  # noqa: PLC0415 (drivers import heavy things lazily)
+    from posturecheck.live import session as live  # noqa: PLC0415 (drivers import heavy things lazily
 
     if getattr(args, "list", False):
         names = list_setups()

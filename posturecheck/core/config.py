@@ -2,7 +2,7 @@
 
 Everything is a frozen dataclass, validated on load; a bad value raises :class:`ConfigError` with
 one line naming the key and what was expected. Every number and its source is documented in
-``docs/thresholds.md``; ``posturecheck/default.toml`` is a commented copy of the defaults.
+``docs/thresholds.md``; ``posturecheck/core/default.toml`` is a commented copy of the defaults.
 
 Precedence (lowest first): built-in defaults of the chosen profile, the TOML file, then keyword
 overrides given to :func:`load_config` (the CLI's options).
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posturecheck.baseline import Baseline
+from posturecheck.core.baseline import Baseline
+from posturecheck.core.metrics import METRICS
 from posturecheck.errors import ConfigError
-from posturecheck.metrics import METRICS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -589,7 +589,7 @@ def load_config(
     """Build a validated :class:`Config`.
 
     Args:
-        path: a TOML file (see ``posturecheck/default.toml``), or ``None`` for the defaults.
+        path: a TOML file (see ``posturecheck/core/default.toml``), or ``None`` for the defaults.
         profile: threshold profile name (one of :data:`PROFILES`); overrides the file's
             ``profile``. The profile supplies the metric rules, which ``[limits.<metric>]``
             tables in the file then adjust.

@@ -4,7 +4,7 @@ Every channel is best effort: a missing notifier, player or D-Bus session never 
 logged once and the channel is skipped. Desktop notifications and sounds run in a background
 thread so a slow ``notify-send`` never stalls the analysis loop.
 
-Cooldowns per alert kind come from the rules (:mod:`posturecheck.rules`); on top of that the
+Cooldowns per alert kind come from the rules (:mod:`posturecheck.core.rules`); on top of that the
 :class:`Notifier` never pops up desktop notifications or sounds more often than ``min_gap_s``
 (alerts inside the gap still get their terminal line and banner), so several kinds firing
 together do not nag either.
@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from posturecheck.types import Alert
+from posturecheck.core.types import Alert
 
 log = logging.getLogger(__name__)
 

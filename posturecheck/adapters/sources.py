@@ -18,8 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posturecheck.core.types import Frame
 from posturecheck.errors import SourceError
-from posturecheck.types import Frame
 
 log = logging.getLogger(__name__)
 

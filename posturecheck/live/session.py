@@ -1,7 +1,8 @@
 """Live monitoring: the thin driver that feeds camera frames to the shared :class:`Analyzer`.
 
 Only the driver differs from batch: the analysis core (estimator -> metrics -> rules) is the same
-:class:`posturecheck.pipeline.Analyzer`, so a recording replays exactly the alerts it gave live.
+:class:`posturecheck.core.pipeline.Analyzer`, so a recording replays exactly the alerts it gave
+live.
 
 What this driver adds:
 
@@ -12,7 +13,7 @@ What this driver adds:
 - **Lowest useful resolution**: 640x480 is requested from cameras (the pose model looks at a
   256x256 crop; more pixels only cost decoding time).
 - **Pause** (``p``) releases the camera (its light goes off); **calibration** (``c``) runs the
-  guided capture of :mod:`posturecheck.calibrate`; ``h`` help; ``s`` writes one snapshot PNG to
+  guided capture of :mod:`posturecheck.cli.calibrate`; ``h`` help; ``s`` writes one snapshot PNG to
   the current folder (the only way a frame is ever stored); ``q``/Esc quit.
 - **Robustness**: a camera that is missing, busy or unplugged mid-session gets a clear message
   and is retried with exponential backoff; the analysis state and the session's history are kept.
@@ -46,8 +47,11 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from posturecheck import overlay
-from posturecheck.calibrate import (
+from posturecheck.adapters.history import HistoryStore, MinuteAggregator
+from posturecheck.adapters.notify import Notifier
+from posturecheck.adapters.sources import CameraSource
+from posturecheck.adapters.termkeys import open_terminal_keys
+from posturecheck.cli.calibrate import (
     CalibrationRun,
     Phase,
     Setup,
@@ -55,15 +59,12 @@ from posturecheck.calibrate import (
     load_setup,
     save_setup,
 )
-from posturecheck.config import Config
+from posturecheck.core.config import Config
+from posturecheck.core.landmarks import L
+from posturecheck.core.pipeline import Analyzer, PoseEstimator
+from posturecheck.core.types import Alert, Frame, FrameResult, Pose, Status
 from posturecheck.errors import ExitStatus, SourceError
-from posturecheck.history import HistoryStore, MinuteAggregator
-from posturecheck.landmarks import L
-from posturecheck.notify import Notifier
-from posturecheck.pipeline import Analyzer, PoseEstimator
-from posturecheck.sources import CameraSource
-from posturecheck.termkeys import open_terminal_keys
-from posturecheck.types import Alert, Frame, FrameResult, Pose, Status
+from posturecheck.render import overlay
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,9 @@ class Feed(Protocol):
 
 
 class CameraFeed:
-    """A camera index, device path or stream URL (via :class:`~posturecheck.sources.CameraSource`).
+    """A camera index, device path or stream URL.
+
+    Opened via :class:`~posturecheck.adapters.sources.CameraSource`.
 
     Args:
         device: ``0``, ``"/dev/video2"`` or a URL.
@@ -481,7 +484,7 @@ def person_position(poses: list[Pose], subject: Pose | None) -> tuple[int, int]:
 def _summary_accumulator(config: Config) -> Any:
     """``summary.SummaryAccumulator(config)`` (the session summary), or ``None`` if unusable."""
     try:
-        from posturecheck.summary import SummaryAccumulator  # noqa: PLC0415
+        from posturecheck.core.summary import SummaryAccumulator  # noqa: PLC0415
 
         return SummaryAccumulator(config)
     except Exception as exc:  # the summary is a nicety; the session must run without it
@@ -506,7 +509,7 @@ class LiveReport:
         breaks: breaks credited (away long enough).
         alerts: every alert fired.
         camera_losses: times the camera was lost mid-session.
-        summary: ``SessionSummary.to_dict()`` from :mod:`posturecheck.summary`, if available.
+        summary: ``SessionSummary.to_dict()`` from :mod:`posturecheck.core.summary`, if available.
         score: 0-100 posture score from the summary (or the fallback formula of history).
         session_id: the history row, if stored.
         setup: the calibration saved in this session, if any.
@@ -1024,7 +1027,7 @@ class LiveSession:
             except Exception as exc:  # the summary is a nicety; never lose the session over it
                 log.warning("session summary failed: %s", exc)
         if rep.score is None:
-            from posturecheck.history import fallback_score  # noqa: PLC0415
+            from posturecheck.adapters.history import fallback_score  # noqa: PLC0415
 
             rep.score = fallback_score(
                 rep.totals.get("good", 0.0),
@@ -1059,7 +1062,7 @@ def _summary_score(summary: dict[str, Any] | None) -> float | None:
 
 def _caution_text() -> str:
     try:
-        from posturecheck.advice import CAUTION  # noqa: PLC0415
+        from posturecheck.core.advice import CAUTION  # noqa: PLC0415
 
         return CAUTION
     except ImportError:  # pragma: no cover - advice.py is part of the package
@@ -1157,10 +1160,10 @@ def _parse_fps(text: str) -> float:
 
 
 def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSession, Any]:
-    from posturecheck.config import load_config  # noqa: PLC0415
+    from posturecheck.adapters.estimator import MediaPipePoseEstimator  # noqa: PLC0415
+    from posturecheck.adapters.models import resolve_model  # noqa: PLC0415
+    from posturecheck.core.config import load_config  # noqa: PLC0415
     from posturecheck.errors import ModelError  # noqa: PLC0415
-    from posturecheck.estimator import MediaPipePoseEstimator  # noqa: PLC0415
-    from posturecheck.models import resolve_model  # noqa: PLC0415
 
     w, h = _parse_resolution(args.resolution)
     fps = 2.0 if calibrate_only else _parse_fps(args.fps)

@@ -1,8 +1,9 @@
 """The one shared core: frames in, judged frames out.
 
-``analyze(frames, estimator, config)`` is what both drivers run. Live feeds camera frames as
-they come (through :class:`Analyzer`, one frame at a time); batch feeds sampled video frames.
-Time travels on the frame, so a recording replays exactly the alerts it would have given live.
+The core judges detections: :class:`Judge` turns each frame's :class:`Detections` (the poses
+the estimator found, with the frame's index and time) into a :class:`FrameResult`.
+``analyze(frames, estimator, config)`` is ``judge(detect(frame))`` for every frame. Time travels
+on the frame, so a recording replays exactly the alerts it would have given live.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import Protocol
 
 import numpy as np
 
-from posturecheck import metrics as metrics_mod
-from posturecheck import rules
-from posturecheck.config import Config
-from posturecheck.landmarks import L
-from posturecheck.types import Frame, FrameResult, Pose, View
+from posturecheck.core import metrics as metrics_mod
+from posturecheck.core import rules
+from posturecheck.core.config import Config
+from posturecheck.core.landmarks import L
+from posturecheck.core.types import Detections, Frame, FrameResult, Pose, View
 
 
 class PoseEstimator(Protocol):
@@ -81,22 +82,35 @@ def select_subject(
     return poses[best], f"{n} people in view; judging the closest (largest) one"
 
 
-class Analyzer:
-    """Stateful per-frame analysis: estimator -> subject -> metrics -> temporal rules.
+class Judge:
+    """The core: judges detections, one frame at a time, in time order.
+
+    subject choice -> metrics -> temporal rules. It never runs the estimator, so batch can
+    detect in parallel (threads, processes, a cluster) and still judge in order, and live
+    detects and judges in its loop.
 
     Args:
-        estimator: a :class:`PoseEstimator`.
         config: the validated configuration.
         state: rules state to resume from (e.g. after a camera reconnect); fresh if omitted.
     """
 
-    def __init__(
-        self, estimator: PoseEstimator, config: Config, state: rules.RulesState | None = None
-    ):
-        self.estimator = estimator
-        self.config = config
+    def __init__(self, config: Config, state: rules.RulesState | None = None):
         self.state = state if state is not None else rules.initial_state(config)
         self._subject: Pose | None = None
+        self.recalibrate(config)
+
+    @property
+    def config(self) -> Config:
+        """The configuration in force (change it with :meth:`recalibrate`)."""
+        return self._config
+
+    def recalibrate(self, config: Config) -> None:
+        """Judge against ``config`` (typically a new baseline) from the next frame on.
+
+        The temporal state (timers, sitting time, cooldowns) carries over; everything that is
+        derived from the baseline, such as the calibrated person's size, is derived again.
+        """
+        self._config = config
         base = config.baseline
         self._calibrated_width = (
             base.get("shoulder_width_ratio")
@@ -104,14 +118,14 @@ class Analyzer:
             else None
         )
 
-    def process(self, frame: Frame) -> FrameResult:
-        """Analyse one frame; frames must come in increasing ``timestamp_ms``."""
-        poses = self.estimator.detect(frame)
-        pose, note = select_subject(poses, self._subject, self._calibrated_width)
+    def step(self, detections: Detections) -> FrameResult:
+        """Judge one frame's detections; call in increasing ``timestamp_ms``."""
+        poses = detections.poses
+        pose, note = select_subject(list(poses), self._subject, self._calibrated_width)
         self._subject = pose
-        m = metrics_mod.compute_metrics(pose, self.config) if pose is not None else None
+        m = metrics_mod.compute_metrics(pose, self._config) if pose is not None else None
         self.state, a = rules.step(
-            self.state, m, frame.timestamp_ms, self.config, people=len(poses)
+            self.state, m, detections.timestamp_ms, self._config, people=len(poses)
         )
         if note is not None:  # our note says which person; it replaces the rules' generic one
             generic = f"{len(poses)} people in view"
@@ -119,8 +133,8 @@ class Analyzer:
         else:
             notes = a.notes
         return FrameResult(
-            index=frame.index,
-            timestamp_ms=frame.timestamp_ms,
+            index=detections.index,
+            timestamp_ms=detections.timestamp_ms,
             people=len(poses),
             pose=pose,
             metrics=m,
@@ -131,7 +145,56 @@ class Analyzer:
             alerts=a.alerts,
             timers=a.timers,
             notes=notes,
+            poses=tuple(poses),
         )
+
+
+def detect(frame: Frame, estimator: PoseEstimator) -> Detections:
+    """Run the estimator on one frame."""
+    return Detections(frame.index, frame.timestamp_ms, tuple(estimator.detect(frame)))
+
+
+class Analyzer:
+    """Detect and judge in one call (kept while the drivers move to :class:`Judge`).
+
+    Args:
+        estimator: a :class:`PoseEstimator`.
+        config: the validated configuration.
+        state: rules state to resume from; fresh if omitted.
+    """
+
+    def __init__(
+        self, estimator: PoseEstimator, config: Config, state: rules.RulesState | None = None
+    ):
+        self.estimator = estimator
+        self.judge = Judge(config, state)
+
+    @property
+    def config(self) -> Config:
+        return self.judge.config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        self.judge.recalibrate(config)
+
+    @property
+    def state(self) -> rules.RulesState:
+        return self.judge.state
+
+    @state.setter
+    def state(self, state: rules.RulesState) -> None:
+        self.judge.state = state
+
+    def process(self, frame: Frame) -> FrameResult:
+        """Analyse one frame; frames must come in increasing ``timestamp_ms``."""
+        return self.judge.step(detect(frame, self.estimator))
+
+
+def judge(detections: Iterable[Detections], config: Config) -> Iterator[FrameResult]:
+    """Judge detections in time order (lazily: one result per frame)."""
+    j = Judge(config)
+    for d in detections:
+        yield j.step(d)
 
 
 def analyze(
@@ -141,7 +204,7 @@ def analyze(
     *,
     state: rules.RulesState | None = None,
 ) -> Iterator[FrameResult]:
-    """Run the shared pipeline over frames (lazily: one result per frame, in order)."""
-    analyzer = Analyzer(estimator, config, state)
+    """The shared pipeline: ``judge(detect(frame))`` for every frame, lazily and in order."""
+    j = Judge(config, state)
     for frame in frames:
-        yield analyzer.process(frame)
+        yield j.step(detect(frame, estimator))

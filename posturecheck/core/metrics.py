@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from posturecheck.landmarks import L
-from posturecheck.types import Pose, PostureMetrics, View
+from posturecheck.core.landmarks import L
+from posturecheck.core.types import Pose, PostureMetrics, View
 
 if TYPE_CHECKING:  # config imports this module; only the type is needed here
-    from posturecheck.config import Config
+    from posturecheck.core.config import Config
 
 _SIDE = frozenset({View.LEFT, View.RIGHT})
 _FRONT = frozenset({View.FRONT})

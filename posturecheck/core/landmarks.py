@@ -1,7 +1,8 @@
 """Our own names for the 33 BlazePose landmarks, skeleton edges and visibility helpers.
 
 The core never imports mediapipe; the indices below are BlazePose's published topology
-(identical in the legacy graph and the Tasks API), so :mod:`posturecheck.estimator` can hand
+(identical in the legacy graph and the Tasks API), so
+:mod:`posturecheck.adapters.estimator` can hand
 us plain arrays.
 """
 

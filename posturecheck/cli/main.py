@@ -14,14 +14,14 @@ import sys
 from collections.abc import Sequence
 
 from posturecheck import __version__
-from posturecheck.cli_args import add_analysis_options
+from posturecheck.cli.args import add_analysis_options
 from posturecheck.errors import ExitStatus, PostureCheckError
 
 PROG = "posturecheck"
 
 
 def _cmd_models_build(args: argparse.Namespace) -> int:
-    from posturecheck import models
+    from posturecheck.adapters import models
 
     variants = list(models.VARIANTS) if args.variant == "all" else [args.variant]
     dest = args.dest
@@ -32,7 +32,7 @@ def _cmd_models_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-    from posturecheck import models
+    from posturecheck.adapters import models
 
     print(f"models directory: {models.models_dir()}")
     for row in models.list_models():
@@ -43,32 +43,32 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from posturecheck import batch
+    from posturecheck.batch import run as batch
 
     return batch.run_cli(args)
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from posturecheck import live
+    from posturecheck.live import session as live
 
     return live.run_cli(args)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from posturecheck import calibrate
+    from posturecheck.cli import calibrate
 
     return calibrate.run_cli(args)
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from posturecheck import history_cli
+    from posturecheck.cli import history as history_cli
 
     return history_cli.run_cli(args)
 
 
 def _add_live_parsers(sub: argparse._SubParsersAction) -> None:
     """``live``, ``calibrate`` and ``history`` (issue 5); options live next to their driver."""
-    from posturecheck.cli_args import add_history_arguments, add_live_arguments
+    from posturecheck.cli.args import add_history_arguments, add_live_arguments
 
     pv = sub.add_parser(
         "live", help="monitor posture live from a webcam (or a video file as the camera)"

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from posturecheck import __version__
-from posturecheck.metrics import METRIC_NAMES, METRICS
-from posturecheck.types import FrameResult, Status
+from posturecheck.core.metrics import METRIC_NAMES, METRICS
+from posturecheck.core.types import FrameResult, Status
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +254,7 @@ class SessionSink:
     """
 
     def __init__(self, out_dir: Path, config: Any, *, write_csv: bool, keep_timeline: bool) -> None:
-        from posturecheck.summary import SummaryAccumulator
+        from posturecheck.core.summary import SummaryAccumulator
 
         self.out_dir = Path(out_dir)
         self.config = config
@@ -342,7 +342,7 @@ class SessionSink:
 
 def limits_dict(config: Any) -> dict[str, Any]:
     """The limits each judged metric was held to (baseline applied), for readers and plots."""
-    from posturecheck.rules import resolve_limits
+    from posturecheck.core.rules import resolve_limits
 
     out: dict[str, Any] = {}
     for m, lim in resolve_limits(config).items():
@@ -416,7 +416,7 @@ def build_summary_doc(
     """Assemble the versioned ``summary.json`` document (see ``docs/outputs.md``).
 
     Args:
-        summary: the :class:`posturecheck.summary.SessionSummary` of the input.
+        summary: the :class:`posturecheck.core.summary.SessionSummary` of the input.
         source: from :func:`source_dict`.
         settings: the settings used (sampling, model, profile, configuration...).
         status, reason: the outcome of the input.
@@ -511,7 +511,7 @@ def image_verdict(r: FrameResult) -> dict[str, Any]:
 
 
 def index_row(o: Any, out_dir: Path) -> dict[str, Any]:
-    """One ``summary.csv`` row for an :class:`posturecheck.batch.Outcome`."""
+    """One ``summary.csv`` row for an :class:`posturecheck.batch.run.Outcome`."""
     doc = o.summary or {}
     row: dict[str, Any] = dict.fromkeys(INDEX_COLUMNS, "")
     row.update(input=o.input, kind=o.kind, status=o.status, reason=o.reason or "")
@@ -600,7 +600,7 @@ def write_index(out_dir: Path, outcomes: Sequence[Any], *, write_html: bool = Tr
     os.replace(tmp, out_dir / "summary.csv")
     index = out_dir / "index.html"
     if write_html:
-        from posturecheck import report
+        from posturecheck.render import report
 
         report.write_index_html(index, rows, outcomes)
     return index if write_html else out_dir / "summary.csv"

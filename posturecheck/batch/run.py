@@ -7,7 +7,8 @@ How it runs (see ``docs/outputs.md`` for what it writes and ``docs/benchmarks.md
   decode and run the pose model on one segment at a time: MediaPipe and OpenCV release the GIL,
   and threads measured faster than processes here (no second mediapipe import, no pickling).
 * The main thread consumes the segments of each video *in time order* and runs the pure part of
-  the pipeline (:class:`posturecheck.pipeline.Analyzer`: metrics and temporal rules) on the poses,
+  the pipeline (:class:`posturecheck.core.pipeline.Analyzer`: metrics and temporal rules)
+  on the poses,
   streaming rows to ``frames.csv`` and feeding the summary, so temporal rules see one continuous
   recording whatever the number of workers. Images never travel to the main thread; only poses do.
 * A finished input whose outputs match the source (size, mtime) and the settings is skipped
@@ -42,10 +43,8 @@ from typing import Any, TextIO
 import cv2
 import numpy as np
 
-from posturecheck import __version__, export
-from posturecheck.errors import ConfigError, ExitStatus, PostureCheckError
-from posturecheck.pipeline import Analyzer, PoseEstimator
-from posturecheck.sources import (
+from posturecheck import __version__
+from posturecheck.adapters.sources import (
     VideoFileSource,
     VideoInfo,
     expand_inputs,
@@ -53,7 +52,10 @@ from posturecheck.sources import (
     probe_video,
     read_image,
 )
-from posturecheck.types import Frame, FrameResult, Pose, Status
+from posturecheck.core.pipeline import Analyzer, PoseEstimator
+from posturecheck.core.types import Frame, FrameResult, Pose, Status
+from posturecheck.errors import ConfigError, ExitStatus, PostureCheckError
+from posturecheck.render import export
 
 log = logging.getLogger(__name__)
 
@@ -578,7 +580,7 @@ class _VideoRun:
             write_json="json" in self.opts.formats,
         )
         if "html" in self.opts.formats:
-            from posturecheck import report
+            from posturecheck.render import report
 
             report.write_video_report(
                 self.job.out_dir / "report.html",
@@ -644,7 +646,7 @@ class _Annotator:
         yield from _segment_frames(self.job.path, 0, None, self.opts.sample_fps, res)
 
     def add(self, result: FrameResult) -> None:
-        from posturecheck.overlay import draw_result
+        from posturecheck.render.overlay import draw_result
 
         if self._it is None:
             self._it = self._frames()
@@ -852,13 +854,13 @@ def _analyse_image(
     )
     annotated = None
     if poses or opts.annotate or "html" in opts.formats:
-        from posturecheck.overlay import draw_result
+        from posturecheck.render.overlay import draw_result
 
         annotated = draw_result(_fit(image, 960), result)
         if opts.annotate:
             cv2.imwrite(str(out_dir / "annotated.jpg"), annotated)
     if "html" in opts.formats:
-        from posturecheck import report
+        from posturecheck.render import report
 
         report.write_image_report(out_dir / "report.html", doc, annotated, config)
     if status == "ok":
@@ -875,7 +877,7 @@ def default_estimator_factory(
     """Factory of MediaPipe estimators for ``model_path`` (imported lazily)."""
 
     def make(mode: str) -> PoseEstimator:
-        from posturecheck.estimator import MediaPipePoseEstimator
+        from posturecheck.adapters.estimator import MediaPipePoseEstimator
 
         return MediaPipePoseEstimator(model_path, num_poses=num_poses, mode=mode)
 
@@ -897,7 +899,7 @@ def analyze_paths(
     Args:
         paths: files, folders (recursive) and glob patterns.
         opts: sampling, formats, workers, resume and baseline options.
-        config: the validated :class:`posturecheck.config.Config`.
+        config: the validated :class:`posturecheck.core.config.Config`.
         estimator_factory: ``factory(mode) -> PoseEstimator``, called once per worker thread and
             mode (``"video"``/``"image"``); tests pass a fake.
         progress_enabled: draw a progress bar on ``progress_stream`` (default stderr).
@@ -1026,7 +1028,7 @@ def analyze_paths(
         if "html" in opts.formats and units:
             # Import the plotting library now, while the workers decode and infer: the main
             # thread is idle until the first frames arrive, and the import costs ~0.5 s.
-            from posturecheck import report
+            from posturecheck.render import report
 
             report.preload()
         while window:
@@ -1189,8 +1191,8 @@ def run_cli(args: argparse.Namespace) -> int:
     Returns:
         The exit code (0 ok, 5 no input could be analysed, 6 some inputs failed, 130 Ctrl-C).
     """
-    from posturecheck import models
-    from posturecheck.config import load_config
+    from posturecheck.adapters import models
+    from posturecheck.core.config import load_config
 
     config = load_config(args.config, args.profile, view=args.view)
     model_path = models.resolve_model(args.model)
@@ -1255,8 +1257,8 @@ def baseline_from_poses(poses: Sequence[Pose | None], config: Any, name: str = "
     Raises:
         ValueError: no usable frames (the message says why).
     """
-    from posturecheck.baseline import Baseline
-    from posturecheck.metrics import compute_metrics
+    from posturecheck.core.baseline import Baseline
+    from posturecheck.core.metrics import compute_metrics
 
     samples = [compute_metrics(p, config) for p in poses if p is not None]
     return Baseline.from_metrics(samples, name=name)

@@ -5,7 +5,7 @@ returns the new state and an :class:`Assessment`. Time comes only from ``t_ms`` 
 so a recording replays exactly the alerts live monitoring would have given, and frames may come
 at any spacing (live adaptive sampling goes from 0.2 to 10 fps).
 
-What happens per step (parameters in :class:`posturecheck.config.TemporalConfig`):
+What happens per step (parameters in :class:`posturecheck.core.config.TemporalConfig`):
 
 1. **View smoothing**: the judged view changes only after a new per-frame view persists
    ``view_switch_s``. Metrics not valid for the judged view are not judged, and the notes say
@@ -42,10 +42,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from posturecheck.advice import advice_for
-from posturecheck.config import BANDS, Config
-from posturecheck.metrics import METRICS
-from posturecheck.types import Alert, PostureMetrics, Status, View
+from posturecheck.core.advice import advice_for
+from posturecheck.core.config import BANDS, Config
+from posturecheck.core.metrics import METRICS
+from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
 BREAK_KIND = "break_due"

@@ -13,7 +13,7 @@ from enum import Enum
 
 import numpy as np
 
-from posturecheck.landmarks import NUM_LANDMARKS, L
+from posturecheck.core.landmarks import NUM_LANDMARKS, L
 
 
 def _check_shape(name: str, arr: np.ndarray, shape: tuple[int, ...]) -> None:
@@ -189,6 +189,24 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Detections:
+    """What the estimator saw in one frame: the unit the core judges.
+
+    Detection (the model, in threads, processes or on other machines) is separate from judging
+    (the temporal rules, in time order): a driver detects however it likes and feeds these to
+    :class:`posturecheck.core.pipeline.Judge` in increasing ``timestamp_ms``.
+
+    Attributes:
+        index, timestamp_ms: copied from the :class:`Frame` the poses came from.
+        poses: every person found, in the estimator's order (empty when nobody is in view).
+    """
+
+    index: int
+    timestamp_ms: int
+    poses: tuple[Pose, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class FrameResult:
     """Everything the drivers need about one analysed frame.
 
@@ -205,6 +223,7 @@ class FrameResult:
         alerts: alerts that fired on this frame (usually empty).
         timers: named running timers in seconds (e.g. ``"sitting_s"``, ``"poor_hold_s"``).
         notes: short remarks (e.g. "2 people in view; judging the closest").
+        poses: every person the estimator found (``pose`` is one of them), for overlays.
     """
 
     index: int
@@ -219,6 +238,7 @@ class FrameResult:
     alerts: tuple[Alert, ...] = ()
     timers: Mapping[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    poses: tuple[Pose, ...] = ()
 
     @property
     def t_s(self) -> float:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posturecheck.types import Alert, FrameResult, Status
+from posturecheck.core.types import Alert, FrameResult, Status
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from posturecheck.landmarks import DEFAULT_MIN_VISIBILITY, SIDE_CHAIN, SKELETON_EDGES
-from posturecheck.types import Alert, FrameResult, Pose, Status, View
+from posturecheck.core.landmarks import DEFAULT_MIN_VISIBILITY, SIDE_CHAIN, SKELETON_EDGES
+from posturecheck.core.types import Alert, FrameResult, Pose, Status, View
 
 # ----------------------------------------------------------------------------- palette (BGR)
 

@@ -3,7 +3,7 @@
 The HTML page is one self-contained file: totals, the daily table, a stacked bar chart of time
 per status per day (matplotlib, imported lazily, embedded as PNG), the alerts of the period with
 the risk factor and advice they named, and the "consult a healthcare professional" caution. It
-uses the batch report's page wrapper and colours (:mod:`posturecheck.report`) so both reports
+uses the batch report's page wrapper and colours (:mod:`posturecheck.render.report`) so both reports
 look alike, with a small fallback style if that module is unavailable.
 """
 
@@ -18,8 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from posturecheck.errors import ExitStatus
-from posturecheck.history import (
+from posturecheck.adapters.history import (
     DAILY_COLUMNS,
     DayRow,
     HistoryStore,
@@ -27,6 +26,7 @@ from posturecheck.history import (
     default_db_path,
     format_daily_table,
 )
+from posturecheck.errors import ExitStatus
 
 _FALLBACK_CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
@@ -47,7 +47,7 @@ _STATUS_COLORS = {"good": "#3a9d5d", "caution": "#e0a526", "poor": "#d64541", "u
 def _report_style() -> tuple[Any, dict[str, str]]:
     """The batch report's page wrapper and status colours (issue 4), or our own fallbacks."""
     try:
-        from posturecheck import report  # noqa: PLC0415
+        from posturecheck.render import report  # noqa: PLC0415
 
         page = getattr(report, "page", None) or getattr(report, "_page", None)
         colors = dict(getattr(report, "STATUS_COLORS", _STATUS_COLORS))
@@ -99,7 +99,7 @@ def render_html(
     rows: list[DayRow], alerts: list[dict[str, Any]], *, days: int, db_path: str
 ) -> str:
     """The history report as one self-contained HTML page, in the batch report's style."""
-    from posturecheck.advice import CAUTION  # noqa: PLC0415
+    from posturecheck.core.advice import CAUTION  # noqa: PLC0415
 
     page, colors = _report_style()
     e = html.escape

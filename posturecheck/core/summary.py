@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from posturecheck.advice import (
+from posturecheck.core.advice import (
     CAUTION,
     MUSCLE_STRAIN,
     OCCUPATION,
@@ -34,10 +34,10 @@ from posturecheck.advice import (
     SEDENTARY,
     risk_factor_for_kind,
 )
-from posturecheck.config import BANDS, Config
-from posturecheck.metrics import METRICS
-from posturecheck.rules import BREAK_KIND, STATIC_KIND, Limits, resolve_limits
-from posturecheck.types import FrameResult, Status, View
+from posturecheck.core.config import BANDS, Config
+from posturecheck.core.metrics import METRICS
+from posturecheck.core.rules import BREAK_KIND, STATIC_KIND, Limits, resolve_limits
+from posturecheck.core.types import FrameResult, Status, View
 
 SUMMARY_SCHEMA = 1
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS

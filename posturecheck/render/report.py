@@ -4,7 +4,7 @@ A report is one file a person opens in a browser: no scripts, no external resour
 PNGs embedded as base64. matplotlib is imported lazily (only when a report is written) through
 its object-oriented API with the Agg canvas, so no global backend is switched and no window can
 open. Per-frame code never touches this module: plots are drawn once, from the compact
-:class:`posturecheck.export.Timeline`.
+:class:`posturecheck.render.export.Timeline`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from posturecheck import __version__
-from posturecheck.advice import (
+from posturecheck.core.advice import (
     ADVICE,
     CAUTION,
     KIND_TITLES,
@@ -34,8 +34,8 @@ from posturecheck.advice import (
     SOURCE_TITLE,
     advice_for,
 )
-from posturecheck.export import STATUS_CODES, Timeline, status_pct
-from posturecheck.metrics import METRICS
+from posturecheck.core.metrics import METRICS
+from posturecheck.render.export import STATUS_CODES, Timeline, status_pct
 
 log = logging.getLogger(__name__)
 

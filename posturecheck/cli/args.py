@@ -24,7 +24,7 @@ def add_analysis_options(p: argparse.ArgumentParser, *, model_help: str) -> None
 
 
 def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -> None:
-    """Options shared by ``live`` and ``calibrate`` (called by :mod:`posturecheck.cli`)."""
+    """Options shared by ``live`` and ``calibrate`` (called by :mod:`posturecheck.cli.main`)."""
     p.add_argument(
         "--camera",
         default="0",

@@ -20,9 +20,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posturecheck.core.landmarks import NUM_LANDMARKS
+from posturecheck.core.types import Frame, Pose
 from posturecheck.errors import ModelError
-from posturecheck.landmarks import NUM_LANDMARKS
-from posturecheck.types import Frame, Pose
 
 log = logging.getLogger(__name__)
 

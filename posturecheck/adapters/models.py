@@ -5,7 +5,8 @@ A Tasks ``.task`` bundle is an uncompressed zip of ``pose_detector.tflite`` and
 registries we can reach by package name: the ``mediapipe==0.10.21`` wheel (detector + full landmark
 model) and the npm package ``@mediapipe/pose`` (detector + lite/full/heavy landmark models). This
 module fetches those archives with ``pip``/``npm``, checks every input against the pinned SHA-256 in
-``posturecheck/models_manifest.json``, writes the input-normalisation metadata the Tasks API
+``posturecheck/adapters/models_manifest.json``,
+writes the input-normalisation metadata the Tasks API
 requires, zips the two networks deterministically and checks the result against the pinned
 bundle SHA-256.
 
@@ -59,7 +60,7 @@ DEFAULT_VARIANT = "full"
 ENV_MODEL_DIR = "POSTURECHECK_MODEL_DIR"
 BUILD_COMMAND = "posturecheck models build --variant {variant}"
 
-_PACKAGE_ROOT = Path(__file__).resolve().parent
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _ZIP_ALIGN_BYTES = 64  # zip member data offsets (like Android's zipalign; LiteRT maps them)
 _BUFFER_ALIGN_BYTES = 16  # tflite schema: Buffer.data is (force_align: 16)
 _DOWNLOAD_TIMEOUT_S = 1800
@@ -116,7 +117,7 @@ def manifest_path() -> Path:
     Returns:
         The path (existence is checked by :func:`load_manifest`).
     """
-    return _PACKAGE_ROOT / "models_manifest.json"
+    return Path(__file__).resolve().with_name("models_manifest.json")
 
 
 @lru_cache(maxsize=4)
@@ -652,14 +653,14 @@ def build(
     return dest
 
 
-# --- python -m posturecheck.models
+# --- python -m posturecheck.adapters.models
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
     """Tiny maintainer CLI; ``posturecheck models ...`` is the user-facing one."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m posturecheck.models")
+    parser = argparse.ArgumentParser(prog="python -m posturecheck.adapters.models")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build bundles into the models directory")
     b.add_argument("--variant", default=DEFAULT_VARIANT, choices=[*VARIANTS, "all"])
