@@ -53,8 +53,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from evalcommon import EstimatorPool, read_bgr  # noqa: E402
 
-from posturecheck.landmarks import L  # noqa: E402
-from posturecheck.types import Pose  # noqa: E402
+from posturecheck.core.landmarks import L  # noqa: E402
+from posturecheck.core.types import Pose  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def load_vuhamthieu(root: Path) -> Iterator[Sample]:
 
 def load_nelsonak47(root: Path) -> Iterator[Sample]:
     wh = ASSUMED_WH["nelsonak47"][0]
-    for path in sorted((root / "nelsonak47_webcam").glob("coords_webcam_*.csv")):
+    for fno, path in enumerate(sorted((root / "nelsonak47_webcam").glob("coords_webcam_*.csv"))):
         with path.open(newline="") as fh:
             rd = csv.reader(fh)
             next(rd)
@@ -190,10 +190,10 @@ def load_nelsonak47(root: Path) -> Iterator[Sample]:
                 yield Sample(
                     "nelsonak47",
                     "nelsonak47:1",
-                    f"nelsonak47:{cls}",
+                    "nelsonak47:1",  # one file per class, one setup: one session
                     "good" if cls == "straight" else "bad",
                     cls,
-                    k,
+                    fno * 100_000 + k,  # files in name order, rows in file order
                     _pose(xy, vis, wh, z),
                     False,
                     f"{path.name}:{k + 2}",
@@ -295,7 +295,7 @@ def load_alanfufuu(root: Path) -> Iterator[Sample]:
 
 def load_s4raaga(root: Path) -> Iterator[Sample]:
     wh = ASSUMED_WH["s4raaga"][0]
-    for path in sorted((root / "s4raaga_partial").glob("*.csv")):
+    for fno, path in enumerate(sorted((root / "s4raaga_partial").glob("*.csv"))):
         with path.open(newline="") as fh:
             rd = csv.reader(fh)
             next(rd)
@@ -305,10 +305,10 @@ def load_s4raaga(root: Path) -> Iterator[Sample]:
                 yield Sample(
                     "s4raaga",
                     "s4raaga:1",
-                    f"s4raaga:{path.stem}",
+                    "s4raaga:1",  # one file per class, one setup: one session
                     "good" if cls == "upright" else "bad",
                     cls,
-                    k,
+                    fno * 100_000 + k,  # files in name order, rows in file order
                     _pose(xy, vis, wh, z),
                     False,
                     f"{path.name}:{k + 2}",

@@ -197,12 +197,15 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
         hysteresis=0.02,
         source="ours (proxy of lateral bending when hips are hidden)",
     ),
+    # The slouch score replaces the former head-height limits (0.25 absolute, -0.08 relative),
+    # which essentially never fired on real slumping (issue 11). The score is a probability
+    # from posturecheck.core.front_model, calibrated when a front baseline is configured.
     _r(
-        "head_height_ratio",
-        (0.25, INF),
-        relative_acceptable=(-0.08, INF),
-        hysteresis=0.02,
-        source="ours (head drop vs personal baseline)",
+        "slouch_score",
+        (0.0, 0.5),
+        hysteresis=0.05,
+        source="ours: logistic model fitted leave-one-person-out on labelled front-webcam "
+        "frames of 17 people (benchmarks/fit_front.py; docs/thresholds.md)",
     ),
     _r(
         "shoulder_gap_ratio",

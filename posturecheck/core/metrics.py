@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from posturecheck.core import front_model
 from posturecheck.core.landmarks import L
 from posturecheck.core.types import Pose, PostureMetrics, View
 
@@ -263,6 +264,57 @@ METRICS: dict[str, MetricSpec] = dict(
             "shoulders",
             "Shoulders dropped",
             "Shoulders raised (tension)",
+        ),
+        _spec(
+            "face_width_ratio",
+            "ratio",
+            "Face width over shoulders",
+            _FRONT,
+            "Ear-to-ear distance / shoulder width; grows when the head comes forward of the "
+            "shoulders (closer to the camera than they are). Feeds the slouch score.",
+            "reported; used by the calibrated slouch score (ours)",
+            "lean_in",
+            "Head forward of the shoulders",
+            "Head back",
+        ),
+        _spec(
+            "shoulder_x_ratio",
+            "ratio",
+            "Shoulder midpoint x in the image",
+            _FRONT,
+            "Shoulder midpoint's x / image width: where the person sits in the picture (for "
+            "noticing a moved camera).",
+            "reported only (framing)",
+            "framing",
+            "Sitting right of the calibrated place",
+            "Sitting left of the calibrated place",
+        ),
+        _spec(
+            "shoulder_y_ratio",
+            "ratio",
+            "Shoulder midpoint height in the image",
+            _FRONT,
+            "Shoulder midpoint's y (down) / image width; grows when the person sinks down in "
+            "the chair (fixed camera). Feeds the calibrated slouch score.",
+            "reported; used by the calibrated slouch score (ours)",
+            "framing",
+            "Shoulders lower in the image (sinking down)",
+            "Shoulders higher in the image",
+        ),
+        _spec(
+            "slouch_score",
+            "ratio",
+            "Slouch score (front view)",
+            _FRONT,
+            "Probability (0-1) of a slumped posture from a logistic model over body-normalised "
+            "front-view measures: head and ear height over the shoulders without a baseline; "
+            "with one, their change plus face size, shoulder width and shoulder height in the "
+            "image (sinking down, leaning in). See posturecheck.core.front_model.",
+            "ours: fitted leave-one-person-out on labelled front-webcam sets (docs/thresholds.md)",
+            "neck",
+            "Slumped or head forward",
+            "Upright",
+            True,
         ),
         _spec(
             "neck_inclination_3d_deg",
@@ -550,6 +602,10 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
     if swr is not None:
         out["shoulder_width_ratio"] = swr
         conf["shoulder_width_ratio"] = c_sh
+        img_w = float(pose.image_wh[0])
+        out["shoulder_x_ratio"] = float(mid[0]) / img_w
+        out["shoulder_y_ratio"] = float(mid[1]) / img_w
+        conf["shoulder_x_ratio"] = conf["shoulder_y_ratio"] = c_sh
     # Unit normal of the shoulder line pointing up in the image (y down): rotate the
     # right->left direction by -90 deg on screen and flip so that it points up.
     ux, uy = float(sd[0]) / width, float(sd[1]) / width
@@ -570,6 +626,8 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
         conf["shoulder_gap_ratio"] = ce
         out["head_offset_ratio"] = lat * float(ear_mid[0] - mid[0]) / width
         conf["head_offset_ratio"] = ce
+        out["face_width_ratio"] = math.hypot(*(xy[le] - xy[re])) / width
+        conf["face_width_ratio"] = ce
         if ok_nose:
             ed = xy[le] - xy[re]
             ew = math.hypot(*ed)
@@ -636,6 +694,17 @@ def _world_metrics(pose: Pose, out: dict, conf: dict) -> None:
         conf["neck_flexion_3d_deg"] = min(c_trunk, c_neck)
 
 
+def _slouch_score(cfg: Config, out: dict, conf: dict) -> None:
+    """The front model's score: calibrated when a front-view baseline is configured."""
+    base = cfg.baseline
+    bvals = base.as_mapping() if base is not None and base.view is View.FRONT else None
+    score = front_model.slouch_score(out, bvals)
+    if score is not None:
+        out["slouch_score"] = score
+        used = ("head_height_ratio", "shoulder_gap_ratio")
+        conf["slouch_score"] = min(conf.get(k, 0.0) for k in used)
+
+
 _EMPTY: dict[str, float | None] = dict.fromkeys(METRIC_NAMES)
 
 
@@ -670,5 +739,6 @@ def compute_metrics(pose: Pose, cfg: Config, view: View | None = None) -> Postur
         _side_metrics(pose, view, mc, values, conf)
     elif view is View.FRONT:
         _front_metrics(pose, mc, values, conf)
+        _slouch_score(cfg, values, conf)
     _world_metrics(pose, values, conf)
     return PostureMetrics(view=view, values=values, confidence=conf, view_confidence=vconf)
