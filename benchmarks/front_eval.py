@@ -48,7 +48,7 @@ FPS = 2.0  # the live driver's default analysis rate
 SLUMP_S = 600.0
 UPRIGHT_H = 1.0
 REMINDERS = (rules.BREAK_KIND, rules.STATIC_KIND)
-SCORE = "slouch_score"
+SCORE = "slouch_score_ratio"
 FRONT_JUDGED = tuple(m for m, s in METRICS.items() if View.FRONT in s.views and m != SCORE)
 
 
@@ -225,6 +225,66 @@ def part_front_people(
     return res
 
 
+def _b(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def markdown(fp: dict[str, Any]) -> list[str]:
+    """The per-person tables (docs/accuracy.md quotes them)."""
+    u, c = fp["uncalibrated"], fp["calibrated"]
+    tp = fp["temporal_per_person"]
+    out = [
+        f"### Front webcam, {fp['people']} people, leave-one-person-out ({fp['frames']} frames)",
+        "",
+        "Per-frame balanced accuracy of the rules' verdict (slouch score fitted without the "
+        "person, plus the other front-view limits); calibrated = baseline from the first "
+        f"{fp['calibration_frames']} upright frames of the session. Slump: seconds to the first "
+        "posture alert when the person's slumped frames are replayed for 10 minutes at 2 "
+        "frames/s through the temporal rules (- = none). Upright: posture alerts in "
+        f"{tp[next(iter(tp))].get('upright_uncalibrated', {}).get('seconds', 3600) / 3600:g} h "
+        "of the person's upright frames.",
+        "",
+        "| person | good / bad frames | bal. acc. uncalibrated | bal. acc. calibrated | "
+        "slump alert s (uncal / cal) | upright alerts (uncal / cal) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def t(p: str, key: str, field: str) -> str:
+        v = tp.get(p, {}).get(key)
+        if v is None:
+            return "n/a"
+        x = v[field]
+        return "-" if x is None else (f"{x:.0f}" if isinstance(x, float) else str(x))
+
+    for p, v in u["per_person"].items():
+        cv = c["per_person"].get(p, {})
+        out.append(
+            f"| {p} | {v['good']} / {v['bad']} | {_b(v['balanced_accuracy'])} | "
+            f"{_b(cv.get('balanced_accuracy'))} | "
+            f"{t(p, 'slump_uncalibrated', 'first_alert_s')} / "
+            f"{t(p, 'slump_calibrated', 'first_alert_s')} | "
+            f"{t(p, 'upright_uncalibrated', 'posture_alerts')} / "
+            f"{t(p, 'upright_calibrated', 'posture_alerts')} |"
+        )
+    for mode, r in (("uncalibrated", u), ("calibrated", c)):
+        tm = fp["temporal"][mode]
+        so = fp[f"{mode}_score_only"]
+        out.append(
+            f"\n**{mode}**: mean over {r['people_scored']} people "
+            f"{_b(r['mean_balanced_accuracy'])}, lowest {_b(r['min_balanced_accuracy'])}, "
+            f"frame-pooled {_b(r['frame_pooled_balanced_accuracy'])}; below 0.75: "
+            f"{', '.join(r['people_below_0p75']) or 'none'} (slouch score alone: mean "
+            f"{_b(so['mean_balanced_accuracy'])}). Slump alert within 60 s for "
+            f"{tm['slump_alert_within_60s']}/{tm['slump_people']} people (late or none: "
+            f"{', '.join(tm['slump_missed_or_late']) or 'none'}); "
+            f"{tm['false_alerts_per_hour']:.2f} false posture alerts per hour over "
+            f"{tm['upright_hours']:g} h of upright footage of {tm['upright_people']} people "
+            f"(worst person {tm['max_false_alerts_per_hour_one_person']:.0f}/h)."
+        )
+    out.append("")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=data_dir_from_env())
@@ -235,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     res = part_front_people(args.data, args.model, args.quick)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, default=str) + "\n")
+    print("\n".join(markdown(res)))
     for mode in ("uncalibrated", "calibrated"):
         r = res[mode]
         print(

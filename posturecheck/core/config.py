@@ -201,7 +201,7 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
     # which essentially never fired on real slumping (issue 11). The score is a probability
     # from posturecheck.core.front_model, calibrated when a front baseline is configured.
     _r(
-        "slouch_score",
+        "slouch_score_ratio",
         (0.0, 0.5),
         hysteresis=0.05,
         source="ours: logistic model fitted leave-one-person-out on labelled front-webcam "

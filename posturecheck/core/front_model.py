@@ -3,7 +3,7 @@
 From a laptop webcam the person faces the camera, so "slumped" has to be read from where the
 head sits over the shoulders, not from side-view angles. Two transparent models turn a few
 front-view metrics into one score, the probability that the frame shows a slumped posture
-(metric ``slouch_score``; the rules judge it against 0.5):
+(metric ``slouch_score_ratio``; the rules judge it against 0.5):
 
 * **uncalibrated** (no personal baseline): nose height and ear height above the shoulder line,
   each divided by the shoulder width (``head_height_ratio``, ``shoulder_gap_ratio``). Both fall

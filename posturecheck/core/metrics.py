@@ -302,7 +302,7 @@ METRICS: dict[str, MetricSpec] = dict(
             "Shoulders higher in the image",
         ),
         _spec(
-            "slouch_score",
+            "slouch_score_ratio",
             "ratio",
             "Slouch score (front view)",
             _FRONT,
@@ -700,9 +700,9 @@ def _slouch_score(cfg: Config, out: dict, conf: dict) -> None:
     bvals = base.as_mapping() if base is not None and base.view is View.FRONT else None
     score = front_model.slouch_score(out, bvals)
     if score is not None:
-        out["slouch_score"] = score
+        out["slouch_score_ratio"] = score
         used = ("head_height_ratio", "shoulder_gap_ratio")
-        conf["slouch_score"] = min(conf.get(k, 0.0) for k in used)
+        conf["slouch_score_ratio"] = min(conf.get(k, 0.0) for k in used)
 
 
 _EMPTY: dict[str, float | None] = dict.fromkeys(METRIC_NAMES)
