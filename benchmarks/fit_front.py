@@ -86,9 +86,7 @@ class Row:
 def measure(samples: Iterable[Sample], cfg: Config) -> list[Row]:
     """Front-view metrics of every frame with a pose (no baseline in ``cfg``)."""
     return [
-        Row(s, compute_metrics(s.pose, cfg, view=View.FRONT))
-        for s in samples
-        if s.pose is not None
+        Row(s, compute_metrics(s.pose, cfg, view=View.FRONT)) for s in samples if s.pose is not None
     ]
 
 
@@ -245,9 +243,13 @@ def per_person_bacc(
     for p, (pr, tr) in sorted(by.items()):
         per[p] = {
             "balanced_accuracy": balanced_accuracy(pr, tr),
-            "recall_bad": float(np.mean([a for a, t in zip(pr, tr) if t])) if any(tr) else None,
+            "recall_bad": float(np.mean([a for a, t in zip(pr, tr, strict=True) if t]))
+            if any(tr)
+            else None,
             "specificity": (
-                float(np.mean([not a for a, t in zip(pr, tr) if not t])) if not all(tr) else None
+                float(np.mean([not a for a, t in zip(pr, tr, strict=True) if not t]))
+                if not all(tr)
+                else None
             ),
             "good": int(sum(not t for t in tr)),
             "bad": int(sum(tr)),
@@ -262,7 +264,9 @@ def per_person_bacc(
         "people_scored": len(vals),
         "mean_balanced_accuracy": float(np.mean(vals)) if vals else None,
         "min_balanced_accuracy": float(min(vals)) if vals else None,
-        "people_below_0p75": sorted(p for p, v in per.items() if (v["balanced_accuracy"] or 1) < 0.75),
+        "people_below_0p75": sorted(
+            p for p, v in per.items() if (v["balanced_accuracy"] or 1) < 0.75
+        ),
         "frame_pooled_balanced_accuracy": balanced_accuracy(allp, allt),
         "per_person": per,
     }
@@ -272,7 +276,7 @@ def per_person_bacc(
 # Aspect check (the assumed frame size of the landmark CSVs)
 
 
-def aspect_check(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
+def aspect_check(samples: Sequence[Sample]) -> dict[str, dict[str, float]]:
     """Per person, medians over upright frames of face proportions that do not depend on the
     posture much: eye-to-mouth height / eye spacing (needs the mouth) and ear height above the
     shoulders / ear spacing, as loaded (with the assumed frame size)."""
@@ -281,7 +285,10 @@ def aspect_check(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]
         if s.pose is None or s.label != "good":
             continue
         xy, v = s.pose.xy_px, s.pose.visibility
-        ok = lambda *i: all(v[k] >= 0.5 for k in i)  # noqa: E731
+
+        def ok(*i: int, v: np.ndarray = v) -> bool:
+            return all(v[k] >= 0.5 for k in i)
+
         if ok(L.LEFT_EYE, L.RIGHT_EYE, L.MOUTH_LEFT, L.MOUTH_RIGHT):
             e = (xy[L.LEFT_EYE] + xy[L.RIGHT_EYE]) / 2
             mo = (xy[L.MOUTH_LEFT] + xy[L.MOUTH_RIGHT]) / 2
@@ -293,7 +300,7 @@ def aspect_check(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]
             ew = float(np.linalg.norm(xy[L.LEFT_EAR] - xy[L.RIGHT_EAR]))
             out[s.person]["ear_height_per_ear_spacing"].append(float(sh[1] - ear[1]) / ew)
     return {
-        p: {k: float(np.median(v)) for k, v in d.items()} | {"size_known": None}
+        p: {k: float(np.median(v)) for k, v in d.items()}
         for p, d in sorted(out.items())
     }
 
@@ -362,7 +369,9 @@ def model_json(res: dict[str, Any], data: Path) -> dict[str, Any]:
             "date_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
             "lopo_model_only_uncalibrated": lopo("uncalibrated"),
             "lopo_model_only_calibrated": lopo("calibrated"),
-            "assumed_frame_sizes": {k: f"{v[0][0]}x{v[0][1]} ({v[1]})" for k, v in ASSUMED_WH.items()},
+            "assumed_frame_sizes": {
+                k: f"{v[0][0]}x{v[0][1]} ({v[1]})" for k, v in ASSUMED_WH.items()
+            },
         },
     }
 

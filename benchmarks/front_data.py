@@ -456,9 +456,7 @@ FOLDERS = {
 SOURCES = tuple(FOLDERS)
 
 
-def load_all(
-    root: Path, model: str = "full", sources: Iterable[str] = SOURCES
-) -> list[Sample]:
+def load_all(root: Path, model: str = "full", sources: Iterable[str] = SOURCES) -> list[Sample]:
     """Every labelled frame of the chosen sources that exist under ``root``."""
     out: list[Sample] = []
     cache = _PoseCache(model)

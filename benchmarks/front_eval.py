@@ -34,8 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import numpy as np  # noqa: E402
 import fit_front as ff  # noqa: E402
+import numpy as np  # noqa: E402
 from evalcommon import data_dir_from_env, ping_pong  # noqa: E402
 from front_data import load_all  # noqa: E402
 
@@ -82,9 +82,7 @@ def per_frame(
         if calib is not None and r.sample.session in calib:
             sess = r.sample.session
             if sess not in lims_by_sess:
-                lims_by_sess[sess] = rules.resolve_limits(
-                    cfg.with_baseline(calib[sess].baseline)
-                )
+                lims_by_sess[sess] = rules.resolve_limits(cfg.with_baseline(calib[sess].baseline))
             lims = lims_by_sess[sess]
         flag = s is not None and score_lim.band(s) != rules.ACCEPTABLE
         out.append(flag or _other_flag(r.metrics, lims))
@@ -138,7 +136,10 @@ def temporal(
     out: dict[str, Any] = {}
     for person in sorted({r.person for r in rows}):
         res: dict[str, Any] = {}
-        for label, seconds, key in (("bad", SLUMP_S, "slump"), ("good", upright_h * 3600, "upright")):
+        for label, seconds, key in (
+            ("bad", SLUMP_S, "slump"),
+            ("good", upright_h * 3600, "upright"),
+        ):
             sess = _main_session(rows, person, label, calib)
             if sess is None:
                 continue
@@ -166,7 +167,9 @@ def temporal(
 def _temporal_summary(t: dict[str, Any]) -> dict[str, Any]:
     s: dict[str, Any] = {}
     for mode in ("uncalibrated", "calibrated"):
-        firsts = {p: v[f"slump_{mode}"]["first_alert_s"] for p, v in t.items() if f"slump_{mode}" in v}
+        firsts = {
+            p: v[f"slump_{mode}"]["first_alert_s"] for p, v in t.items() if f"slump_{mode}" in v
+        }
         within = [p for p, f in firsts.items() if f is not None and f <= 60.0]
         hours = [v[f"upright_{mode}"] for v in t.values() if f"upright_{mode}" in v]
         total_h = sum(h["seconds"] for h in hours) / 3600.0
@@ -304,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['people_below_0p75']}"
         )
         print(
-            "   " + ", ".join(
+            "   "
+            + ", ".join(
                 f"{p.split(':')[0][:6]}:{p.split(':')[1]} {v['balanced_accuracy']:.2f}"
                 for p, v in r["per_person"].items()
                 if v["balanced_accuracy"] is not None

@@ -25,7 +25,11 @@ WH = (320, 240)
 UPRIGHT = make_pose(Body(image_wh=WH, px_per_m=200.0, head_pitch_deg=-10.0))
 TILTED = make_pose(
     Body(
-        image_wh=WH, px_per_m=200.0, shoulder_tilt_deg=20.0, head_roll_deg=20.0, head_pitch_deg=-10.0
+        image_wh=WH,
+        px_per_m=200.0,
+        shoulder_tilt_deg=20.0,
+        head_roll_deg=20.0,
+        head_pitch_deg=-10.0,
     )
 )
 _IMG = np.zeros((1, 1, 3), np.uint8)

@@ -201,6 +201,13 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
     # which essentially never fired on real slumping (issue 11). The score is a probability
     # from posturecheck.core.front_model, calibrated when a front baseline is configured.
     _r(
+        "head_height_ratio",
+        None,
+        relative_acceptable=(-0.08, INF),
+        hysteresis=0.02,
+        source="ours (head drop vs personal baseline); needs a baseline",
+    ),
+    _r(
         "slouch_score_ratio",
         (0.0, 0.5),
         hysteresis=0.05,
