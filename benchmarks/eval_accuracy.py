@@ -94,6 +94,7 @@ from evalcommon import (  # noqa: E402
 )
 
 from posturecheck.adapters import models  # noqa: E402
+from posturecheck.core import front_model  # noqa: E402
 from posturecheck.core.baseline import Baseline  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.landmarks import L  # noqa: E402
@@ -667,12 +668,21 @@ def load_front(pool: EstimatorPool, cfg: Config, root: Path) -> list[FrontItem]:
 
 
 def _flag(m: PostureMetrics | None, cfg: Config) -> bool:
-    """The rules' per-frame verdict: bad when any judged front-view measure is out of band."""
+    """The rules' per-frame verdict: bad when any judged front-view measure is out of band.
+
+    The items were measured once without a baseline; with one, the slouch score is recomputed
+    from the calibrated model, as ``compute_metrics`` does for a calibrated configuration.
+    """
     if m is None:
         return False
+    values = dict(m.values)
+    if cfg.baseline is not None and cfg.baseline.view is View.FRONT:
+        values["slouch_score_ratio"] = front_model.slouch_score(
+            values, cfg.baseline.as_mapping()
+        )
     lims = resolve_limits(cfg)
     for name in FRONT_METRICS:
-        v, lim = m.values.get(name), lims.get(name)
+        v, lim = values.get(name), lims.get(name)
         if v is not None and lim is not None and lim.band(v) != "acceptable":
             return True
     return False
