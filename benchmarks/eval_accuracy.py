@@ -677,9 +677,7 @@ def _flag(m: PostureMetrics | None, cfg: Config) -> bool:
         return False
     values = dict(m.values)
     if cfg.baseline is not None and cfg.baseline.view is View.FRONT:
-        values["slouch_score_ratio"] = front_model.slouch_score(
-            values, cfg.baseline.as_mapping()
-        )
+        values["slouch_score_ratio"] = front_model.slouch_score(values, cfg.baseline.as_mapping())
     lims = resolve_limits(cfg)
     for name in FRONT_METRICS:
         v, lim = values.get(name), lims.get(name)

@@ -299,10 +299,7 @@ def aspect_check(samples: Sequence[Sample]) -> dict[str, dict[str, float]]:
             sh = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2
             ew = float(np.linalg.norm(xy[L.LEFT_EAR] - xy[L.RIGHT_EAR]))
             out[s.person]["ear_height_per_ear_spacing"].append(float(sh[1] - ear[1]) / ew)
-    return {
-        p: {k: float(np.median(v)) for k, v in d.items()}
-        for p, d in sorted(out.items())
-    }
+    return {p: {k: float(np.median(v)) for k, v in d.items()} for p, d in sorted(out.items())}
 
 
 # ----------------------------------------------------------------------------------------------
