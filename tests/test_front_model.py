@@ -122,3 +122,18 @@ def test_framing_change_measures_camera_moves_in_shoulder_widths() -> None:
     closer = {**UPRIGHT, "shoulder_width_ratio": 0.45 * math.e**0.5}
     assert fm.framing_change(closer, UPRIGHT) == pytest.approx(0.5)
     assert fm.framing_change(UPRIGHT, {"shoulder_width_ratio": 0.45}) is None  # old baseline
+
+
+def test_calibration_preview_judges_the_slouch_capture_with_the_calibrated_model() -> None:
+    from posturecheck.cli.calibrate import limit_preview
+
+    upright = {**UPRIGHT, "slouch_score_ratio": 0.3}
+    # Sunk down: the capture's own (pre-calibration, uncalibrated) score said 0.4, not caught.
+    sunk = {**upright, "shoulder_y_ratio": 0.55 + 0.3 * 0.45, "shoulder_gap_ratio": 0.50}
+    sunk["head_height_ratio"] = 0.45
+    sunk["slouch_score_ratio"] = 0.4
+    base = Baseline(values=tuple(sorted(upright.items())), view=View.FRONT)
+    rows = dict(limit_preview(CFG, base, sunk, limit=20))
+    row = rows["Slouch score (front view)"]
+    want = fm.slouch_score(sunk, base.as_mapping())
+    assert want > 0.5 and f"slouch {want:.2f} caught" in row

@@ -32,12 +32,15 @@ from typing import Any
 import numpy as np
 
 from posturecheck.adapters.history import home_dir
+from posturecheck.core import front_model
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import Config, MetricRule
-from posturecheck.core.types import PostureMetrics
+from posturecheck.core.types import PostureMetrics, View
 from posturecheck.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+SCORE = "slouch_score_ratio"
 
 SETUP_SCHEMA = 1
 DEFAULT_SETUP = "default"
@@ -186,8 +189,18 @@ def limit_preview(
     """
     from posturecheck.core.metrics import METRICS  # noqa: PLC0415
 
+    # The slouch score of the captures came from the model in use *before* this calibration;
+    # show what the calibrated model makes of the upright and slouch medians instead.
+    values = list(baseline.values)
+    if baseline.view is View.FRONT:
+        bvals = baseline.as_mapping()
+        score = front_model.slouch_score(bvals, bvals)
+        values = [(m, score if m == SCORE and score is not None else v) for m, v in values]
+        if slouch and SCORE in slouch:
+            s_score = front_model.slouch_score(slouch, bvals)
+            slouch = {**slouch, SCORE: s_score} if s_score is not None else slouch
     rows: list[tuple[str, str]] = []
-    for metric, base in baseline.values:
+    for metric, base in values:
         rule = config.rule(metric)
         if rule is None or not rule.enabled:
             continue
