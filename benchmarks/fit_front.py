@@ -86,7 +86,9 @@ class Row:
 def measure(samples: Iterable[Sample], cfg: Config) -> list[Row]:
     """Front-view metrics of every frame with a pose (no baseline in ``cfg``)."""
     return [
-        Row(s, compute_metrics(s.pose, cfg, view=View.FRONT)) for s in samples if s.pose is not None
+        Row(s, compute_metrics(s.pose, min_confidence=cfg.min_confidence, view=View.FRONT))
+        for s in samples
+        if s.pose is not None
     ]
 
 

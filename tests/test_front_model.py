@@ -90,28 +90,29 @@ def test_model_file_is_validated(change: dict, message: str) -> None:
 
 def test_metrics_measure_the_new_front_values_exactly() -> None:
     body = Body(image_wh=(1280, 720), px_per_m=700.0)
-    m = compute_metrics(make_pose(body), CFG, view=View.FRONT)
+    m = compute_metrics(make_pose(body), view=View.FRONT)
     # posefactory: ears 0.15 m apart (2 * HEAD_HALF_WIDTH_M), shoulders 0.36 m.
     assert m.values["face_width_ratio"] == pytest.approx(0.15 / 0.36)
     assert m.values["shoulder_x_ratio"] == pytest.approx(0.5)
     assert 0.0 < m.values["shoulder_y_ratio"] < 720 / 1280
     assert m.values["slouch_score_ratio"] == pytest.approx(fm.slouch_score(m.values))
     # Side views carry no front score.
-    side = compute_metrics(make_pose(Body(yaw_deg=90)), CFG)
+    side = compute_metrics(make_pose(Body(yaw_deg=90)))
     assert side.values["slouch_score_ratio"] is None
 
 
 def test_metrics_use_the_calibrated_model_with_a_front_baseline() -> None:
-    up = compute_metrics(make_pose(Body(head_pitch_deg=-10)), CFG, view=View.FRONT)
+    up = compute_metrics(make_pose(Body(head_pitch_deg=-10)), view=View.FRONT)
     base = Baseline.from_metrics([up] * 3)
     cfg = CFG.with_baseline(base)
-    again = compute_metrics(make_pose(Body(head_pitch_deg=-10)), cfg, view=View.FRONT)
+    bv = cfg.front_baseline_values
+    again = compute_metrics(make_pose(Body(head_pitch_deg=-10)), view=View.FRONT, baseline=bv)
     want = fm.slouch_score(again.values, base.as_mapping())
     assert again.values["slouch_score_ratio"] == pytest.approx(want)
     assert want != pytest.approx(fm.slouch_score(again.values))  # really the other model
     # Sliding down in the chair (the whole body lower in the image) raises the calibrated score.
     low = Body(head_pitch_deg=-10, neck_deg=20, hip_px=(640.0, 720 * 0.8 + 90))
-    sunk = compute_metrics(make_pose(low), cfg, view=View.FRONT)
+    sunk = compute_metrics(make_pose(low), view=View.FRONT, baseline=bv)
     assert sunk.values["slouch_score_ratio"] > 0.5 > again.values["slouch_score_ratio"]
 
 
