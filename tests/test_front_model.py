@@ -126,7 +126,7 @@ def test_framing_change_measures_camera_moves_in_shoulder_widths() -> None:
 
 
 def test_calibration_preview_judges_the_slouch_capture_with_the_calibrated_model() -> None:
-    from posturecheck.cli.calibrate import limit_preview
+    from posturecheck.core.calibration import limit_preview
 
     upright = {**UPRIGHT, "slouch_score_ratio": 0.3}
     # Sunk down: the capture's own (pre-calibration, uncalibrated) score said 0.4, not caught.
@@ -137,4 +137,4 @@ def test_calibration_preview_judges_the_slouch_capture_with_the_calibrated_model
     rows = dict(limit_preview(CFG, base, sunk, limit=20))
     row = rows["Slouch score (front view)"]
     want = fm.slouch_score(sunk, base.as_mapping())
-    assert want > 0.5 and f"slouch {want:.2f} caught" in row
+    assert want > 0.5 and f"slouch {want:.2f} caught" in row, row
