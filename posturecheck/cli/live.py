@@ -21,6 +21,7 @@ from posturecheck.adapters.estimator import MediaPipePoseEstimator
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.models import resolve_model
 from posturecheck.adapters.notify import Notifier
+from posturecheck.adapters.screenlock import LockMonitor, open_lock_monitor
 from posturecheck.adapters.setups import load_setup
 from posturecheck.adapters.sources import make_feed
 from posturecheck.adapters.termkeys import open_terminal_keys
@@ -30,6 +31,7 @@ from posturecheck.errors import ConfigError, ExitStatus, ModelError
 from posturecheck.live.report import LiveReport, format_report
 from posturecheck.live.session import LiveSession
 from posturecheck.live.settings import Environment, LiveSettings
+from posturecheck.live.tray import Tray, TrayUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -152,19 +154,28 @@ def build_session(
     model, estimator = _estimator(args.model, args.max_people, env.say, offline=not needs_network)
     stack.callback(estimator.close)
     display: Display | None = None
-    if not args.no_window:
+    tray = _open_tray(args, env) if getattr(args, "tray", False) and not calibrate_only else None
+    if tray is not None:
+        stack.callback(tray.close)
+    if not args.no_window and not getattr(args, "tray", False):
         if env.has_display:
             display = CvWindow()
         else:
             env.warn("no display found: running without a window (use --no-window to say so)")
     keys = open_terminal_keys(env.stdin) if display is None and env.stdin_isatty else None
+    if keys is None and display is None and tray is not None:
+        keys = tray  # menu clicks wake the loop like keys
     if keys is not None:
         stack.callback(keys.close)  # the terminal back to normal before the summary is printed
     notifier = history = None
+    lock: LockMonitor | None = None
     if not calibrate_only:
         notifier = Notifier(emit=env.emit or print, desktop=args.notify, sound=args.sound)
         if not args.no_history:
             history = stack.enter_context(HistoryStore(args.db))
+        if feed.live:  # a camera: pause (camera released) while the screen is locked
+            lock = open_lock_monitor()
+            stack.callback(lock.close)
     settings = dataclasses.replace(settings, model=model)
     return LiveSession(
         feed,
@@ -176,7 +187,37 @@ def build_session(
         keys=keys,
         notifier=notifier,
         history=history,
+        lock=lock,
+        tray=tray,
     )
+
+
+def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
+    """The status icon, or None after one line saying why there is none."""
+    db = args.db
+
+    def today_report() -> None:
+        import datetime as dt
+        import tempfile
+        import webbrowser
+        from pathlib import Path
+
+        from posturecheck.adapters.history import default_db_path
+        from posturecheck.render.history_report import render_html
+
+        path = Path(db) if db else default_db_path()
+        with HistoryStore(path) as store:
+            rows = store.daily(1)
+            alerts = store.alerts(dt.datetime.combine(dt.date.today(), dt.time()).timestamp())
+        out = Path(tempfile.gettempdir()) / "posturecheck-today.html"
+        out.write_text(render_html(rows, alerts, days=1, db_path=str(path)), encoding="utf-8")
+        webbrowser.open(out.as_uri())
+
+    try:
+        return Tray(on_report=None if args.no_history else today_report)
+    except TrayUnavailable as exc:
+        env.warn(f"{exc}; going on without it (pip install posturecheck[tray] for the icon)")
+        return None
 
 
 def run_session(session: LiveSession) -> LiveReport:

@@ -24,9 +24,9 @@ PROG = "posturecheck"
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from posturecheck.batch import run as batch
+    from posturecheck.cli import analyze
 
-    return batch.run_cli(args)
+    return analyze.run_cli(args)
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     ph = sub.add_parser("history", help="daily table of past live sessions; --html for a report")
     history_cmd.add_arguments(ph)
     ph.set_defaults(func=history_cmd.run)
+    from posturecheck.cli.autostart import add_autostart_parser
+
+    add_autostart_parser(sub)
+    from posturecheck.cli.audit import add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 

@@ -184,9 +184,13 @@ class Recorder:
                 settings=settings.history_settings(),
             )
 
-    def add(self, r: FrameResult) -> None:
-        """One analysed frame: into the summary and the minute being aggregated."""
-        self.report.analyses += 1
+    def add(self, r: FrameResult, *, analysed: bool = True) -> None:
+        """One judged frame: into the summary and the minute being aggregated.
+
+        ``analysed=False`` for a frame the estimator never saw (the away stand-ins while the
+        screen is locked): judged and recorded, but not counted as an analysis.
+        """
+        self.report.analyses += 1 if analysed else 0
         self.report.last_t_ms = r.timestamp_ms
         if self.summary is not None:
             try:
