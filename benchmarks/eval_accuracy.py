@@ -5,7 +5,7 @@
                                                  [--out benchmarks/out/accuracy.json]
                                                  [--write-golden]
 
-Full run ~6 min on 2 cores (--quick ~20 s). Five parts, each on data nobody on the project made
+Full run ~8 min on 2 cores (--quick ~2 min). Six parts, each on data nobody on the project made
 (``--data``, default ``../shared/data`` relative to the repository; read in place, never
 copied) or on exact ground truth, plus a comparison of the three models:
 
@@ -23,6 +23,11 @@ copied) or on exact ground truth, plus a comparison of the three models:
 3. **Good/bad, front view** (``slouchingornot_frontal``): the rules' bands with a personal
    baseline from one "good" image, from three, and without one; balanced accuracy and
    precision/recall of "bad", with the spread over every possible baseline choice.
+3b. **Front webcam, many people** (part ``front_people``, ``benchmarks/front_eval.py``; issue 11):
+   every labelled front-webcam set (17 people), leave-one-person-out: per-person and pooled
+   balanced accuracy without and with calibration (first 5 upright frames), seconds to the
+   first alert in a simulated 10-minute slump, false posture alerts per hour of upright footage
+   (an hour per person; 15 minutes with ``--quick``).
 4. **Timeline on real side-view video** (``jonz21_side_video``): per-segment metric means and
    verdicts (share of frames out of the acceptable band, with the status's onset delay reported
    separately) through the real :class:`posturecheck.core.pipeline.Analyzer`, as computed by
@@ -60,6 +65,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+import front_eval  # noqa: E402
 import numpy as np  # noqa: E402
 import side_view_evidence as sve  # noqa: E402
 from evalcommon import (  # noqa: E402
@@ -88,6 +94,7 @@ from evalcommon import (  # noqa: E402
 )
 
 from posturecheck.adapters import models  # noqa: E402
+from posturecheck.core import front_model  # noqa: E402
 from posturecheck.core.baseline import Baseline  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.landmarks import L  # noqa: E402
@@ -686,12 +693,19 @@ def load_front(pool: EstimatorPool, cfg: Config, root: Path) -> list[FrontItem]:
 
 
 def _flag(m: PostureMetrics | None, cfg: Config) -> bool:
-    """The rules' per-frame verdict: bad when any judged front-view measure is out of band."""
+    """The rules' per-frame verdict: bad when any judged front-view measure is out of band.
+
+    The items were measured once without a baseline; with one, the slouch score is recomputed
+    from the calibrated model, as ``compute_metrics`` does for a calibrated configuration.
+    """
     if m is None:
         return False
+    values = dict(m.values)
+    if cfg.baseline is not None and cfg.baseline.view is View.FRONT:
+        values["slouch_score_ratio"] = front_model.slouch_score(values, cfg.baseline.as_mapping())
     lims = resolve_limits(cfg)
     for name in FRONT_METRICS:
-        v, lim = m.values.get(name), lims.get(name)
+        v, lim = values.get(name), lims.get(name)
         if v is not None and lim is not None and lim.band(v) != "acceptable":
             return True
     return False
@@ -1153,6 +1167,15 @@ HEADLINE: dict[str, tuple[str, float]] = {
     "timeline.hunched_flagged_share": ("higher", 1e-9),
     "timeline.upright_flagged_share": ("lower", 1e-9),
     "false_alarms.posture_alerts_per_hour": ("lower", 1e-9),
+    # Issue 11: front webcam, 17 people, leave-one-person-out (part front_people).
+    "front_people.uncalibrated.mean_balanced_accuracy": ("higher", 0.002),
+    "front_people.uncalibrated.min_balanced_accuracy": ("higher", 0.005),
+    "front_people.calibrated.mean_balanced_accuracy": ("higher", 0.002),
+    "front_people.calibrated.min_balanced_accuracy": ("higher", 0.005),
+    "front_people.uncalibrated.slump_alert_within_60s": ("higher", 0.0),
+    "front_people.calibrated.slump_alert_within_60s": ("higher", 0.0),
+    "front_people.uncalibrated.false_alerts_per_hour": ("lower", 1e-9),
+    "front_people.calibrated.false_alerts_per_hour": ("lower", 1e-9),
 }
 
 
@@ -1210,6 +1233,14 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
     fa = results.get("false_alarms")
     if fa and "skipped" not in fa:
         h["false_alarms.posture_alerts_per_hour"] = fa["headline"]["posture_alerts_per_hour"]
+    fp = results.get("front_people")
+    if fp and "skipped" not in fp:
+        for mode in ("uncalibrated", "calibrated"):
+            for k in ("mean_balanced_accuracy", "min_balanced_accuracy"):
+                h[f"front_people.{mode}.{k}"] = fp[mode][k]
+            t = fp["temporal"][mode]
+            h[f"front_people.{mode}.slump_alert_within_60s"] = t["slump_alert_within_60s"]
+            h[f"front_people.{mode}.false_alerts_per_hour"] = t["false_alerts_per_hour"]
     return h
 
 
@@ -1227,7 +1258,7 @@ def compare_golden(current: dict[str, float], golden: dict[str, Any]) -> list[st
     return worse
 
 
-PARTS = ("rotation", "keypoints", "front", "timeline", "false_alarms", "models")
+PARTS = ("rotation", "keypoints", "front", "front_people", "timeline", "false_alarms", "models")
 MODEL_PARTS = ("rotation", "keypoints", "front", "timeline")
 
 
@@ -1299,6 +1330,12 @@ def run(
                     part_front(pool, cfg, root)
                     if root.is_dir()
                     else {"skipped": f"{root} not found"}
+                )
+            elif part == "front_people":
+                res[part] = (
+                    front_eval.part_front_people(data_dir, pool.model, quick, cfg)
+                    if have
+                    else {"skipped": f"{data_dir} not found"}
                 )
             elif part == "timeline":
                 v = data_dir / SIDE_VIDEO
@@ -1493,6 +1530,9 @@ def markdown(res: dict[str, Any]) -> str:
             f"{_f(s3['balanced_accuracy']['max'])}.",
             "",
         ]
+    fp = res.get("front_people")
+    if fp and "skipped" not in fp:
+        out += front_eval.markdown(fp)
     tl = res.get("timeline")
     if tl and "skipped" not in tl:
         out += [

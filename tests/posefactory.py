@@ -21,7 +21,8 @@ from posturecheck.core.metrics import HEAD_HALF_WIDTH_M, HEAD_NOSE_FORWARD_M, HE
 from posturecheck.core.types import Pose
 
 TRUNK_M = 0.50  # hip midpoint -> shoulder midpoint
-NECK_M = 0.16  # shoulder midpoint -> ear midpoint
+NECK_M = 0.22  # shoulder midpoint -> ear midpoint (front view: ear gap 0.61 shoulder widths, as
+# measured on upright people in the front-webcam sets; docs/thresholds.md)
 SHOULDER_W_M = 0.36
 HIP_W_M = 0.18
 UPPER_ARM_M = 0.30

@@ -70,6 +70,35 @@ def test_front_classification_not_worse(pool: ea.EstimatorPool) -> None:
 
 @pytest.mark.slow
 @NEEDS_DATA
+def test_front_webcam_people_not_worse(pool: ea.EstimatorPool) -> None:
+    """Issue 11: per-person LOPO balanced accuracy (uncalibrated, calibrated), slump alerts
+    within 60 s and false alerts per upright hour on the 17-person front-webcam data."""
+    res = _check("front_people", pool)
+    assert res["people"] == 17
+    for mode in ("uncalibrated", "calibrated"):
+        assert res[mode]["people_scored"] >= 15, mode
+
+
+@pytest.mark.slow
+@NEEDS_DATA
+def test_committed_front_model_is_what_fit_front_produces() -> None:
+    """posturecheck/core/front_model.json holds the coefficients benchmarks/fit_front.py fits."""
+    import fit_front
+
+    from posturecheck.core import front_model
+
+    res = fit_front.fit_all(DATA, GOLDEN["model"])
+    shipped = front_model.load_model()
+    for key in ("uncalibrated", "calibrated"):
+        fitted, committed = res[key]["model"], getattr(shipped, key)
+        assert fitted.features == committed.features, key
+        assert fitted.intercept == pytest.approx(committed.intercept, abs=1e-4), key
+        assert fitted.coef == pytest.approx(committed.coef, abs=1e-4), key
+    assert len(res["people"]) == 17
+
+
+@pytest.mark.slow
+@NEEDS_DATA
 def test_side_view_not_worse_and_evidence_holds(pool: ea.EstimatorPool) -> None:
     """The clip's golden scores, plus every check of benchmarks/side_view_evidence.py (issue-3
     evidence): on the clip, hunch vs upright angles, bands, the status's onset delay and no

@@ -19,8 +19,19 @@ from posturecheck.core.types import Frame, FrameResult, Status, View
 from posturecheck.render import export
 
 WH = (320, 240)
-UPRIGHT = make_pose(Body(image_wh=WH, px_per_m=200.0))
-TILTED = make_pose(Body(image_wh=WH, px_per_m=200.0, shoulder_tilt_deg=20.0, head_roll_deg=20.0))
+# Head pitched up 10 deg: in the front view the nose then sits about level with the ears, as in
+# upright webcam users (the synthetic neutral head puts it lower, which the slouch score reads as
+# a head pitched down; see docs/thresholds.md).
+UPRIGHT = make_pose(Body(image_wh=WH, px_per_m=200.0, head_pitch_deg=-10.0))
+TILTED = make_pose(
+    Body(
+        image_wh=WH,
+        px_per_m=200.0,
+        shoulder_tilt_deg=20.0,
+        head_roll_deg=20.0,
+        head_pitch_deg=-10.0,
+    )
+)
 _IMG = np.zeros((1, 1, 3), np.uint8)
 
 

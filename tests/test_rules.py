@@ -558,19 +558,23 @@ def test_unknown_status_when_nothing_can_be_judged() -> None:
 
 
 def test_front_view_uses_baseline_or_says_it_falls_back() -> None:
-    drop = frames(lambda t: front(head_height_ratio=0.45 if t >= 5 else 0.6), 60.0)
+    # A slump seen by the front model (its score over 0.5) alerts with and without a baseline;
+    # without one the notes say the other front measures use conservative default limits.
+    drop = frames(lambda t: front(slouch_score_ratio=0.8 if t >= 5 else 0.2), 60.0)
     res = run(drop, QUIET)
-    assert alerts(res) == []  # 0.45 is within the conservative absolute limit (>= 0.25)
+    al = alerts(res)
+    assert [(a.kind, a.metric) for a in al] == [("neck", "slouch_score_ratio")]
+    assert al[0].title == "Slumped or head forward"
     assert any(n.startswith("no personal baseline") for n in res[-1][1].notes)
     assert any("lean-in" in n and "without a personal baseline" for n in res[-1][1].notes)
 
     base = Baseline.from_metrics([front()] * 3)  # every front-view measure calibrated
     cfg = QUIET.with_baseline(base)
     res = run(drop, cfg)
-    al = alerts(res)
-    assert [(a.kind, a.metric) for a in al] == [("neck", "head_height_ratio")]
-    assert al[0].title == "Head dropped / slumped"
+    assert [(a.kind, a.metric) for a in alerts(res)] == [("neck", "slouch_score_ratio")]
     assert not any(n.startswith("no personal baseline") for n in res[-1][1].notes)
+    # A score just under the limit never alerts.
+    assert alerts(run(frames(lambda t: front(slouch_score_ratio=0.45), 60.0), cfg)) == []
 
 
 def test_side_view_baseline_puts_iso_limits_on_the_persons_upright_value() -> None:
@@ -616,11 +620,11 @@ def test_shrug_is_a_stress_signal() -> None:
 
 def test_config_can_change_mid_session() -> None:
     st = initial_state(QUIET)
-    st, a = step(st, front(head_height_ratio=0.45), 0, QUIET)
-    assert a.bands["head_height_ratio"] == "acceptable"
-    cfg2 = QUIET.with_baseline(Baseline(values=(("head_height_ratio", 0.6),)))
-    st, a = step(st, front(head_height_ratio=0.45), 200, cfg2)
-    assert a.bands["head_height_ratio"] == "not_acceptable"
+    st, a = step(st, front(shoulder_gap_ratio=0.35), 0, QUIET)
+    assert a.bands["shoulder_gap_ratio"] == "acceptable"
+    cfg2 = QUIET.with_baseline(Baseline(values=(("shoulder_gap_ratio", 0.5),)))
+    st, a = step(st, front(shoulder_gap_ratio=0.35), 200, cfg2)
+    assert a.bands["shoulder_gap_ratio"] == "not_acceptable"
 
 
 # ---------------------------------------------------------------------------------------------

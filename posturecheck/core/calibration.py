@@ -20,13 +20,15 @@ from enum import Enum
 
 import numpy as np
 
-from posturecheck.core import fmt
+from posturecheck.core import fmt, front_model
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import Config, MetricRule
 from posturecheck.core.metrics import METRICS
-from posturecheck.core.types import PostureMetrics
+from posturecheck.core.types import PostureMetrics, View
 
 log = logging.getLogger(__name__)
+
+SCORE = "slouch_score_ratio"
 
 DEFAULT_SETUP = "default"
 
@@ -191,8 +193,18 @@ def limit_preview(
     With a slouch capture, each row says whether that slouch falls outside the range
     ("caught") or not, so the person sees whether the tolerances fit them.
     """
+    # The slouch score of the captures came from the model in use *before* this calibration;
+    # show what the calibrated model makes of the upright and slouch medians instead.
+    values = list(baseline.values)
+    if baseline.view is View.FRONT:
+        bvals = baseline.as_mapping()
+        score = front_model.slouch_score(bvals, bvals)
+        values = [(m, score if m == SCORE and score is not None else v) for m, v in values]
+        if slouch and SCORE in slouch:
+            s_score = front_model.slouch_score(slouch, bvals)
+            slouch = {**slouch, SCORE: s_score} if s_score is not None else slouch
     rows: list[tuple[str, str]] = []
-    for metric, base in baseline.values:
+    for metric, base in values:
         rule = config.rule(metric)
         if rule is None or not rule.enabled:
             continue

@@ -228,6 +228,57 @@ METRICS: dict[str, MetricSpec] = dict(
             "Shoulders raised (tension)",
         ),
         _spec(
+            "face_width_ratio",
+            "ratio",
+            "Face width over shoulders",
+            _FRONT,
+            "Ear-to-ear distance / shoulder width; grows when the head comes forward of the "
+            "shoulders (closer to the camera than they are). Feeds the slouch score.",
+            "reported; used by the calibrated slouch score (ours)",
+            "lean_in",
+            "Head forward of the shoulders",
+            "Head back",
+        ),
+        _spec(
+            "shoulder_x_ratio",
+            "ratio",
+            "Shoulder midpoint x in the image",
+            _FRONT,
+            "Shoulder midpoint's x / image width: where the person sits in the picture (for "
+            "noticing a moved camera).",
+            "reported only (framing)",
+            "framing",
+            "Sitting right of the calibrated place",
+            "Sitting left of the calibrated place",
+        ),
+        _spec(
+            "shoulder_y_ratio",
+            "ratio",
+            "Shoulder midpoint height in the image",
+            _FRONT,
+            "Shoulder midpoint's y (down) / image width; grows when the person sinks down in "
+            "the chair (fixed camera). Feeds the calibrated slouch score.",
+            "reported; used by the calibrated slouch score (ours)",
+            "framing",
+            "Shoulders lower in the image (sinking down)",
+            "Shoulders higher in the image",
+        ),
+        _spec(
+            "slouch_score_ratio",
+            "ratio",
+            "Slouch score (front view)",
+            _FRONT,
+            "Probability (0-1) of a slumped posture from a logistic model over body-normalised "
+            "front-view measures: head and ear height over the shoulders without a baseline; "
+            "with one, their change plus face size, shoulder width and shoulder height in the "
+            "image (sinking down, leaning in). See posturecheck.core.front_model.",
+            "ours: fitted leave-one-person-out on labelled front-webcam sets (docs/thresholds.md)",
+            "neck",
+            "Slumped or head forward",
+            "Upright",
+            True,
+        ),
+        _spec(
             "neck_inclination_3d_deg",
             "deg",
             "Neck inclination 3D (estimate)",

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from posturecheck.core.baseline import Baseline
@@ -160,9 +162,22 @@ class Config:
         """The view the user forced (``--view``), or ``None`` to classify every frame."""
         return None if self.view == "auto" else View(self.view)
 
+    @property
+    def front_baseline_values(self) -> Mapping[str, float] | None:
+        """The baseline's values when it is a front-view one (the calibrated slouch score
+        uses them), else ``None``."""
+        b = self.baseline
+        return _baseline_values(b) if b is not None and b.view is View.FRONT else None
+
     def with_baseline(self, baseline: Baseline | None) -> Config:
         """A copy with another baseline (e.g. after calibration)."""
         return dataclasses.replace(self, baseline=baseline)
+
+
+@functools.lru_cache(maxsize=8)
+def _baseline_values(baseline: Baseline) -> Mapping[str, float]:
+    """One read-only mapping per baseline (judged every frame; baselines are immutable)."""
+    return MappingProxyType(baseline.as_mapping())
 
 
 # ----------------------------------------------------------------------------------------------

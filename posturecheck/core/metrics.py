@@ -25,10 +25,11 @@ Conventions (see ``docs/thresholds.md``):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from posturecheck.core import front_model
 from posturecheck.core.catalog import METRIC_NAMES, METRICS, MetricSpec
 from posturecheck.core.geometry import (
     angle_at_vertex_deg,
@@ -294,6 +295,10 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
     if swr is not None:
         out["shoulder_width_ratio"] = swr
         conf["shoulder_width_ratio"] = c_sh
+        img_w = float(pose.image_wh[0])
+        out["shoulder_x_ratio"] = float(mid[0]) / img_w
+        out["shoulder_y_ratio"] = float(mid[1]) / img_w
+        conf["shoulder_x_ratio"] = conf["shoulder_y_ratio"] = c_sh
     # Unit normal of the shoulder line pointing up in the image (y down): rotate the
     # right->left direction by -90 deg on screen and flip so that it points up.
     ux, uy = float(sd[0]) / width, float(sd[1]) / width
@@ -314,6 +319,8 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
         conf["shoulder_gap_ratio"] = ce
         out["head_offset_ratio"] = lat * float(ear_mid[0] - mid[0]) / width
         conf["head_offset_ratio"] = ce
+        out["face_width_ratio"] = math.hypot(*(xy[le] - xy[re])) / width
+        conf["face_width_ratio"] = ce
         if ok_nose:
             ed = xy[le] - xy[re]
             ew = math.hypot(*ed)
@@ -384,8 +391,21 @@ def _world_metrics(pose: Pose, out: dict, conf: dict) -> None:
 _EMPTY: dict[str, float | None] = dict.fromkeys(METRIC_NAMES)
 
 
+def _slouch_score(baseline: Mapping[str, float] | None, out: dict, conf: dict) -> None:
+    """The front model's score: calibrated when front-view baseline values are given."""
+    score = front_model.slouch_score(out, baseline)
+    if score is not None:
+        out["slouch_score_ratio"] = score
+        used = ("head_height_ratio", "shoulder_gap_ratio")
+        conf["slouch_score_ratio"] = min(conf.get(k, 0.0) for k in used)
+
+
 def compute_metrics(
-    pose: Pose, *, min_confidence: float = 0.5, view: View | None = None
+    pose: Pose,
+    *,
+    min_confidence: float = 0.5,
+    view: View | None = None,
+    baseline: Mapping[str, float] | None = None,
 ) -> PostureMetrics:
     """Measure every declared metric of one pose.
 
@@ -395,6 +415,8 @@ def compute_metrics(
             landmark (``Config.min_confidence``).
         view: the view to measure for (a forced view, ``Config.forced_view``); classified from
             the pose when ``None``.
+        baseline: the person's front-view baseline values (``Config.front_baseline_values``),
+            which switch the slouch score to its calibrated model; ``None`` = uncalibrated.
 
     Returns:
         :class:`PostureMetrics` with a value (or ``None``) for every name in :data:`METRICS`.
@@ -414,5 +436,6 @@ def compute_metrics(
         _side_metrics(pose, view, mc, values, conf)
     elif view is View.FRONT:
         _front_metrics(pose, mc, values, conf)
+        _slouch_score(baseline, values, conf)
     _world_metrics(pose, values, conf)
     return PostureMetrics(view=view, values=values, confidence=conf, view_confidence=vconf)

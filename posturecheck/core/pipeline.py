@@ -78,7 +78,12 @@ class Judge:
         self._subject = pose
         cfg = self._config
         m = (
-            compute_metrics(pose, min_confidence=cfg.min_confidence, view=cfg.forced_view)
+            compute_metrics(
+                pose,
+                min_confidence=cfg.min_confidence,
+                view=cfg.forced_view,
+                baseline=cfg.front_baseline_values,
+            )
             if pose is not None
             else None
         )

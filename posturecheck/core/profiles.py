@@ -106,12 +106,23 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
         hysteresis=0.02,
         source="ours (proxy of lateral bending when hips are hidden)",
     ),
+    # The slouch score replaces the former absolute head-height limit (0.25), which essentially
+    # never fired on real slumping (issue 11). The score is a probability from
+    # posturecheck.core.front_model, calibrated when a front baseline is configured; head height
+    # is still judged relative to a baseline (-0.08, unchanged).
     _r(
         "head_height_ratio",
-        (0.25, INF),
+        None,
         relative_acceptable=(-0.08, INF),
         hysteresis=0.02,
-        source="ours (head drop vs personal baseline)",
+        source="ours (head drop vs personal baseline); needs a baseline",
+    ),
+    _r(
+        "slouch_score_ratio",
+        (0.0, 0.5),
+        hysteresis=0.05,
+        source="ours: logistic model fitted leave-one-person-out on labelled front-webcam "
+        "frames of 17 people (benchmarks/fit_front.py; docs/thresholds.md)",
     ),
     _r(
         "shoulder_gap_ratio",

@@ -1,0 +1,322 @@
+"""Front-webcam evidence over many people (issue 11): per-frame verdicts and temporal behaviour.
+
+Part ``front_people`` of ``benchmarks/eval_accuracy.py``; also runnable alone:
+
+    .venv/bin/python benchmarks/front_eval.py [--data DIR] [--model full] [--out FILE]
+
+On every labelled front-webcam set (``front_data.py``; 17 people), with the slouch score fitted
+leave-one-person-out (``fit_front.py``: each person is judged by a model that never saw them):
+
+* **per-frame balanced accuracy**, per person and pooled (mean over people, each person
+  counting once; the frame-pooled number is reported too), of the rules' real per-frame verdict:
+  a frame is "slumped" when any judged front-view metric is outside its acceptable band (the
+  slouch score above 0.5, or a lateral/pitch/shrug/lean-in limit of the default profile);
+  *without calibration* and *calibrated* on the first 5 upright frames of the session (those 5
+  frames are then not scored). SpineWise "moderate" frames are left out (reported apart).
+* **seconds to the first alert in a simulated 10-minute slump**: the person's slumped frames, in
+  recorded order, looped forward-backward at the live default rate (2 frames/s) through the real
+  temporal rules (``rules.step`` with frame timestamps: smoothing, onset, 30 s sustain).
+* **false posture alerts per hour of upright footage**: the person's upright frames looped the
+  same way for an hour (break and "change position" reminders are not posture alerts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import fit_front as ff  # noqa: E402
+import numpy as np  # noqa: E402
+from evalcommon import data_dir_from_env, ping_pong  # noqa: E402
+from front_data import load_all  # noqa: E402
+
+from posturecheck.core import rules  # noqa: E402
+from posturecheck.core.config import Config, load_config  # noqa: E402
+from posturecheck.core.metrics import METRICS  # noqa: E402
+from posturecheck.core.types import PostureMetrics, View  # noqa: E402
+
+FPS = 2.0  # the live driver's default analysis rate
+SLUMP_S = 600.0
+UPRIGHT_H = 1.0
+REMINDERS = (rules.BREAK_KIND, rules.STATIC_KIND)
+SCORE = "slouch_score_ratio"
+FRONT_JUDGED = tuple(m for m, s in METRICS.items() if View.FRONT in s.views and m != SCORE)
+
+
+def _with_score(m: PostureMetrics, score: float | None) -> PostureMetrics:
+    values = dict(m.values)
+    values[SCORE] = score
+    return PostureMetrics(m.view, values, m.confidence, m.view_confidence)
+
+
+def _other_flag(m: PostureMetrics, lims: dict[str, rules.Limits]) -> bool:
+    for name in FRONT_JUDGED:
+        v, lim = m.values.get(name), lims.get(name)
+        if v is not None and lim is not None and lim.band(v) != rules.ACCEPTABLE:
+            return True
+    return False
+
+
+def per_frame(
+    rows: Sequence[ff.Row],
+    scores: Sequence[float | None],
+    cfg: Config,
+    calib: dict[str, ff.Calibration] | None,
+) -> list[bool]:
+    """The rules' per-frame verdict with the LOPO slouch score in place of the shipped one."""
+    lim_plain = rules.resolve_limits(cfg)
+    score_lim = lim_plain[SCORE]
+    lims_by_sess: dict[str, dict[str, rules.Limits]] = {}
+    out = []
+    for r, s in zip(rows, scores, strict=True):
+        lims = lim_plain
+        if calib is not None and r.sample.session in calib:
+            sess = r.sample.session
+            if sess not in lims_by_sess:
+                lims_by_sess[sess] = rules.resolve_limits(cfg.with_baseline(calib[sess].baseline))
+            lims = lims_by_sess[sess]
+        flag = s is not None and score_lim.band(s) != rules.ACCEPTABLE
+        out.append(flag or _other_flag(r.metrics, lims))
+    return out
+
+
+def run_stream(ms: Sequence[PostureMetrics], cfg: Config, seconds: float) -> dict[str, Any]:
+    """Feed ``ms`` looped forward-backward at ``FPS`` through the real temporal rules."""
+    order = ping_pong(len(ms)) if len(ms) > 1 else [0]
+    n = int(round(seconds * FPS))
+    st = rules.initial_state(cfg)
+    first = None
+    alerts: list[tuple[float, str]] = []
+    for k in range(n):
+        t_ms = int(round(k * 1000.0 / FPS))
+        st, a = rules.step(st, ms[order[k % len(order)]], t_ms, cfg)
+        for al in a.alerts:
+            if al.kind in REMINDERS:
+                continue
+            alerts.append((t_ms / 1000.0, al.metric or al.kind))
+            if first is None:
+                first = t_ms / 1000.0
+    return {
+        "seconds": seconds,
+        "frames_in_loop": len(ms),
+        "first_alert_s": first,
+        "posture_alerts": len(alerts),
+        "alert_metrics": sorted({m for _, m in alerts}),
+    }
+
+
+def _main_session(rows: Sequence[ff.Row], person: str, label: str, calib: dict) -> str | None:
+    """The person's session with the most frames of ``label`` that has a calibration."""
+    count: dict[str, int] = defaultdict(int)
+    for r in rows:
+        if r.person == person and r.sample.label == label and r.sample.session in calib:
+            count[r.sample.session] += 1
+    return max(count, key=lambda s: (count[s], s)) if count else None
+
+
+def temporal(
+    rows: Sequence[ff.Row],
+    scores: dict[str, list[float | None]],
+    cfg: Config,
+    calib: dict[str, ff.Calibration],
+    upright_h: float = UPRIGHT_H,
+) -> dict[str, Any]:
+    """Simulated 10-minute slump and an hour upright, per person, both modes."""
+    idx = {id(r): k for k, r in enumerate(rows)}
+    used = set().union(*(c.rows for c in calib.values()))
+    out: dict[str, Any] = {}
+    for person in sorted({r.person for r in rows}):
+        res: dict[str, Any] = {}
+        for label, seconds, key in (
+            ("bad", SLUMP_S, "slump"),
+            ("good", upright_h * 3600, "upright"),
+        ):
+            sess = _main_session(rows, person, label, calib)
+            if sess is None:
+                continue
+            sel = sorted(
+                (
+                    r
+                    for r in rows
+                    if r.person == person
+                    and r.sample.session == sess
+                    and r.sample.label == label
+                    and id(r) not in used
+                ),
+                key=lambda r: r.sample.order,
+            )
+            if not sel:
+                continue
+            for mode in ("uncalibrated", "calibrated"):
+                c = cfg if mode == "uncalibrated" else cfg.with_baseline(calib[sess].baseline)
+                ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
+                res[f"{key}_{mode}"] = run_stream(ms, c, seconds) | {"session": sess}
+        out[person] = res
+    return out
+
+
+def _temporal_summary(t: dict[str, Any]) -> dict[str, Any]:
+    s: dict[str, Any] = {}
+    for mode in ("uncalibrated", "calibrated"):
+        firsts = {
+            p: v[f"slump_{mode}"]["first_alert_s"] for p, v in t.items() if f"slump_{mode}" in v
+        }
+        within = [p for p, f in firsts.items() if f is not None and f <= 60.0]
+        hours = [v[f"upright_{mode}"] for v in t.values() if f"upright_{mode}" in v]
+        total_h = sum(h["seconds"] for h in hours) / 3600.0
+        n_alerts = sum(h["posture_alerts"] for h in hours)
+        s[mode] = {
+            "slump_people": len(firsts),
+            "slump_alert_within_60s": len(within),
+            "slump_missed_or_late": sorted(set(firsts) - set(within)),
+            "slump_first_alert_s_median": (
+                float(np.median([f for f in firsts.values() if f is not None]))
+                if any(f is not None for f in firsts.values())
+                else None
+            ),
+            "upright_people": len(hours),
+            "upright_hours": total_h,
+            "false_alerts_per_hour": n_alerts / total_h if total_h else None,
+            "max_false_alerts_per_hour_one_person": max(
+                (h["posture_alerts"] / (h["seconds"] / 3600.0) for h in hours), default=None
+            ),
+        }
+    return s
+
+
+def part_front_people(
+    data: Path, model: str = "full", quick: bool = False, cfg: Config | None = None
+) -> dict[str, Any]:
+    """The whole issue-11 evidence (``quick``: 15 minutes upright per person, not an hour)."""
+    cfg = cfg or load_config()
+    samples = load_all(data, model)
+    rows = ff.measure(samples, cfg)
+    calib = ff.calibrations(rows)
+    used = set().union(*(c.rows for c in calib.values()))
+    res: dict[str, Any] = {
+        "people": len({r.person for r in rows}),
+        "frames": len(rows),
+        "frames_without_person": sum(s.pose is None for s in samples),
+        "calibration_frames": ff.CALIBRATION_FRAMES,
+    }
+    scores: dict[str, list[float | None]] = {}
+    for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
+        models = ff.lopo_models(rows, cal)
+        scores[mode] = ff.scores_of(rows, models, cal)
+        flags = per_frame(rows, scores[mode], cfg, cal)
+        skip = (lambda r: id(r) in used) if cal is not None else (lambda r: False)
+        res[mode] = ff.per_person_bacc(rows, flags, skip=skip)
+        res[f"{mode}_score_only"] = {
+            k: v
+            for k, v in ff.per_person_bacc(
+                rows, [s is not None and s > 0.5 for s in scores[mode]], skip=skip
+            ).items()
+            if k != "per_person"
+        }
+    t = temporal(rows, scores, cfg, calib, upright_h=0.25 if quick else UPRIGHT_H)
+    res["temporal_per_person"] = t
+    res["temporal"] = _temporal_summary(t)
+    return res
+
+
+def _b(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def markdown(fp: dict[str, Any]) -> list[str]:
+    """The per-person tables (docs/accuracy.md quotes them)."""
+    u, c = fp["uncalibrated"], fp["calibrated"]
+    tp = fp["temporal_per_person"]
+    out = [
+        f"### Front webcam, {fp['people']} people, leave-one-person-out ({fp['frames']} frames)",
+        "",
+        "Per-frame balanced accuracy of the rules' verdict (slouch score fitted without the "
+        "person, plus the other front-view limits); calibrated = baseline from the first "
+        f"{fp['calibration_frames']} upright frames of the session. Slump: seconds to the first "
+        "posture alert when the person's slumped frames are replayed for 10 minutes at 2 "
+        "frames/s through the temporal rules (- = none). Upright: posture alerts in "
+        f"{tp[next(iter(tp))].get('upright_uncalibrated', {}).get('seconds', 3600) / 3600:g} h "
+        "of the person's upright frames.",
+        "",
+        "| person | good / bad frames | bal. acc. uncalibrated | bal. acc. calibrated | "
+        "slump alert s (uncal / cal) | upright alerts (uncal / cal) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def t(p: str, key: str, field: str) -> str:
+        v = tp.get(p, {}).get(key)
+        if v is None:
+            return "n/a"
+        x = v[field]
+        return "-" if x is None else (f"{x:.0f}" if isinstance(x, float) else str(x))
+
+    for p, v in u["per_person"].items():
+        cv = c["per_person"].get(p, {})
+        out.append(
+            f"| {p} | {v['good']} / {v['bad']} | {_b(v['balanced_accuracy'])} | "
+            f"{_b(cv.get('balanced_accuracy'))} | "
+            f"{t(p, 'slump_uncalibrated', 'first_alert_s')} / "
+            f"{t(p, 'slump_calibrated', 'first_alert_s')} | "
+            f"{t(p, 'upright_uncalibrated', 'posture_alerts')} / "
+            f"{t(p, 'upright_calibrated', 'posture_alerts')} |"
+        )
+    for mode, r in (("uncalibrated", u), ("calibrated", c)):
+        tm = fp["temporal"][mode]
+        so = fp[f"{mode}_score_only"]
+        out.append(
+            f"\n**{mode}**: mean over {r['people_scored']} people "
+            f"{_b(r['mean_balanced_accuracy'])}, lowest {_b(r['min_balanced_accuracy'])}, "
+            f"frame-pooled {_b(r['frame_pooled_balanced_accuracy'])}; below 0.75: "
+            f"{', '.join(r['people_below_0p75']) or 'none'} (slouch score alone: mean "
+            f"{_b(so['mean_balanced_accuracy'])}). Slump alert within 60 s for "
+            f"{tm['slump_alert_within_60s']}/{tm['slump_people']} people (late or none: "
+            f"{', '.join(tm['slump_missed_or_late']) or 'none'}); "
+            f"{tm['false_alerts_per_hour']:.2f} false posture alerts per hour over "
+            f"{tm['upright_hours']:g} h of upright footage of {tm['upright_people']} people "
+            f"(worst person {tm['max_false_alerts_per_hour_one_person']:.0f}/h)."
+        )
+    out.append("")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=data_dir_from_env())
+    ap.add_argument("--model", default="full")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", type=Path, default=HERE / "out" / "front_people.json")
+    args = ap.parse_args(argv)
+    res = part_front_people(args.data, args.model, args.quick)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=1, default=str) + "\n")
+    print("\n".join(markdown(res)))
+    for mode in ("uncalibrated", "calibrated"):
+        r = res[mode]
+        print(
+            f"{mode}: mean {r['mean_balanced_accuracy']:.3f} min {r['min_balanced_accuracy']:.3f} "
+            f"frame-pooled {r['frame_pooled_balanced_accuracy']:.3f} below 0.75: "
+            f"{r['people_below_0p75']}"
+        )
+        print(
+            "   "
+            + ", ".join(
+                f"{p.split(':')[0][:6]}:{p.split(':')[1]} {v['balanced_accuracy']:.2f}"
+                for p, v in r["per_person"].items()
+                if v["balanced_accuracy"] is not None
+            )
+        )
+        print("   temporal:", res["temporal"][mode])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

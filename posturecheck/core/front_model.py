@@ -1,0 +1,234 @@
+"""Front-view slouch score: two small logistic models over body-normalised measures (issue 11).
+
+From a laptop webcam the person faces the camera, so "slumped" has to be read from where the
+head sits over the shoulders, not from side-view angles. Two transparent models turn a few
+front-view metrics into one score, the probability that the frame shows a slumped posture
+(metric ``slouch_score_ratio``; the rules judge it against 0.5):
+
+* **uncalibrated** (no personal baseline): nose height and ear height above the shoulder line,
+  each divided by the shoulder width (``head_height_ratio``, ``shoulder_gap_ratio``). Both fall
+  when the head drops forward or sinks between the shoulders, and both are measured in units of
+  the person's own shoulder width, so they do not depend on the distance to the camera.
+* **calibrated** (a front-view baseline with the needed metrics): the *changes* from the
+  person's upright medians: head height and ear gap (neck shortening), the face width over the
+  shoulder width (a larger face = leaning in, head forward), the apparent shoulder width (moving
+  toward the screen) and how far the shoulders sit lower in the image than in the calibrated
+  framing, in shoulder widths (sinking down in the chair).
+
+The coefficients are data (``front_model.json`` beside this module), fitted by
+``benchmarks/fit_front.py`` leave-one-person-out on every labelled front-webcam set the project
+can use; ``docs/thresholds.md`` gives the derivation and the measured accuracy. They are ours,
+not a standard's.
+
+:func:`framing_change` is the measure the live driver can use to notice a moved camera or another
+chair (shoulders far from where they were calibrated with no slump to explain it).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).with_name("front_model.json")
+MODEL_SCHEMA = 1
+
+Values = Mapping[str, "float | None"]
+
+
+def _get(values: Values, name: str) -> float | None:
+    v = values.get(name)
+    if v is None or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def _diff(name: str) -> Callable[[Values, Values], float | None]:
+    def f(cur: Values, base: Values) -> float | None:
+        a, b = _get(cur, name), _get(base, name)
+        return None if a is None or b is None else a - b
+
+    return f
+
+
+def _log_ratio(name: str) -> Callable[[Values, Values], float | None]:
+    def f(cur: Values, base: Values) -> float | None:
+        a, b = _get(cur, name), _get(base, name)
+        if a is None or b is None or a <= 0.0 or b <= 0.0:
+            return None
+        return math.log(a / b)
+
+    return f
+
+
+def _shoulder_drop(cur: Values, base: Values) -> float | None:
+    """How much lower the shoulder midpoint sits than at calibration, in baseline shoulder
+    widths (both positions are in image widths, so the ratio is aspect-correct)."""
+    y, y0 = _get(cur, "shoulder_y_ratio"), _get(base, "shoulder_y_ratio")
+    w0 = _get(base, "shoulder_width_ratio")
+    if y is None or y0 is None or w0 is None or w0 <= 0.0:
+        return None
+    return (y - y0) / w0
+
+
+# Features of the calibrated model: name -> f(current metric values, baseline values).
+CALIBRATED_FEATURES: dict[str, Callable[[Values, Values], float | None]] = {
+    "head_height_change": _diff("head_height_ratio"),
+    "shoulder_gap_change": _diff("shoulder_gap_ratio"),
+    "face_width_log_change": _log_ratio("face_width_ratio"),
+    "shoulder_width_log_change": _log_ratio("shoulder_width_ratio"),
+    "shoulder_drop": _shoulder_drop,
+}
+# Features of the uncalibrated model: metric values as they are.
+UNCALIBRATED_FEATURES = ("head_height_ratio", "shoulder_gap_ratio")
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticModel:
+    """``p = 1 / (1 + exp(-(intercept + sum(coef * feature))))`` over named features.
+
+    Attributes:
+        features: feature names (metric names, or keys of :data:`CALIBRATED_FEATURES`).
+        intercept: the constant term.
+        coef: one coefficient per feature, in raw feature units.
+    """
+
+    features: tuple[str, ...]
+    intercept: float
+    coef: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.features) != len(self.coef) or not self.features:
+            raise ValueError(
+                f"LogisticModel: {len(self.features)} features but {len(self.coef)} coefficients"
+            )
+
+    def probability(self, x: Sequence[float]) -> float:
+        """The model's probability for feature values ``x`` (in :attr:`features` order)."""
+        z = self.intercept + sum(c * v for c, v in zip(self.coef, x, strict=True))
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontModel:
+    """The two models of the front-view slouch score.
+
+    Attributes:
+        uncalibrated: judged without a personal baseline.
+        calibrated: judged on changes from a front-view baseline.
+        threshold: score above which the frame counts as slumped.
+    """
+
+    uncalibrated: LogisticModel
+    calibrated: LogisticModel
+    threshold: float = 0.5
+
+
+def _logistic(d: Mapping[str, object], where: str, allowed: Sequence[str]) -> LogisticModel:
+    feats = tuple(str(f) for f in d["features"])  # type: ignore[union-attr]
+    unknown = [f for f in feats if f not in allowed]
+    if unknown:
+        raise ValueError(f"{where}: unknown features {unknown} (expected some of {list(allowed)})")
+    return LogisticModel(
+        features=feats,
+        intercept=float(d["intercept"]),  # type: ignore[arg-type]
+        coef=tuple(float(c) for c in d["coef"]),  # type: ignore[union-attr]
+    )
+
+
+def model_from_dict(data: Mapping[str, object]) -> FrontModel:
+    """Parse the JSON form written by ``benchmarks/fit_front.py``.
+
+    Raises:
+        ValueError: wrong schema, unknown features, or mismatched coefficients.
+    """
+    if data.get("schema") != MODEL_SCHEMA:
+        raise ValueError(f"front model: expected schema {MODEL_SCHEMA}, got {data.get('schema')!r}")
+    try:
+        return FrontModel(
+            uncalibrated=_logistic(
+                data["uncalibrated"],  # type: ignore[arg-type]
+                "front model uncalibrated",
+                UNCALIBRATED_FEATURES,
+            ),
+            calibrated=_logistic(
+                data["calibrated"],  # type: ignore[arg-type]
+                "front model calibrated",
+                tuple(CALIBRATED_FEATURES),
+            ),
+            threshold=float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"front model: malformed ({exc!r})") from None
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> FrontModel:
+    """The committed model (read once per process)."""
+    return model_from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def uncalibrated_features(model: LogisticModel, values: Values) -> list[float] | None:
+    """Feature vector of the uncalibrated model, or ``None`` when a metric is missing."""
+    x = [_get(values, f) for f in model.features]
+    return None if any(v is None for v in x) else x  # type: ignore[return-value]
+
+
+def calibrated_features(
+    model: LogisticModel, values: Values, baseline: Values
+) -> list[float] | None:
+    """Feature vector of the calibrated model, or ``None`` when a value is missing (e.g. a
+    baseline saved before these metrics existed)."""
+    x = [CALIBRATED_FEATURES[f](values, baseline) for f in model.features]
+    return None if any(v is None for v in x) else x  # type: ignore[return-value]
+
+
+def slouch_score(
+    values: Values, baseline: Values | None = None, model: FrontModel | None = None
+) -> float | None:
+    """Probability that a front-view frame shows a slumped posture.
+
+    Args:
+        values: this frame's front-view metrics (``metrics.METRICS`` names).
+        baseline: the person's upright front-view medians (a :class:`Baseline`'s values), or
+            ``None``. When it lacks a metric the calibrated model needs, the uncalibrated
+            model is used.
+        model: the models; the committed ones when ``None``.
+
+    Returns:
+        A probability in [0, 1], or ``None`` when the needed metrics are not measurable.
+    """
+    m = model if model is not None else load_model()
+    if baseline is not None:
+        x = calibrated_features(m.calibrated, values, baseline)
+        if x is not None:
+            return m.calibrated.probability(x)
+    x = uncalibrated_features(m.uncalibrated, values)
+    return None if x is None else m.uncalibrated.probability(x)
+
+
+def framing_change(values: Values, baseline: Values) -> float | None:
+    """How far the framing moved from the calibrated one, in baseline shoulder widths.
+
+    The larger of the shoulder midpoint's displacement in the image (x and y, in baseline
+    shoulder widths) and the change of the apparent shoulder width (``|ln(width / width0)|``).
+    A camera moved or another chair shows as a large value with no slump to explain it; a
+    caller should require it for several seconds (slumping also moves the shoulders a little:
+    see ``docs/thresholds.md``) before offering to recalibrate.
+
+    Returns:
+        The change, or ``None`` when a position is missing (e.g. an old baseline).
+    """
+    x, x0 = _get(values, "shoulder_x_ratio"), _get(baseline, "shoulder_x_ratio")
+    y, y0 = _get(values, "shoulder_y_ratio"), _get(baseline, "shoulder_y_ratio")
+    w, w0 = _get(values, "shoulder_width_ratio"), _get(baseline, "shoulder_width_ratio")
+    if None in (x, x0, y, y0, w, w0) or w0 <= 0.0 or w <= 0.0:  # type: ignore[operator]
+        return None
+    shift = math.hypot(x - x0, y - y0) / w0  # type: ignore[operator]
+    return max(shift, abs(math.log(w / w0)))  # type: ignore[operator]
