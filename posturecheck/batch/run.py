@@ -893,6 +893,7 @@ def analyze_paths(
     progress_enabled: bool = False,
     progress_stream: TextIO | None = None,
     stop: threading.Event | None = None,
+    pool_factory: Callable[[int, threading.Event, Progress], Any] | None = None,
 ) -> BatchResult:
     """Analyse videos, images, folders and globs; write outputs under ``opts.out_dir``.
 
@@ -904,6 +905,10 @@ def analyze_paths(
             mode (``"video"``/``"image"``); tests pass a fake.
         progress_enabled: draw a progress bar on ``progress_stream`` (default stderr).
         stop: set it to stop early (the driver sets it on Ctrl-C).
+        pool_factory: ``factory(workers, stop, progress)`` -> a pool with the local pool's
+            ``executor`` / ``run_segment`` / ``run_image`` / ``shutdown`` (SEAM for
+            ``--cluster``: :class:`posturecheck.batch.cluster.ClusterWorkerPool`); default: local
+            worker threads.
 
     Returns:
         A :class:`BatchResult` whose outcomes follow the input order. ``index.html`` and
@@ -958,12 +963,11 @@ def analyze_paths(
         stream=progress_stream,
         sample_fps=opts.sample_fps,
     )
-    pool = _WorkerPool(
-        estimator_factory,
-        min(workers, max(1, sum(len(j.segments) for j in jobs) + len(image_jobs))),
-        stop,
-        progress,
-    )
+    n_workers = min(workers, max(1, sum(len(j.segments) for j in jobs) + len(image_jobs)))
+    if pool_factory is None:
+        pool = _WorkerPool(estimator_factory, n_workers, stop, progress)
+    else:
+        pool = pool_factory(n_workers, stop, progress)
     log.info(
         "%d video(s) in %d segment(s) of <= %.0f s, %d image(s), %d worker(s)",
         len(jobs),
@@ -1217,7 +1221,26 @@ def run_cli(args: argparse.Namespace) -> int:
     factory = default_estimator_factory(model_path, num_poses=max_people)
     show = not args.quiet and sys.stderr.isatty()
     stop = threading.Event()
-    result = analyze_paths(args.paths, opts, config, factory, progress_enabled=show, stop=stop)
+    cluster_arg = getattr(args, "cluster", None)
+    if cluster_arg is None:
+        result = analyze_paths(args.paths, opts, config, factory, progress_enabled=show, stop=stop)
+    else:
+        from posturecheck.batch import cluster  # imports Ray: only with --cluster
+
+        copts = cluster.ClusterOptions(
+            address=cluster.parse_address(cluster_arg), num_cpus=args.workers, actors=args.workers
+        )
+        with cluster.ClusterSession(copts, model_path, max_people) as session:
+            opts = dataclasses.replace(opts, workers=session.actors)
+            result = analyze_paths(
+                args.paths,
+                opts,
+                config,
+                factory,
+                progress_enabled=show,
+                stop=stop,
+                pool_factory=session.make_pool,
+            )
     _print_summary(result, quiet=args.quiet)
     return int(result.exit_status)
 

@@ -143,6 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
         "judges the closest; 1 is ~35%% faster, since MediaPipe re-runs its person detector on "
         "every frame while fewer than N people are tracked)",
     )
+    pa.add_argument(
+        "--cluster",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="detect on a Ray cluster (pip install 'posturecheck[cluster]'): no ADDRESS starts a "
+        "local Ray instance, 'auto' or HOST:PORT or ray://HOST:PORT joins one; put it after the "
+        "paths (docs/cluster.md)",
+    )
     pa.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     pa.set_defaults(func=_cmd_analyze)
 
