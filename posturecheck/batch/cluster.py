@@ -35,6 +35,7 @@ import queue
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -196,12 +197,12 @@ def _host() -> str:
 
 
 def _node_ip() -> str:
-    try:
-        import ray
-
-        return str(ray.util.get_node_ip_address())
-    except Exception:  # noqa: BLE001 - only for messages
-        return _host()
+    """This node's Ray address (inside an actor), else the host name; never imports Ray."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        with contextlib.suppress(Exception):
+            return str(ray.util.get_node_ip_address())
+    return _host()
 
 
 def _sha256_bytes(data: bytes | memoryview) -> str:
@@ -263,7 +264,9 @@ class DetectorWorker:
     Args:
         model_name, model_sha256, model_path: the bundle (see :func:`materialise_model`).
         num_poses: people the landmarker tracks.
-        progress: the :class:`JobStore` actor (model bytes, progress reports).
+        store: the name of the job's :class:`JobStore` actor (model bytes, progress reports;
+            a name, not a handle: Ray restarts an actor only if its constructor's arguments
+            stay in the object store, which a handle argument would need), or ``None``.
         estimator_factory: ``factory(model_path, num_poses, mode)``; tests pass a fake.
     """
 
@@ -273,11 +276,11 @@ class DetectorWorker:
         model_sha256: str,
         model_path: str,
         num_poses: int,
-        progress: Any,
+        store: str | None,
         estimator_factory: Callable[[Path, int, str], Any] | None = None,
     ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="posturecheck-actor-"))
-        self.progress = progress
+        self.progress: Any = None
         self.num_poses = num_poses
         self.factory = estimator_factory or _mediapipe_factory
         self.error: str | None = None
@@ -289,12 +292,14 @@ class DetectorWorker:
         try:
             import ray
 
+            if store is not None:
+                self.progress = ray.get_actor(store)
             self.model = materialise_model(
                 model_name,
                 model_sha256,
                 model_path,
                 self.workdir,
-                lambda: ray.get(progress.model.remote()),
+                lambda: ray.get(self.progress.model.remote()),
             )
             self._estimator("video")  # load now: the first task should not pay for it
         except PostureCheckError as exc:
@@ -608,6 +613,7 @@ class RayDetectorPool:
         self._seen: dict[str, int] = {}  # key -> frames counted so far
         self._bytes: dict[str, Any] = {}  # driver path -> ObjectRef of its bytes
         self._progress_actor: Any = None
+        self._store_name: str | None = None
         self._last_poll = 0.0
         self._counter = 0
 
@@ -619,11 +625,14 @@ class RayDetectorPool:
         Raises:
             ModelError: a node's bundle does not match (one line from that node).
         """
-        import ray
-
         # The bundle travels as a task argument, not as an actor constructor argument: Ray can
         # restart an actor only if its constructor's arguments stay in the object store.
-        self._progress_actor = _actor_class("store").remote()
+        import uuid
+
+        import ray
+
+        self._store_name = f"posturecheck-job-{uuid.uuid4().hex[:12]}"
+        self._progress_actor = _actor_class("store").options(name=self._store_name).remote()
         ray.get(self._progress_actor.set_model.remote(self.model_path.read_bytes()))
         self.actors = [self._new_actor() for _ in range(self.n_actors)]
         self.infos = ray.get([a.info.remote() for a in self.actors])
@@ -655,7 +664,7 @@ class RayDetectorPool:
             self.model_sha256,
             str(self.model_path),
             self.num_poses,
-            self._progress_actor,
+            self._store_name,
             self.worker_factory,
         )
 
