@@ -39,17 +39,17 @@ from make_clip import DEFAULT_OUT, DEFAULT_SRC, make_clip  # noqa: E402
 
 from posturecheck.adapters import models  # noqa: E402
 from posturecheck.adapters.estimator import MediaPipePoseEstimator  # noqa: E402
-from posturecheck.adapters.sources import probe_video  # noqa: E402
+from posturecheck.adapters.sources import VideoFileSource, probe_video  # noqa: E402
 from posturecheck.batch import run as batch  # noqa: E402
+from posturecheck.batch.pool import default_estimator_factory  # noqa: E402
 from posturecheck.core.config import load_config  # noqa: E402
 from posturecheck.core.types import Frame  # noqa: E402
 
 
 def sampled_frames(path: Path, fps: float, limit: int = 300) -> list[np.ndarray]:
     """The first ``limit`` frames the pipeline analyses (same sampling), decoded into memory."""
-    res = batch._SegmentResult(detections=[])
     out = []
-    for f in batch._segment_frames(path, 0, None, fps, res):
+    for f in VideoFileSource(path, sample_fps=fps):
         out.append(f.image)
         if len(out) >= limit:
             break
@@ -98,11 +98,11 @@ def decode_ms(path: Path, fps: float) -> tuple[float, float, int]:
         n += 1
     read_all = (time.perf_counter() - t) * 1000.0 / max(n, 1)
     cap.release()
-    res = batch._SegmentResult(detections=[])
+    src = VideoFileSource(path, sample_fps=fps)
     t = time.perf_counter()
-    for _ in batch._segment_frames(path, 0, None, fps, res):
+    for _ in src:
         pass
-    sampled = (time.perf_counter() - t) * 1000.0 / max(res.frames_read, 1)
+    sampled = (time.perf_counter() - t) * 1000.0 / max(src.frames_read, 1)
     return read_all, sampled, n
 
 
@@ -119,7 +119,7 @@ def ours(path: Path, model: Path, fps: float, workers: int, formats: str, num_po
         )
         t = time.perf_counter()
         res = batch.analyze_paths(
-            [path], opts, cfg, batch.default_estimator_factory(model, num_poses=num_poses)
+            [path], opts, cfg, default_estimator_factory(model, num_poses=num_poses)
         )
         wall = time.perf_counter() - t
     o = res.outcomes[0]

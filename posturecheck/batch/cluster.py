@@ -39,12 +39,23 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posturecheck.core.types import Pose
+from posturecheck.adapters.sources import read_image
+from posturecheck.batch.pool import (
+    DARK_MEAN_LEVEL,
+    ImageDetections,
+    ImageJob,
+    Job,
+    SegmentEnd,
+    ThreadDetectorPool,
+    VideoJob,
+    strip_path,
+)
+from posturecheck.core.types import Detections, Pose
 from posturecheck.errors import ConfigError, ModelError, PostureCheckError
 
 log = logging.getLogger(__name__)
@@ -837,7 +848,8 @@ class ClusterSession:
 
     Use as a context manager; :attr:`actors` is known after entering (the driver plans its
     segments for that many workers, exactly as it would for that many local threads, so a local
-    run with ``--workers`` equal to it gives identical results).
+    run with ``--workers`` equal to it gives identical results). :meth:`make_pool` is the
+    driver's ``pool_factory``.
 
     Args:
         opts: where to run.
@@ -862,99 +874,114 @@ class ClusterSession:
         if self._owned:
             disconnect()
 
-    def make_pool(self, workers: int, stop: threading.Event, progress: Any) -> ClusterWorkerPool:
-        """The pool the batch driver uses instead of its local threads (``workers`` actors)."""
-        pool = RayDetectorPool(
+    def make_pool(
+        self,
+        jobs: Sequence[Job],
+        *,
+        sample_fps: float,
+        stop: threading.Event,
+        on_frames: Callable[[int], None],
+    ) -> RayPool:
+        """A :class:`posturecheck.batch.pool.DetectorPool` on this cluster for ``jobs``."""
+        tasks = sum(len(j.segments) if isinstance(j, VideoJob) else 1 for j in jobs)
+        detectors = RayDetectorPool(
             self.model_path,
             model_sha256(self.model_path),
             self.num_poses,
-            min(workers, self.actors),
+            min(self.actors, max(1, tasks)),
             stop,
-            on_frames=progress.add,
+            on_frames=on_frames,
             worker_factory=self.worker_factory,
         )
-        pool.start()
-        return ClusterWorkerPool(pool, stop)
+        detectors.start()
+        return RayPool(jobs, sample_fps=sample_fps, stop=stop, detectors=detectors)
 
 
-class ClusterWorkerPool:
-    """SEAM for today's ``batch/run.py``: looks like its ``_WorkerPool`` (an ``executor`` whose
-    futures run :meth:`run_segment` / :meth:`run_image`), but detects on Ray actors.
+class RayPool(ThreadDetectorPool):
+    """The batch driver's :class:`~posturecheck.batch.pool.DetectorPool` on Ray actors.
 
-    Each driver thread blocks on one Ray task; the driver consumes segments in time order
-    exactly as with local threads. Replaced by the batch split's detector-pool interface once
-    it exists.
+    The local pool's scheduling and stitching, with each task sent to an actor: one driver
+    thread per actor waits for its task (segment or image) and hands the detections back in
+    order. Progress comes from the actors through :meth:`RayDetectorPool.poll_progress`.
     """
 
-    def __init__(self, pool: RayDetectorPool, stop: threading.Event) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.pool = pool
-        self.stop = stop
-        self.workers = pool.n_actors
-        # Threads only wait on Ray: one per unit the driver keeps in flight (2 x workers + 1).
-        self.executor = ThreadPoolExecutor(
-            max_workers=2 * self.workers + 1, thread_name_prefix="posturecheck-ray"
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        *,
+        sample_fps: float,
+        stop: threading.Event,
+        detectors: RayDetectorPool,
+    ) -> None:
+        self.detectors = detectors  # before super().__init__: its threads start right away
+        self._last_segment = {
+            (j.path, len(j.segments) - 1) for j in jobs if isinstance(j, VideoJob)
+        }
+        self._polling = threading.Event()
+        self._poller = threading.Thread(
+            target=self._poll, name="posturecheck-ray-progress", daemon=True
         )
-        self._done = threading.Event()
-        self._poller = threading.Thread(target=self._poll, name="posturecheck-ray-progress")
-        self._poller.daemon = True
         self._poller.start()
+        super().__init__(
+            jobs,
+            sample_fps=sample_fps,
+            stop=stop,
+            on_frames=lambda n: None,  # counted by the actors, see _poll
+            estimator_factory=_no_local_estimator,
+            workers=detectors.n_actors,
+        )
 
     def _poll(self) -> None:
-        while not self._done.wait(0.25):
-            self.pool.poll_progress()
+        while not self._polling.wait(0.25):
+            self.detectors.poll_progress()
 
-    def run_segment(self, job: Any, k: int, sample_fps: float, out: queue.SimpleQueue[Any]) -> Any:
-        from posturecheck.batch import run as batch
-
+    def _detect_segment(
+        self, job: VideoJob, k: int, emit: Callable[[Detections], None], stop: threading.Event
+    ) -> SegmentEnd:
         start_ms, end_ms = job.segments[k]
-        res = batch._SegmentResult(detections=[])
+        end = SegmentEnd()
         try:
-            if self.stop.is_set():
-                res.interrupted = True
-                return res
-            try:
-                seg = self.pool.detect_segment(job.path, start_ms, end_ms, sample_fps)
-            except WorkerLost as exc:
-                res.error = str(exc)
-                return res
-            if seg is None:
-                res.interrupted = True
-                return res
-            for d in seg.detections:
-                out.put(batch._Detection(d.index, d.timestamp_ms, list(d.poses), d.brightness))
-            res.frames_read, res.eof, res.error = seg.frames_read, seg.eof, seg.error
-            if k == len(job.segments) - 1:
-                self.pool.release_input(job.path)
-            return res
-        finally:
-            out.put(batch._END)
-
-    def run_image(self, path: Path) -> tuple[Any, list[Pose], str | None]:
-        from posturecheck.adapters.sources import read_image
-        from posturecheck.batch import run as batch
-
-        if self.stop.is_set():
-            return None, [], "interrupted"
-        try:
-            image = read_image(path)  # the driver's copy, for the report and annotated.jpg
-        except PostureCheckError as exc:
-            return None, [], batch._strip_path(str(exc), path)
-        try:
-            res = self.pool.detect_image(path)
+            seg = self.detectors.detect_segment(job.path, start_ms, end_ms, self.sample_fps)
         except WorkerLost as exc:
-            return image, [], str(exc)
+            end.error = str(exc)
+            return end
+        if seg is None:
+            end.interrupted = True
+            return end
+        for d in seg.detections:
+            emit(Detections(d.index, d.timestamp_ms, d.poses))
+            end.frames += 1
+            end.brightness_sum += d.brightness
+            end.dark_empty += not d.poses and d.brightness < DARK_MEAN_LEVEL
+        end.eof, end.error = seg.eof, seg.error
+        if (job.path, k) in self._last_segment:
+            self.detectors.release_input(job.path)
+        return end
+
+    def _detect_image(self, job: ImageJob) -> ImageDetections:
+        try:
+            read_image(job.path)  # as locally: unreadable here = nothing to write
+        except PostureCheckError as exc:
+            return ImageDetections(None, error=strip_path(str(exc), job.path), readable=False)
+        try:
+            res = self.detectors.detect_image(job.path)
+        except WorkerLost as exc:
+            return ImageDetections(None, str(exc))
         if res is None:
-            return None, [], "interrupted"
-        return image, list(res.poses), res.error
+            return ImageDetections(None, "interrupted")
+        if res.error:
+            return ImageDetections(None, strip_path(res.error, job.path))
+        return ImageDetections(Detections(0, 0, res.poses))
 
-    def shutdown(self) -> None:
-        self.stop_polling()
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        self.pool.shutdown()
+    def close(self) -> None:
+        try:
+            super().close()  # cancels what has not started, joins the driver threads
+        finally:
+            self._polling.set()
+            self._poller.join(timeout=2)
+            self.detectors.poll_progress(min_interval_s=0.0)
+            self.detectors.shutdown()
 
-    def stop_polling(self) -> None:
-        self._done.set()
-        self._poller.join(timeout=2)
-        self.pool.poll_progress(min_interval_s=0.0)
+
+def _no_local_estimator(mode: str) -> Any:
+    raise AssertionError("a RayPool never runs an estimator on the driver")

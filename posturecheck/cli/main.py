@@ -43,9 +43,9 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from posturecheck.batch import run as batch
+    from posturecheck.cli import analyze
 
-    return batch.run_cli(args)
+    return analyze.run_cli(args)
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
