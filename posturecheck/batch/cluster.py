@@ -84,7 +84,10 @@ MAX_TASK_RETRIES = 3
 """Times Ray resubmits a task whose actor died while running it."""
 
 PROGRESS_EVERY_S = 0.5
-"""How often an actor reports its frame count to the progress actor."""
+"""How often an actor reports its frame count to the job store (and learns of a stop)."""
+
+STOP_GRACE_S = 5.0
+"""After Ctrl-C, how long the driver waits for a running task to hand back its partial work."""
 
 _ADDRESS_RE = re.compile(r"^(auto|ray://[^\s/]+:\d+|[A-Za-z0-9_.\-\[\]:]+:\d+)$")
 
@@ -132,6 +135,7 @@ class SegmentOutput:
         detections: the sampled frames' poses, in time order.
         frames_read, eof, error: the decoder's statistics (as the local workers report them).
         needs_bytes: the node cannot read the input's path: resend with its bytes.
+        interrupted: the job was stopped; ``detections`` holds what was done until then.
         host, pid: where it ran (logs only; never in the results).
         seconds: wall time on the actor.
     """
@@ -141,6 +145,7 @@ class SegmentOutput:
     eof: bool = False
     error: str | None = None
     needs_bytes: bool = False
+    interrupted: bool = False
     host: str = ""
     pid: int = 0
     seconds: float = 0.0
@@ -372,10 +377,19 @@ class DetectorWorker:
             self._input_key, self._input_file = key, target
         return self._input_file
 
-    def _report(self, key: str, frames: int) -> None:
-        if self.progress is not None:
-            with contextlib.suppress(Exception):
-                self.progress.report.remote(key, frames)
+    def _report(self, key: str, frames: int, ask: bool = False) -> bool:
+        """Report progress; with ``ask``, also return whether the job was stopped."""
+        if self.progress is None:
+            return False
+        try:
+            ref = self.progress.report.remote(key, frames)
+            if ask:
+                import ray
+
+                return bool(ray.get(ref, timeout=5))
+        except Exception:  # noqa: BLE001 - progress is best effort; never fail a task for it
+            return False
+        return False
 
     def detect_segment(
         self, key: str, ref: InputRef, start_ms: int, end_ms: int | None, sample_fps: float
@@ -408,8 +422,10 @@ class DetectorWorker:
                     )
                     now = time.perf_counter()
                     if now - last >= PROGRESS_EVERY_S:
-                        self._report(key, len(out.detections))
                         last = now
+                        if self._report(key, len(out.detections), ask=True):
+                            out.interrupted = True  # Ctrl-C: hand back what is done
+                            break
             finally:
                 out.frames_read += src.frames_read
                 out.eof = out.eof or src.eof
@@ -475,6 +491,7 @@ class JobStore:
     def __init__(self) -> None:
         self.frames: dict[str, int] = {}
         self.bundle: bytes = b""
+        self.stopped = False
 
     def set_model(self, data: bytes) -> None:
         self.bundle = data
@@ -482,8 +499,13 @@ class JobStore:
     def model(self) -> bytes:
         return self.bundle
 
-    def report(self, key: str, frames: int) -> None:
+    def report(self, key: str, frames: int) -> bool:
+        """Count a task's frames; answers whether the job was stopped."""
         self.frames[key] = max(frames, self.frames.get(key, 0))
+        return self.stopped
+
+    def stop(self) -> None:
+        self.stopped = True
 
     def snapshot(self) -> dict[str, int]:
         return dict(self.frames)
@@ -625,6 +647,7 @@ class RayDetectorPool:
         self._bytes: dict[str, Any] = {}  # driver path -> ObjectRef of its bytes
         self._progress_actor: Any = None
         self._store_name: str | None = None
+        self._store_stopped = False
         self._last_poll = 0.0
         self._counter = 0
 
@@ -690,7 +713,7 @@ class RayDetectorPool:
                 ray.cancel(ref)
         for a in self.actors:
             with contextlib.suppress(Exception):
-                ray.get(a.close.remote(), timeout=5)
+                ray.get(a.close.options(max_task_retries=0).remote(), timeout=5)
         for a in [*self.actors, self._progress_actor]:
             if a is not None:
                 with contextlib.suppress(Exception):
@@ -758,6 +781,13 @@ class RayDetectorPool:
                             f"({type(exc).__name__})"
                         ) from None
                 if self.stop.is_set():
+                    # Ctrl-C: the actor sees the store's flag within PROGRESS_EVERY_S and
+                    # returns what it has done; cancel it only if it does not.
+                    self._stop_store()
+                    ready, _ = ray.wait([ref], timeout=STOP_GRACE_S)
+                    if ready:
+                        with contextlib.suppress(Exception):
+                            return ray.get(ref)
                     with contextlib.suppress(Exception):
                         ray.cancel(ref)
                     return None
@@ -766,6 +796,14 @@ class RayDetectorPool:
                 self._inflight.pop(key, None)
             if actor is not None:
                 self._idle.put(actor)
+
+    def _stop_store(self) -> None:
+        with self._lock:
+            if self._store_stopped or self._progress_actor is None:
+                return
+            self._store_stopped = True
+        with contextlib.suppress(Exception):
+            self._progress_actor.stop.remote()
 
     def _replace(self, dead: Any) -> Any:
         """A new actor instead of one that may not restart any more (``None`` if stopping)."""
@@ -948,6 +986,7 @@ class RayPool(ThreadDetectorPool):
         if seg is None:
             end.interrupted = True
             return end
+        end.interrupted = seg.interrupted
         for d in seg.detections:
             emit(Detections(d.index, d.timestamp_ms, d.poses))
             end.frames += 1
