@@ -392,7 +392,13 @@ class DetectorWorker:
         return False
 
     def detect_segment(
-        self, key: str, ref: InputRef, start_ms: int, end_ms: int | None, sample_fps: float
+        self,
+        key: str,
+        ref: InputRef,
+        start_ms: int,
+        end_ms: int | None,
+        sample_fps: float,
+        decode_threads: int = 1,
     ) -> SegmentOutput:
         """Decode ``[start_ms, end_ms)`` of the input and detect the poses of every sampled
         frame, with a fresh tracking state."""
@@ -410,7 +416,11 @@ class DetectorWorker:
         try:
             est = self._estimator("video")
             src = VideoFileSource(
-                path, sample_fps=sample_fps, start_ms=start_ms, end_ms=end_ms, decode_threads=1
+                path,
+                sample_fps=sample_fps,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                decode_threads=decode_threads,
             )
             last = time.perf_counter()
             try:
@@ -648,6 +658,7 @@ class RayDetectorPool:
         self._progress_actor: Any = None
         self._store_name: str | None = None
         self._store_stopped = False
+        self.decode_threads = 1
         self._last_poll = 0.0
         self._counter = 0
 
@@ -669,6 +680,8 @@ class RayDetectorPool:
         self._progress_actor = _actor_class("store").options(name=self._store_name).remote()
         ray.get(self._progress_actor.set_model.remote(self.model_path.read_bytes()))
         self.actors = [self._new_actor() for _ in range(self.n_actors)]
+        # FFmpeg's own decoding threads only while cores are left over, as the local pool does.
+        self.decode_threads = 1 if self.n_actors >= cluster_cpus() else 0
         self.infos = ray.get([a.info.remote() for a in self.actors])
         errors = [i["error"] for i in self.infos if i.get("error")]
         if errors:
@@ -827,10 +840,11 @@ class RayDetectorPool:
             ray.exceptions.RayActorError: the actor died more often than it may restart.
         """
         key = self._key(f"{path.name}@{start_ms}")
-        out = self._call(key, "detect_segment", self.input_ref(path), start_ms, end_ms, sample_fps)
+        args = (start_ms, end_ms, sample_fps, self.decode_threads)
+        out = self._call(key, "detect_segment", self.input_ref(path), *args)
         if out is not None and out.needs_bytes:
             ref = self.input_ref(path, with_bytes=True)
-            out = self._call(key, "detect_segment", ref, start_ms, end_ms, sample_fps)
+            out = self._call(key, "detect_segment", ref, *args)
         if out is not None:
             self._settle(key, len(out.detections))
         return out
