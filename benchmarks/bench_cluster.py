@@ -81,6 +81,17 @@ def run_engine(
     return {"wall_s": wall, "video_s": res.video_s, "pool_start_s": pool_start["s"]}
 
 
+def run_threads_child(
+    workers: int, inputs: list[Path], out: Path, fps: float, model: str
+) -> dict[str, float]:
+    """The threads engine in a child process: the first in-process model puts the no-network
+    guard on the process (and on the Ray processes a guarded process would start)."""
+    cmd = [sys.executable, __file__, "--child-threads", str(workers), "--child-out", str(out)]
+    cmd += ["--fps", str(fps), "--model", model, *map(str, inputs)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def judge_rate(model: Path, src: Path, n: int = 2000) -> float:
     """Analysed frames the driver judges per CPU-second (real poses, no output writing): how
     many landmarkers one driver core can keep up with."""
@@ -117,12 +128,19 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--engines", default="threads-2,ray-2,threads-1,ray-1")
     ap.add_argument("--judge-only", action="store_true", help="only the driver's judging rate")
+    ap.add_argument("--child-threads", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--child-out", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("child_inputs", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     model = models.resolve_model(args.model)
-    rate = judge_rate(model, args.src)
-    print(f"driver: judging alone {rate:.0f} analysed frames per CPU-second")
+    if args.child_threads:
+        name = f"threads-{args.child_threads}"
+        m = run_engine(name, args.child_inputs, args.child_out, args.fps, model, None)
+        print(json.dumps(m))
+        return
     if args.judge_only:
+        print(f"driver: judging alone {judge_rate(model, args.src):.0f} frames per CPU-second")
         return
     engines = args.engines.split(",")
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
@@ -144,7 +162,11 @@ def main() -> None:
             for r in range(args.rounds):
                 for name in engines:
                     out = tmpd / f"out-{name}-{r}"
-                    m = run_engine(name, inputs, out, args.fps, model, session)
+                    if name.startswith("threads"):
+                        n = int(name.split("-")[1])
+                        m = run_threads_child(n, inputs, out, args.fps, args.model)
+                    else:
+                        m = run_engine(name, inputs, out, args.fps, model, session)
                     print(f"round {r + 1} {name:10} {m['wall_s']:7.1f} s wall", file=sys.stderr)
                     if name not in best or m["wall_s"] < best[name]["wall_s"]:
                         best[name] = {**m, "out": str(out)}
@@ -178,6 +200,8 @@ def main() -> None:
         print(f"{name:10} {m['wall_s']:8.1f} {rate:10.2f} {start:>12} {over:>22}")
         rows[name] = row
     print("outputs identical to the threads with as many workers:", identical)
+    rate = judge_rate(model, args.src)  # last: it loads a model in this process
+    print(f"driver: judging alone {rate:.0f} analysed frames per CPU-second")
     outdir = HERE / "out"
     outdir.mkdir(exist_ok=True)
     doc = {

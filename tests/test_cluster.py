@@ -232,6 +232,10 @@ class LocalCluster:
 
 @pytest.fixture(scope="module")
 def ray_cluster():
+    from posturecheck.adapters import netguard
+
+    if netguard.status() is not None:  # Ray's sockets would be refused (conftest orders this)
+        pytest.fail("the pytest process already runs under the no-network guard", pytrace=False)
     root = Path(tempfile.mkdtemp(prefix="pcray-", dir="/tmp"))  # short: Ray's socket paths
     c = LocalCluster(root)
     saved = {
@@ -258,7 +262,15 @@ def ray_cluster():
 
 
 def _analyze(paths: list[Path], out: Path, *extra: str) -> int:
+    """``posturecheck analyze`` in-process (the driver of a cluster run loads no model)."""
     return cli.main(["analyze", *map(str, paths), "--out", str(out), "-q", *extra])
+
+
+def _analyze_locally(paths: list[Path], out: Path, *extra: str) -> int:
+    """The local reference run, in a child process: an in-process model would put the
+    no-network guard on this process (and the Ray processes it starts)."""
+    cmd = [sys.executable, "-m", "posturecheck", "analyze", *map(str, paths), "--out", str(out)]
+    return subprocess.run([*cmd, "-q", *extra], cwd=REPO, timeout=900).returncode
 
 
 def _same_outputs(a: Path, b: Path, names: list[str]) -> None:
@@ -280,11 +292,12 @@ SAMPLE_ARGS = ("--fps", "1", "--workers", "2")
 def local_samples(tmp_path_factory) -> Path:
     """The reference: a local run on samples/ with 2 worker threads."""
     out = tmp_path_factory.mktemp("local")
-    assert _analyze([REPO / "samples"], out, *SAMPLE_ARGS) == ExitStatus.OK
+    assert _analyze_locally([REPO / "samples"], out, *SAMPLE_ARGS) == ExitStatus.OK
     return out
 
 
 @pytest.mark.slow
+@pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 def test_cluster_run_equals_local_run_and_resumes(ray_cluster, local_samples, tmp_path) -> None:
     out = tmp_path / "cluster"
     rc = _analyze([REPO / "samples"], out, *SAMPLE_ARGS, f"--cluster={ray_cluster.address}")
@@ -304,17 +317,19 @@ def test_cluster_run_equals_local_run_and_resumes(ray_cluster, local_samples, tm
 
 
 @pytest.mark.slow
+@pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 @pytest.mark.skipif(not SIDE_VIDEO.is_file(), reason="../shared/data (evaluation data) not present")
 def test_real_clip_equals_local_run(ray_cluster, tmp_path) -> None:
     """Real footage (read by path, never copied), at the default 5 analysed frames per second."""
     local, remote = tmp_path / "local", tmp_path / "cluster"
-    assert _analyze([SIDE_VIDEO], local, "--workers", "2") == ExitStatus.OK
+    assert _analyze_locally([SIDE_VIDEO], local, "--workers", "2") == ExitStatus.OK
     rc = _analyze([SIDE_VIDEO], remote, "--workers", "2", f"--cluster={ray_cluster.address}")
     assert rc == ExitStatus.OK
     _same_outputs(local, remote, ["input"])
 
 
 @pytest.mark.slow
+@pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 def test_killed_worker_loses_nothing(ray_cluster, local_samples, tmp_path) -> None:
     """SIGKILL a detector actor's process while it runs a segment: Ray restarts the actor and
     retries the task; the job completes with the same outputs as the local run."""
@@ -369,6 +384,7 @@ def _session_run(ray_cluster, tmp_path: Path, paths, *, stop=None, stream=None):
 
 
 @pytest.mark.slow
+@pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 def test_progress_counts_every_frame_once_across_nodes(ray_cluster, tmp_path) -> None:
     stream = io.StringIO()
     res = _session_run(
@@ -382,6 +398,7 @@ def test_progress_counts_every_frame_once_across_nodes(ray_cluster, tmp_path) ->
 
 
 @pytest.mark.slow
+@pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 def test_stop_cancels_outstanding_tasks_and_keeps_what_finished(ray_cluster, tmp_path) -> None:
     """What Ctrl-C does (the driver sets ``stop``): outstanding tasks are cancelled, the video
     in progress is written with what was analysed, the rest is listed as not analysed."""
@@ -417,6 +434,7 @@ def test_stop_cancels_outstanding_tasks_and_keeps_what_finished(ray_cluster, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 def test_model_mismatch_on_a_node_is_one_line(ray_cluster, tmp_path) -> None:
     from posturecheck.adapters import models
 
@@ -429,6 +447,7 @@ def test_model_mismatch_on_a_node_is_one_line(ray_cluster, tmp_path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 def test_input_bytes_are_sent_when_a_node_cannot_read_the_path(ray_cluster, tmp_path) -> None:
     """The actor's side of shared storage: a path it cannot see asks for the bytes; with them it
     detects exactly what reading the path gives."""

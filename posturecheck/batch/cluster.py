@@ -89,6 +89,12 @@ PROGRESS_EVERY_S = 0.5
 STOP_GRACE_S = 5.0
 """After Ctrl-C, how long the driver waits for a running task to hand back its partial work."""
 
+NETWORK_WARNING = (
+    "--cluster: the detector processes keep network access (Ray needs it), so MediaPipe may "
+    "send usage statistics to Google from them; block outbound traffic at the cluster's "
+    "firewall (docs/cluster.md, the README's Privacy section)"
+)
+
 _ADDRESS_RE = re.compile(r"^(auto|ray://[^\s/]+:\d+|[A-Za-z0-9_.\-\[\]:]+:\d+)$")
 
 
@@ -490,7 +496,10 @@ class DetectorWorker:
 def _mediapipe_factory(model: Path, num_poses: int, mode: str) -> Any:
     from posturecheck.adapters.estimator import MediaPipePoseEstimator
 
-    return MediaPipePoseEstimator(model, num_poses=num_poses, mode=mode)
+    # offline=False: the no-network guard refuses every new IPv4/IPv6 socket of the process,
+    # and a Ray worker keeps opening them (to the driver, the job store, the GCS, other nodes).
+    # The driver says so once (NETWORK_WARNING); docs/cluster.md says how to block egress.
+    return MediaPipePoseEstimator(model, num_poses=num_poses, mode=mode, offline=False)
 
 
 class JobStore:
@@ -569,7 +578,11 @@ def connect(opts: ClusterOptions) -> bool:
         raise ConfigError("--cluster needs Ray: pip install 'posturecheck[cluster]'") from None
     if ray.is_initialized():
         return False
-    runtime_env: dict[str, Any] = {"env_vars": {"RAY_USAGE_STATS_ENABLED": "0"}}
+    # Ray runs workers at nice 15 by default; a detector must compete for the CPU like the
+    # local worker threads do (measured: on a busy machine nice 15 made jobs ~35 % slower).
+    runtime_env: dict[str, Any] = {
+        "env_vars": {"RAY_USAGE_STATS_ENABLED": "0", "RAY_worker_niceness": "0"}
+    }
     if opts.ship_code:
         import posturecheck
 
@@ -918,6 +931,7 @@ class ClusterSession:
         self.worker_factory: Callable[[Path, int, str], Any] | None = None  # tests only
 
     def __enter__(self) -> ClusterSession:
+        log.warning(NETWORK_WARNING)
         self._owned = connect(self.opts)
         self.actors = self.opts.actors or cluster_cpus()
         return self
