@@ -81,6 +81,35 @@ def run_engine(
     return {"wall_s": wall, "video_s": res.video_s, "pool_start_s": pool_start["s"]}
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s() -> float:
+    """CPU seconds of this process and all its descendants, live or reaped (Linux /proc): the
+    local Ray instance's processes (GCS, raylet, actors) are children of this process, and a
+    reaped child's time is in its parent's cutime/cstime."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(d.name)] = int(fields[1])
+        times[int(d.name)] = sum(int(x) for x in fields[11:15]) / _TICK  # u, s, cu, cs
+    me = os.getpid()
+    total = 0.0
+    for pid, t in times.items():
+        q = pid
+        while q > 1 and q != me:
+            q = parents.get(q, 0)
+        if q == me:
+            total += t
+    return total
+
+
 def run_threads_child(
     workers: int, inputs: list[Path], out: Path, fps: float, model: str
 ) -> dict[str, float]:
@@ -88,8 +117,11 @@ def run_threads_child(
     guard on the process (and on the Ray processes a guarded process would start)."""
     cmd = [sys.executable, __file__, "--child-threads", str(workers), "--child-out", str(out)]
     cmd += ["--fps", str(fps), "--model", model, *map(str, inputs)]
+    c0 = tree_cpu_s()
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    m["cpu_s"] = tree_cpu_s() - c0  # the reaped child's time, imports and model load included
+    return m
 
 
 def judge_rate(model: Path, src: Path, n: int = 2000) -> float:
@@ -166,7 +198,9 @@ def main() -> None:
                         n = int(name.split("-")[1])
                         m = run_threads_child(n, inputs, out, args.fps, args.model)
                     else:
+                        c0 = tree_cpu_s()
                         m = run_engine(name, inputs, out, args.fps, model, session)
+                        m["cpu_s"] = tree_cpu_s() - c0  # driver + every Ray process
                     print(f"round {r + 1} {name:10} {m['wall_s']:7.1f} s wall", file=sys.stderr)
                     if name not in best or m["wall_s"] < best[name]["wall_s"]:
                         best[name] = {**m, "out": str(out)}
@@ -182,22 +216,33 @@ def main() -> None:
         f"{model.name}, {os.cpu_count()} cores (shared machine: other jobs may be running), "
         f"best of {args.rounds} round(s); Ray instance start {ray_start_s:.1f} s (not in the jobs)"
     )
-    print(f"{'engine':10} {'wall s':>8} {'video-s/s':>10} {'actors up s':>12} {'overhead':>22}")
+    print(
+        f"{'engine':10} {'wall s':>8} {'video-s/s':>10} {'actors up s':>12} {'CPU s':>8} "
+        f"{'wall overhead':>34} {'CPU overhead':>14}"
+    )
     rows = {}
     for name in engines:
         m = best[name]
         rate = m["video_s"] / m["wall_s"]
         over = ""
         row = {"wall_s": m["wall_s"], "video_s_per_s": rate, "pool_start_s": m["pool_start_s"]}
+        row["cpu_s"] = m["cpu_s"]
+        cpu_over = ""
         local = best.get(f"threads-{name.split('-')[1]}")
         if name.startswith("ray") and local is not None:
             d = m["wall_s"] - local["wall_s"]
             pct = 100.0 * d / local["wall_s"]
             over = f"{d:+6.1f} s, {d / args.inputs:+5.2f} s/input, {pct:+5.1f} %"
             row |= {"overhead_s": d, "overhead_per_input_s": d / args.inputs, "overhead_pct": pct}
+            cpu_pct = 100.0 * (m["cpu_s"] - local["cpu_s"]) / local["cpu_s"]
+            cpu_over = f"{cpu_pct:+5.1f} %"
+            row["cpu_overhead_pct"] = cpu_pct
             row["identical_to_threads"] = identical.get(name)
         start = f"{m['pool_start_s']:.1f}" if name.startswith("ray") else "-"
-        print(f"{name:10} {m['wall_s']:8.1f} {rate:10.2f} {start:>12} {over:>22}")
+        print(
+            f"{name:10} {m['wall_s']:8.1f} {rate:10.2f} {start:>12} {m['cpu_s']:8.1f} "
+            f"{over:>34} {cpu_over:>14}"
+        )
         rows[name] = row
     print("outputs identical to the threads with as many workers:", identical)
     rate = judge_rate(model, args.src)  # last: it loads a model in this process
