@@ -77,6 +77,13 @@ def test_parse_address_rejects_a_swallowed_path(tmp_path: Path) -> None:
         assert "\n" not in str(exc.value)
 
 
+def test_cli_refuses_a_path_as_the_address(capsys) -> None:
+    video = REPO / "samples" / "desk_front_tilt.mp4"
+    assert cli.main(["analyze", "x.mp4", "--cluster", str(video)]) == ExitStatus.USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--cluster" in err[0] and "after the paths" in err[0]
+
+
 def test_node_model_that_does_not_match_fails_with_one_line(tmp_path: Path) -> None:
     good = b"the real bundle"
     sha = cluster._sha256_bytes(good)
