@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -117,10 +118,13 @@ def run_threads_child(
     guard on the process (and on the Ray processes a guarded process would start)."""
     cmd = [sys.executable, __file__, "--child-threads", str(workers), "--child-out", str(out)]
     cmd += ["--fps", str(fps), "--model", model, *map(str, inputs)]
-    c0 = tree_cpu_s()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     m = json.loads(done.stdout.strip().splitlines()[-1])
-    m["cpu_s"] = tree_cpu_s() - c0  # the reaped child's time, imports and model load included
+    # The reaped child's own time (imports and model load included). Not tree_cpu_s(): Ray
+    # processes that end during the window (the previous job's actors) would be subtracted.
+    m["cpu_s"] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return m
 
 

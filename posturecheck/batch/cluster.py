@@ -579,7 +579,7 @@ def connect(opts: ClusterOptions) -> bool:
     if ray.is_initialized():
         return False
     # Ray runs workers at nice 15 by default; a detector must compete for the CPU like the
-    # local worker threads do (measured: on a busy machine nice 15 made jobs ~35 % slower).
+    # local worker threads do (on this busy 2-core machine, nice 15 made jobs 26-37 % slower).
     runtime_env: dict[str, Any] = {
         "env_vars": {"RAY_USAGE_STATS_ENABLED": "0", "RAY_worker_niceness": "0"}
     }
