@@ -303,6 +303,12 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
         p.add_argument("--list", action="store_true", help="list the stored setups and exit")
         return
     p.add_argument(
+        "--tray",
+        action="store_true",
+        help="status icon instead of a window (colour = status; menu: pause, calibrate, today's "
+        "report, quit); needs pip install posturecheck[tray]",
+    )
+    p.add_argument(
         "--fps",
         type=live_fps,
         default=2.0,

@@ -30,7 +30,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from posturecheck.live import session as live
+    from posturecheck.cli import live
 
     return live.run_cli(args)
 
@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     ph = sub.add_parser("history", help="daily table of past live sessions; --html for a report")
     history_cmd.add_arguments(ph)
     ph.set_defaults(func=history_cmd.run)
+    from posturecheck.cli.autostart import add_autostart_parser
+
+    add_autostart_parser(sub)
+    from posturecheck.cli.audit import add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 
