@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import threading
 from pathlib import Path
@@ -45,14 +46,30 @@ def run_cli(args: argparse.Namespace) -> int:
         },
     )
     factory = default_estimator_factory(model_path, num_poses=max_people)
-    result = analyze_paths(
-        args.paths,
-        opts,
-        config,
-        factory,
-        progress_enabled=progress.wanted(sys.stderr, quiet=args.quiet),
-        stop=threading.Event(),
-    )
+    show = progress.wanted(sys.stderr, quiet=args.quiet)
+    cluster_arg = getattr(args, "cluster", None)
+    if cluster_arg is None:
+        result = analyze_paths(
+            args.paths, opts, config, factory, progress_enabled=show, stop=threading.Event()
+        )
+    else:
+        from posturecheck.batch import cluster  # imports Ray: only with --cluster
+
+        copts = cluster.ClusterOptions(
+            address=cluster.parse_address(cluster_arg), num_cpus=args.workers, actors=args.workers
+        )
+        with cluster.ClusterSession(copts, model_path, max_people) as session:
+            # Segments planned for the actors, as locally for that many threads.
+            opts = dataclasses.replace(opts, workers=session.actors)
+            result = analyze_paths(
+                args.paths,
+                opts,
+                config,
+                factory,
+                progress_enabled=show,
+                stop=threading.Event(),
+                pool_factory=session.make_pool,
+            )
     print_summary(result, quiet=args.quiet)
     return int(result.exit_status)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -159,6 +161,23 @@ def formats(text: str) -> str:
     return ",".join(dict.fromkeys(parts))
 
 
+_CLUSTER_ADDRESS = re.compile(r"^(local|auto|ray://[^\s/]+:\d+|[A-Za-z0-9_.\-\[\]:]+:\d+)$")
+
+
+def cluster_address(text: str) -> str:
+    """``analyze --cluster ADDRESS``: ``auto``, ``HOST:PORT`` or ``ray://HOST:PORT``.
+
+    A path is refused: the address is optional, so ``--cluster video.mp4`` would otherwise
+    read the video as the address.
+    """
+    if not _CLUSTER_ADDRESS.match(text) or os.path.exists(text):
+        raise argparse.ArgumentTypeError(
+            f"expected auto, HOST:PORT or ray://HOST:PORT, got {text!r} "
+            "(write --cluster after the paths, or --cluster=ADDRESS)"
+        )
+    return text
+
+
 # --------------------------------------------------------------------------- option groups
 
 
@@ -253,6 +272,17 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
         "--force", action="store_true", help="reanalyse videos whose outputs are current"
     )
     add_max_people(p)
+    p.add_argument(
+        "--cluster",
+        nargs="?",
+        type=cluster_address,
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="detect on a Ray cluster (pip install 'posturecheck[cluster]'): no ADDRESS starts a "
+        "local Ray instance, 'auto' or HOST:PORT or ray://HOST:PORT joins one; put it after the "
+        "paths (docs/cluster.md)",
+    )
 
 
 def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -> None:
