@@ -7,11 +7,14 @@ the platform's user config folder elsewhere) when that file exists; else the bui
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from posturecheck.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 ENV_CONFIG = "POSTURECHECK_CONFIG"
 """Environment variable naming a config file."""
@@ -60,6 +63,15 @@ def discover(explicit: str | os.PathLike[str] | None) -> FoundConfig | None:
             raise ConfigError(f"${ENV_CONFIG} names {path}, which is not a file")
         return FoundConfig(path, f"${ENV_CONFIG}")
     path = user_config_path()
-    if path.is_file():
+    try:
+        found = path.is_file()
+    except PermissionError:
+        # The default location is only looked at, not asked for: a folder this user may not
+        # enter (e.g. a service account under someone else's $XDG_CONFIG_HOME) means no file.
+        logger.warning(
+            "config: cannot look into %s (permission denied); using the defaults", path.parent
+        )
+        return None
+    if found:
         return FoundConfig(path, "user config folder")
     return None

@@ -234,7 +234,7 @@ METRICS: dict[str, MetricSpec] = dict(
             _FRONT,
             "Ear-to-ear distance / shoulder width; grows when the head comes forward of the "
             "shoulders (closer to the camera than they are). Feeds the slouch score.",
-            "reported; used by the calibrated slouch score (ours)",
+            "reported only; feeds the calibrated slouch score (ours)",
             "lean_in",
             "Head forward of the shoulders",
             "Head back",
@@ -258,7 +258,7 @@ METRICS: dict[str, MetricSpec] = dict(
             _FRONT,
             "Shoulder midpoint's y (down) / image width; grows when the person sinks down in "
             "the chair (fixed camera). Feeds the calibrated slouch score.",
-            "reported; used by the calibrated slouch score (ours)",
+            "reported only; feeds the calibrated slouch score (ours)",
             "framing",
             "Shoulders lower in the image (sinking down)",
             "Shoulders higher in the image",
