@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posturecheck.adapters.watch import PersonWatch, WatchSettings
 from posturecheck.core.landmarks import NUM_LANDMARKS
 from posturecheck.core.types import Frame, Pose
 from posturecheck.errors import ModelError
@@ -110,8 +111,8 @@ def _close_landmarker(landmarker: Any) -> None:
         landmarker.close()
 
 
-class MediaPipePoseEstimator:
-    """PoseLandmarker in VIDEO mode (or IMAGE mode for unrelated still images).
+class _Landmarker:
+    """One PoseLandmarker in VIDEO mode (or IMAGE mode for unrelated still images).
 
     VIDEO mode runs the person detector only when tracking is lost, which is both faster and
     steadier than IMAGE mode; it needs strictly increasing timestamps, which our frame sources
@@ -119,7 +120,7 @@ class MediaPipePoseEstimator:
 
     Args:
         model_path: a PoseLandmarker ``.task`` bundle.
-        num_poses: maximum people to detect (2 lets the pipeline notice a second person).
+        num_poses: maximum people to detect.
         mode: ``"video"`` or ``"image"``.
         min_detection_confidence, min_presence_confidence, min_tracking_confidence:
             MediaPipe's thresholds.
@@ -221,6 +222,86 @@ class MediaPipePoseEstimator:
         if self._landmarker is not None:
             self._finalizer()
             self._landmarker = None
+
+
+DEFAULT_SCAN_EVERY_S = 3.0
+"""Seconds of frame time between two looks for other people while one person is tracked."""
+
+
+class MediaPipePoseEstimator:
+    """The pose estimator of the drivers: MediaPipe PoseLandmarker, VIDEO or IMAGE mode.
+
+    VIDEO mode runs the person detector only when tracking is lost, which is both faster and
+    steadier than IMAGE mode; it needs strictly increasing timestamps, which our frame sources
+    guarantee. Call :meth:`reset` between unrelated videos so tracking never carries over.
+
+    In VIDEO mode with ``num_poses >= 2``, a second person is noticed without paying for it on
+    every frame (:class:`posturecheck.adapters.watch.PersonWatch`): one person is tracked with
+    ``num_poses=1``, an IMAGE-mode landmarker looks for others every ``scan_every_s`` seconds of
+    frame time and whenever tracking is lost or jumps, and while several people are there a
+    ``num_poses``-person tracker reports all of them on every frame. ``scan_every_s=None``
+    restores one ``num_poses``-person landmarker on every frame (the detector runs each frame
+    while fewer than ``num_poses`` people are tracked).
+
+    Args:
+        model_path: a PoseLandmarker ``.task`` bundle.
+        num_poses: maximum people to detect (2 lets the pipeline notice a second person).
+        mode: ``"video"`` or ``"image"``.
+        min_detection_confidence, min_presence_confidence, min_tracking_confidence:
+            MediaPipe's thresholds.
+        scan_every_s: the watch's scan period (VIDEO mode, ``num_poses >= 2``), or ``None``.
+    """
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str],
+        *,
+        num_poses: int = 2,
+        mode: str = "video",
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        scan_every_s: float | None = DEFAULT_SCAN_EVERY_S,
+    ) -> None:
+        if scan_every_s is not None and not scan_every_s > 0:
+            raise ValueError(f"scan_every_s: expected > 0 or None, got {scan_every_s}")
+        thresholds = {
+            "min_detection_confidence": min_detection_confidence,
+            "min_presence_confidence": min_presence_confidence,
+            "min_tracking_confidence": min_tracking_confidence,
+        }
+        self.model_path = Path(model_path)
+        self.num_poses = num_poses
+        self.mode = mode
+        self.watch: PersonWatch | None = None
+        if mode == "video" and num_poses >= 2 and scan_every_s is not None:
+            tracker = _Landmarker(model_path, num_poses=1, mode="video", **thresholds)
+            try:
+                scanner = _Landmarker(model_path, num_poses=num_poses, mode="image", **thresholds)
+            except BaseException:
+                tracker.close()
+                raise
+            self.watch = PersonWatch(
+                tracker,
+                scanner,
+                lambda: _Landmarker(model_path, num_poses=num_poses, mode="video", **thresholds),
+                WatchSettings(scan_every_ms=int(round(scan_every_s * 1000.0))),
+            )
+            self._impl: _Landmarker | PersonWatch = self.watch
+        else:
+            self._impl = _Landmarker(model_path, num_poses=num_poses, mode=mode, **thresholds)
+
+    def detect(self, frame: Frame) -> list[Pose]:
+        """Detect poses in one frame (BGR). Returns 0..num_poses poses."""
+        return self._impl.detect(frame)
+
+    def reset(self) -> None:
+        """Forget tracking state (start of a new, unrelated video)."""
+        self._impl.reset()
+
+    def close(self) -> None:
+        """Release the native landmarkers (idempotent)."""
+        self._impl.close()
 
     def __enter__(self) -> MediaPipePoseEstimator:
         return self
