@@ -176,3 +176,45 @@ def test_display_rotation_is_applied_like_opencv(h264_clip: Path, tmp_path: Path
     frames = _read(ours)
     assert frames[0][2].shape == (W, H, 3)
     _assert_same(frames, _read(VideoFileSource(rotated, sample_fps=5.0)))
+
+
+class _PixelEstimator:
+    """A deterministic fake whose pose depends on the pixels (so any decoding difference
+    would show in frames.csv)."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def detect(self, frame):
+        from posefactory import Body, make_pose
+
+        m = float(frame.image[::4, ::4].mean())
+        return [make_pose(Body(image_wh=frame.wh, px_per_m=200.0, shoulder_tilt_deg=m % 25))]
+
+    def reset(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def test_batch_frames_csv_same_with_pyav_and_opencv_and_any_workers(
+    h264_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from posturecheck.batch import run as batch
+    from posturecheck.cli import main as cli
+
+    monkeypatch.setattr(
+        batch, "default_estimator_factory", lambda path, num_poses=2: _PixelEstimator
+    )
+    monkeypatch.setattr("posturecheck.adapters.models.resolve_model", lambda spec: Path(__file__))
+    monkeypatch.setattr(batch, "MIN_SEGMENT_S", 2.0)
+    csvs = {}
+    for reader in ("pyav", "opencv"):
+        if reader == "opencv":
+            monkeypatch.setattr(av_source, "pyav_available", lambda: False)
+        for workers in (1, 2):
+            out = tmp_path / f"{reader}{workers}"
+            argv = [str(h264_clip), "--out", str(out), "--workers", str(workers), "--quiet"]
+            assert cli.main(["analyze", *argv, "--format", "csv"]) == 0
+            csvs[reader, workers] = (out / "pan" / "frames.csv").read_text(encoding="utf-8")
+    assert len(csvs["pyav", 1].splitlines()) == 1 + 5 * SECONDS
+    assert len(set(csvs.values())) == 1

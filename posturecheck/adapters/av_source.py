@@ -172,9 +172,11 @@ class PyAVFileSource:
             try:
                 yield from self._frames(av, container, stream)
             except av.error.FFmpegError as exc:
-                self.error = f"decoding stopped at {self._where()}: {exc}"
+                # Unreadable data (typically a file cut short): the end of the video, as for
+                # OpenCV, whose grab() then fails; callers judge a short video by its times.
+                self.eof = True
                 self.truncated = True
-                log.warning("%s: %s", self.path, self.error)
+                log.warning("%s: decoding stopped after %s: %s", self.path, self._where(), exc)
         finally:
             container.close()
 

@@ -44,8 +44,8 @@ import cv2
 import numpy as np
 
 from posturecheck import __version__
+from posturecheck.adapters.av_source import open_video_frames
 from posturecheck.adapters.sources import (
-    VideoFileSource,
     VideoInfo,
     expand_inputs,
     is_image,
@@ -325,7 +325,7 @@ def _segment_frames(
 ) -> Iterator[Frame]:
     """Sampled frames of ``[start_ms, end_ms)`` (seeking to the start), with the decoding
     statistics copied into ``res`` when the segment ends."""
-    src = VideoFileSource(
+    src = open_video_frames(  # PyAV (decodes only what is analysed), OpenCV as the fallback
         path, sample_fps=sample_fps, start_ms=start_ms, end_ms=end_ms, decode_threads=decode_threads
     )
     try:
