@@ -274,11 +274,14 @@ class PyAVFileSource:
                     break  # every frame before end_ms has been read
         else:
             self.eof = True
-        while ahead:
-            head = ahead.popleft()
-            if wants(head.pts):
-                wanted.add(head.pts)
-            yield from decide(head)
+        # The rest of the read-ahead, up to the last packet whose frame is wanted (packets after
+        # it in decoding order can only serve frames nobody wants).
+        want_rest = [wants(p.pts) for p in ahead]
+        last = max((i for i, w in enumerate(want_rest) if w), default=-1)
+        for packet, want in list(zip(ahead, want_rest, strict=True))[: last + 1]:
+            if want:
+                wanted.add(packet.pts)
+            yield from decide(packet)
         cc.skip_frame = "DEFAULT"
         for frame in cc.decode(None):
             yield from emit(frame)
