@@ -117,9 +117,9 @@ def test_unwanted_non_reference_frames_are_not_decoded(h264_clip: Path) -> None:
     assert src.frames_decoded < 0.8 * src.frames_read
     full = PyAVFileSource(h264_clip, sample_fps=5.0, skip_nonref=False)
     _assert_same(_read(full), _read(PyAVFileSource(h264_clip, sample_fps=5.0)))
-    # ... which is what skipping saves: without it every frame is decoded, except those after
-    # the last wanted one (5.8 s: frame 174 of 180).
-    assert 175 <= full.frames_decoded <= FPS * SECONDS
+    # ... which is what skipping saves: without it every frame is decoded, except the few that
+    # come after the last wanted one (5.8 s) in decoding order.
+    assert 0.9 * FPS * SECONDS <= full.frames_decoded <= FPS * SECONDS
 
 
 def test_threads_do_not_change_the_frames(h264_clip: Path) -> None:
