@@ -71,9 +71,7 @@ def source_reader(cls: type, threads: int, segments: int = 1, **kw) -> Callable:
         decoded = yielded = 0
         bounds = [round(end_ms * k / segments) for k in range(segments + 1)]
         for a, b in zip(bounds, bounds[1:], strict=False):
-            src = cls(
-                path, sample_fps=fps, start_ms=a, end_ms=b, decode_threads=threads, **kw
-            )
+            src = cls(path, sample_fps=fps, start_ms=a, end_ms=b, decode_threads=threads, **kw)
             yielded += sum(1 for _ in src)
             decoded += getattr(src, "frames_decoded", src.frames_read)
         return decoded, yielded

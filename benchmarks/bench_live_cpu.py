@@ -29,6 +29,17 @@ sys.path.insert(0, str(HERE))
 from live_clip import OUT, make_clip  # noqa: E402
 
 
+def cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo: the live figure depends on it (recorded with it)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
 def _cpu_s(pid: int) -> float:
     """CPU seconds (user + system, all threads) of a running process."""
     try:
@@ -160,6 +171,7 @@ def main() -> int:
         OUT / "live_640x480_30fps_70s.mp4", seconds=max(70.0, a.warmup + a.measure + 10)
     )
     print(f"clip: {clip} (640x480, 30 fps)")
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical); load {os.getloadavg()[0]:.2f}")
     if not a.skip_default:
         r = bench_default(clip, a.model, a.warmup, a.measure, a.extra, a.window)
         verdict = "PASS" if r["cpu_pct"] <= 8.0 else "FAIL"
