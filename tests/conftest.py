@@ -43,3 +43,13 @@ def astronaut_bgr() -> np.ndarray:
     from skimage import data
 
     return np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run ``@pytest.mark.unguarded`` tests first.
+
+    The first in-process estimator puts the no-network seccomp filter on the pytest process,
+    and every child process inherits it. Tests that need children without it (the network
+    guard's own tests and their positive control) must run before that happens.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("unguarded") is None)  # stable

@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posturecheck.adapters import netguard
 from posturecheck.adapters.watch import PersonWatch, WatchSettings
 from posturecheck.core.landmarks import NUM_LANDMARKS
 from posturecheck.core.types import Frame, Pose
@@ -106,9 +107,70 @@ def _unit(v: float | None) -> float:
     return 1.0 if v is None else float(min(1.0, max(0.0, v)))
 
 
+_guard_logged = False
+_guard_lock = threading.Lock()
+
+
+def keep_mediapipe_offline() -> netguard.NetGuard:
+    """Block this process's network before MediaPipe loads; say so once if that is impossible.
+
+    MediaPipe 1.2's native library uploads usage statistics to Google on every task creation
+    and close, with no opt-out (see :mod:`posturecheck.adapters.netguard`). Called before the
+    ``mediapipe`` import, so even the probe socket its library opens when it loads is refused.
+    """
+    global _guard_logged
+    guard = netguard.block_network()
+    with _guard_lock:
+        if _guard_logged:
+            return guard
+        _guard_logged = True
+    if guard.active:
+        log.info("network blocked for this process: %s", guard.detail)
+    else:
+        log.warning(
+            "could not block network access (%s): MediaPipe may send usage statistics "
+            "to Google; see the README's Privacy section",
+            guard.detail,
+        )
+    return guard
+
+
 def _close_landmarker(landmarker: Any) -> None:
     with quiet_native_stderr():
         landmarker.close()
+
+
+# Landmarkers that are open, closed by a hook at interpreter shutdown. Without it, a
+# path that skips close() (an exception after the model loaded) ends with MediaPipe's
+# ``PoseLandmarker.__del__`` traceback ("'NoneType' object is not callable"): by the time
+# objects are collected, MediaPipe's dispatcher thread pool has been shut down. threading's
+# exit hooks run in reverse order of registration, so one registered after MediaPipe created
+# its pool runs while the pool still works.
+_open_estimators: weakref.WeakSet[_Landmarker] = weakref.WeakSet()
+_shutdown_hook_lock = threading.Lock()
+_shutdown_hook_registered = False
+
+
+def close_open_estimators() -> None:
+    """Close every estimator that is still open (idempotent; safe at interpreter shutdown)."""
+    for est in list(_open_estimators):
+        with contextlib.suppress(Exception):
+            est.close()
+
+
+def _register_shutdown_hook() -> None:
+    global _shutdown_hook_registered
+    with _shutdown_hook_lock:
+        if _shutdown_hook_registered:
+            return
+        _shutdown_hook_registered = True
+    register = getattr(threading, "_register_atexit", None)  # CPython >= 3.9
+    try:
+        if register is None:
+            raise RuntimeError("threading._register_atexit is missing")
+        register(close_open_estimators)
+    except RuntimeError as exc:  # already shutting down, or another interpreter
+        log.debug("no shutdown hook for open landmarkers: %s", exc)
 
 
 class _Landmarker:
@@ -124,6 +186,9 @@ class _Landmarker:
         mode: ``"video"`` or ``"image"``.
         min_detection_confidence, min_presence_confidence, min_tracking_confidence:
             MediaPipe's thresholds.
+        offline: before loading MediaPipe, refuse IPv4/IPv6 sockets for the rest of this
+            process (:func:`keep_mediapipe_offline`). Pass False only when the process must
+            keep network access, e.g. a network camera stream.
     """
 
     def __init__(
@@ -135,6 +200,7 @@ class _Landmarker:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        offline: bool = True,
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode: expected 'video' or 'image', got {mode!r}")
@@ -143,6 +209,7 @@ class _Landmarker:
         self.model_path = Path(model_path)
         self.num_poses = num_poses
         self.mode = mode
+        self.offline = offline
         self._thresholds = (
             min_detection_confidence,
             min_presence_confidence,
@@ -156,6 +223,8 @@ class _Landmarker:
     def _open(self) -> None:
         if not self.model_path.is_file():
             raise ModelError(f"model file not found: {self.model_path}")
+        if self.offline:
+            keep_mediapipe_offline()
         try:
             import mediapipe as mp  # noqa: PLC0415  (the one place mediapipe is imported)
             from mediapipe.tasks.python import BaseOptions, vision  # noqa: PLC0415
@@ -181,10 +250,12 @@ class _Landmarker:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"MediaPipe could not load {self.model_path.name}: {first}") from None
         # Release the native landmarker when this object is garbage-collected. Not at interpreter
-        # exit: MediaPipe's executor threads are gone by then, so close() explicitly
-        # (or use `with`).
+        # exit: MediaPipe's executor threads are gone by then, so close() explicitly (or use
+        # `with`); the shutdown hook closes what a failure path left open.
         self._finalizer = weakref.finalize(self, _close_landmarker, self._landmarker)
         self._finalizer.atexit = False
+        _open_estimators.add(self)
+        _register_shutdown_hook()
         self._first_detect_done = False
         self._last_ts_ms = None
 
@@ -220,6 +291,7 @@ class _Landmarker:
     def close(self) -> None:
         """Release the native landmarker (idempotent)."""
         if self._landmarker is not None:
+            _open_estimators.discard(self)
             self._finalizer()
             self._landmarker = None
 
@@ -249,6 +321,9 @@ class MediaPipePoseEstimator:
         mode: ``"video"`` or ``"image"``.
         min_detection_confidence, min_presence_confidence, min_tracking_confidence:
             MediaPipe's thresholds.
+        offline: before loading MediaPipe, refuse IPv4/IPv6 sockets for the rest of this
+            process (:func:`keep_mediapipe_offline`). Pass False only when the process must
+            keep network access, e.g. a network camera stream.
         scan_every_s: the watch's scan period (VIDEO mode, ``num_poses >= 2``), or ``None``.
     """
 
@@ -261,18 +336,21 @@ class MediaPipePoseEstimator:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        offline: bool = True,
         scan_every_s: float | None = DEFAULT_SCAN_EVERY_S,
     ) -> None:
         if scan_every_s is not None and not scan_every_s > 0:
             raise ValueError(f"scan_every_s: expected > 0 or None, got {scan_every_s}")
-        thresholds = {
+        thresholds: dict[str, Any] = {
             "min_detection_confidence": min_detection_confidence,
             "min_presence_confidence": min_presence_confidence,
             "min_tracking_confidence": min_tracking_confidence,
+            "offline": offline,
         }
         self.model_path = Path(model_path)
         self.num_poses = num_poses
         self.mode = mode
+        self.offline = offline
         self.watch: PersonWatch | None = None
         if mode == "video" and num_poses >= 2 and scan_every_s is not None:
             tracker = _Landmarker(model_path, num_poses=1, mode="video", **thresholds)

@@ -312,6 +312,23 @@ class FileFeed:
             self._cap = None
 
 
+def network_need(camera: str, *, window: bool) -> str | None:
+    """Why this live run needs IPv4/IPv6 sockets after the model loads, or None.
+
+    The estimator's no-network guard would cut a network camera stream (a URL other than
+    ``file://``) and an X11 display reached over TCP (``DISPLAY=host:N``, e.g. SSH forwarding).
+    """
+    if "://" in camera and not camera.lower().startswith("file://"):
+        return "--camera is a network stream"
+    display = os.environ.get("DISPLAY", "")
+    host, sep, _ = display.rpartition(":")
+    # "", "unix" and a socket path (macOS XQuartz) are local sockets; anything else is TCP.
+    tcp = bool(sep) and host not in ("", "unix") and not host.startswith("/")
+    if window and tcp and display_available():
+        return f"the display {display} is reached over TCP"
+    return None
+
+
 def make_feed(
     camera: str,
     *,
@@ -1198,7 +1215,16 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
         print(
             "the lite model is not built (`posturecheck models build --variant lite`); using full"
         )
-    estimator = MediaPipePoseEstimator(model_path, num_poses=args.max_people, mode="video")
+    needs_network = network_need(args.camera, window=not args.no_window)
+    if needs_network:
+        log.warning(
+            "%s, so network access stays open: MediaPipe may send usage statistics to Google "
+            "(see the README's Privacy section)",
+            needs_network,
+        )
+    estimator = MediaPipePoseEstimator(
+        model_path, num_poses=args.max_people, mode="video", offline=not needs_network
+    )
     display: Display | None = None
     if not args.no_window:
         if display_available():
