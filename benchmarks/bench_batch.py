@@ -76,13 +76,14 @@ def _children_cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def whole_process(clip: Path, extra: list[str]) -> dict:
-    """``posturecheck analyze CLIP --out DIR --force --quiet`` as a user runs it."""
+def whole_process(clip: Path, extra: list[str], repo: Path = REPO) -> dict:
+    """``posturecheck analyze CLIP --out DIR --force --quiet`` as a user runs it (the package
+    imported from ``repo``: this checkout, or another one for a before/after comparison)."""
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as d:
         cmd = [sys.executable, "-m", "posturecheck", "analyze", str(clip), "--out", d]
         cmd += ["--force", "--quiet", *extra]
         c0, t0 = _children_cpu_s(), time.perf_counter()
-        p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+        p = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
         wall, cpu = time.perf_counter() - t0, _children_cpu_s() - c0
         if p.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
@@ -219,16 +220,28 @@ def bench_clip(clip: Path, args: argparse.Namespace, model: Path, label: str) ->
     res: dict = {"clip": str(clip), "label": label, "width": info.width, "height": info.height}
     res["duration_s"] = dur = info.duration_s
 
-    runs = [whole_process(clip, args.analyze_args) for _ in range(max(1, args.repeat))]
-    best = min(runs, key=lambda r: r["wall_s"])
+    cores = os.cpu_count() or 1
+    repos = [("this checkout", REPO)]
+    if args.compare_repo:
+        repos.append((f"{args.compare_repo} (before)", args.compare_repo))
+    runs: dict[str, list[dict]] = {name: [] for name, _ in repos}
+    for _ in range(max(1, args.repeat)):  # alternate, so load hits both alike
+        for name, repo in repos:
+            runs[name].append(whole_process(clip, args.analyze_args, repo))
     res["whole_process"] = runs
-    print(f"  whole process: {runs[0]['cmd'].replace(str(clip), 'CLIP')}")
-    for r in runs:
-        print(
-            f"    {r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU -> "
-            f"{dur / r['wall_s']:5.2f}x real time"
-        )
+    print(f"  whole process: {runs['this checkout'][0]['cmd'].replace(str(clip), 'CLIP')}")
+    for name, rs in runs.items():
+        for r in rs:
+            print(
+                f"    {name:28s} {r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU -> "
+                f"{dur / r['wall_s']:5.2f}x real time (CPU-bound on {cores} idle cores: "
+                f"{dur / (r['cpu_s'] / cores):5.2f}x)"
+            )
+    mine = runs["this checkout"]
+    best = min(mine, key=lambda r: r["wall_s"])
     speed = dur / best["wall_s"]
+    cpu_speed = dur / (min(r["cpu_s"] for r in mine) / cores)
+    res["cpu_bound_speed"] = cpu_speed
 
     nv = naive(clip, model, min(args.naive_s, dur))
     naive_speed = nv["video_s"] / nv["loop_s"]
@@ -238,9 +251,15 @@ def bench_clip(clip: Path, args: argparse.Namespace, model: Path, label: str) ->
         f" {naive_speed:.2f}x real time ({nv['loop_s']:.1f} s, {nv['cpu_s']:.1f} s CPU incl. "
         f"{nv['startup_s']:.1f} s start-up)"
     )
+    naive_cpu_speed = nv["video_s"] / nv["cpu_s"]  # one thread: its speed on an idle core
     print(f"  => ours (fastest run) {speed:.2f}x real time = {speed / naive_speed:.1f}x the loop")
+    print(
+        f"  => by CPU time (what idle cores would give): ours {cpu_speed:.2f}x, the loop "
+        f"{naive_cpu_speed:.2f}x: {cpu_speed / naive_cpu_speed:.1f}x"
+    )
     res["speed"] = speed
     res["vs_naive"] = speed / naive_speed
+    res["vs_naive_cpu"] = cpu_speed / naive_cpu_speed
 
     if not args.skip_parts:
         images = sampled_frames(clip, args.fps)
@@ -277,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-s", type=float, default=30.0, help="video seconds of the naive loop")
     ap.add_argument("--repeat", type=int, default=2, help="whole-process runs / overhead pairs")
     ap.add_argument("--skip-parts", action="store_true", help="only whole process + naive")
+    ap.add_argument(
+        "--compare-repo",
+        type=Path,
+        help="also run the whole process with the package of another checkout (e.g. main)",
+    )
     ap.add_argument(
         "analyze_args", nargs="*", help="extra `posturecheck analyze` options (after --)"
     )
