@@ -25,6 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))  # this checkout's package, not an installed one
 
 from live_clip import OUT, make_clip  # noqa: E402
 
@@ -157,7 +158,6 @@ def bench_parts(clip: Path, model: str, analyses_per_s: float = 2.0) -> None:
     1 pose + the second-person watch vs 1 pose), as percent of one core at live's rates."""
     import time as _t
 
-    sys.path.insert(0, str(HERE.parent))
     from bench_batch import model_ms, sampled_frames  # noqa: PLC0415
 
     from posturecheck.adapters import models  # noqa: PLC0415

@@ -299,6 +299,12 @@ class _Landmarker:
 DEFAULT_SCAN_EVERY_S = 3.0
 """Seconds of frame time between two looks for other people while one person is tracked."""
 
+LIVE_SCAN_EVERY_S = 10.0
+"""The same for live monitoring, which analyses only ~2 frames a second: a scan (an IMAGE-mode
+detection of up to ``num_poses`` people, ~2x a tracked frame) every 3 s would be every 6th
+analysis, a quarter of live's model CPU; at a desk, noticing a second person within 10 s is
+soon enough (alerts need minutes). A jump or a lost track still scans at once."""
+
 
 class MediaPipePoseEstimator:
     """The pose estimator of the drivers: MediaPipe PoseLandmarker, VIDEO or IMAGE mode.

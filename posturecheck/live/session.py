@@ -1177,7 +1177,10 @@ def _parse_fps(text: str) -> float:
 
 
 def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSession, Any]:
-    from posturecheck.adapters.estimator import MediaPipePoseEstimator  # noqa: PLC0415
+    from posturecheck.adapters.estimator import (  # noqa: PLC0415
+        LIVE_SCAN_EVERY_S,
+        MediaPipePoseEstimator,
+    )
     from posturecheck.adapters.models import resolve_model  # noqa: PLC0415
     from posturecheck.core.config import load_config  # noqa: PLC0415
     from posturecheck.errors import ModelError  # noqa: PLC0415
@@ -1223,7 +1226,11 @@ def _build(args: argparse.Namespace, *, calibrate_only: bool) -> tuple[LiveSessi
             needs_network,
         )
     estimator = MediaPipePoseEstimator(
-        model_path, num_poses=args.max_people, mode="video", offline=not needs_network
+        model_path,
+        num_poses=args.max_people,
+        mode="video",
+        offline=not needs_network,
+        scan_every_s=LIVE_SCAN_EVERY_S,
     )
     display: Display | None = None
     if not args.no_window:
