@@ -294,7 +294,11 @@ def pipeline_vs_model(variant: str, frames: list[Frame]) -> dict[str, Any]:
             t = time.perf_counter()
             pose, _ = select_subject(poses, subject)
             subject = pose
-            m = compute_metrics(pose, cfg) if pose is not None else None
+            m = (
+                compute_metrics(pose, min_confidence=cfg.min_confidence, view=cfg.forced_view)
+                if pose is not None
+                else None
+            )
             state, _a = step(state, m, ts, cfg, people=len(poses))
             t_core.append((time.perf_counter() - t) * 1000.0)
     finally:

@@ -185,7 +185,11 @@ def _expected_signs(view: View, pose0: Pose, m0: PostureMetrics, cfg: Config) ->
 
 def _facing_from_metrics(view: View, pose0: Pose, m0: PostureMetrics, cfg: Config) -> int:
     """+1 when metrics.py treats the person as facing image-right, -1 for image-left."""
-    m10 = compute_metrics(rotate_pose(pose0, rotation_matrix((1, 1), 10.0)), cfg, view=view)
+    m10 = compute_metrics(
+        rotate_pose(pose0, rotation_matrix((1, 1), 10.0)),
+        min_confidence=cfg.min_confidence,
+        view=view,
+    )
     facing = 0
     for name in ("trunk_inclination_deg", "neck_inclination_deg"):
         a, b = m0.get(name), m10.get(name)
@@ -261,11 +265,11 @@ def part_rotation(
             per_image.append({"image": name, "skipped": "no person detected upright"})
             continue
         pose0 = poses[0]
-        view = compute_metrics(pose0, cfg).view
+        view = compute_metrics(pose0, min_confidence=cfg.min_confidence, view=cfg.forced_view).view
         if view not in (View.FRONT, View.LEFT, View.RIGHT):
             per_image.append({"image": name, "skipped": f"{view.value} view (no 2D metrics)"})
             continue
-        m0 = compute_metrics(pose0, cfg, view=view)
+        m0 = compute_metrics(pose0, min_confidence=cfg.min_confidence, view=view)
         signs = _expected_signs(view, pose0, m0, cfg)
         img_errs: list[float] = []
         # metric -> values of m(theta) - s * theta relative to m(0), the upright one included:
@@ -274,12 +278,23 @@ def part_rotation(
         missed = 0
         for theta in angles:
             m_rot = rotation_matrix(canvas.shape, theta)
-            exact = compute_metrics(rotate_pose(pose0, m_rot), cfg, view=view)
+            exact = compute_metrics(
+                rotate_pose(pose0, m_rot), min_confidence=cfg.min_confidence, view=view
+            )
             got = pool.detect_image(rotate_image(canvas, theta))
-            mt = compute_metrics(got[0], cfg, view=view) if got else None
+            mt = (
+                compute_metrics(got[0], min_confidence=cfg.min_confidence, view=view)
+                if got
+                else None
+            )
             if got:
                 view_total += 1
-                view_same += compute_metrics(got[0], cfg).view is view
+                view_same += (
+                    compute_metrics(
+                        got[0], min_confidence=cfg.min_confidence, view=cfg.forced_view
+                    ).view
+                    is view
+                )
             else:
                 missed += 1
             for metric, s in signs.items():
@@ -644,8 +659,18 @@ def load_front(pool: EstimatorPool, cfg: Config, root: Path) -> list[FrontItem]:
         for label in ("notSlouching", "isSlouching"):
             for img in sorted((sess / label).glob("*.jpg"), key=_capture_index):
                 poses = pool.detect_image(read_bgr(img))
-                m = compute_metrics(poses[0], cfg, view=View.FRONT) if poses else None
-                auto = compute_metrics(poses[0], cfg).view.value if poses else None
+                m = (
+                    compute_metrics(poses[0], min_confidence=cfg.min_confidence, view=View.FRONT)
+                    if poses
+                    else None
+                )
+                auto = (
+                    compute_metrics(
+                        poses[0], min_confidence=cfg.min_confidence, view=cfg.forced_view
+                    ).view.value
+                    if poses
+                    else None
+                )
                 items.append(
                     FrontItem(
                         sess.name.split("__")[-1],
@@ -988,7 +1013,11 @@ def _side_loop(
     if stretch == "upright":
         # A side-view calibration from the first 5 s of the loop (ISO limits from the person's
         # own upright values).
-        ms = [compute_metrics(p[0], cfg) for p in poses[: int(5 * fps)] if p]
+        ms = [
+            compute_metrics(p[0], min_confidence=cfg.min_confidence, view=cfg.forced_view)
+            for p in poses[: int(5 * fps)]
+            if p
+        ]
         base = Baseline.from_metrics(ms, name="side-upright")
         row["cached_side_baseline"] = simulate(poses[:n_cache], cfg.with_baseline(base), fps, hours)
         row["cached_side_baseline"]["model_frames"] = n_cache
@@ -1011,7 +1040,11 @@ def _front_loop(
     poses = looped_video_poses(pools(model), images, order, fps, n_cache, NUM_POSES)
     # Calibration as `posturecheck calibrate` does it: the median over the first frames of the
     # session (the first 3 images here), each frame's metrics with the auto view.
-    calib = [compute_metrics(p[0], cfg) for p in poses[:3] if p]
+    calib = [
+        compute_metrics(p[0], min_confidence=cfg.min_confidence, view=cfg.forced_view)
+        for p in poses[:3]
+        if p
+    ]
     row: dict[str, Any] = {
         "model": model,
         "good_images": len(images),

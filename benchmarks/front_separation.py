@@ -86,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
                     if not poses:
                         no_pose += 1
                         continue
-                    auto = compute_metrics(poses[0], base_cfg).view
-                    m = compute_metrics(poses[0], base_cfg, view=View.FRONT)
+                    auto = compute_metrics(
+                        poses[0], min_confidence=base_cfg.min_confidence, view=base_cfg.forced_view
+                    ).view
+                    m = compute_metrics(
+                        poses[0], min_confidence=base_cfg.min_confidence, view=View.FRONT
+                    )
                     if label == "notSlouching" and first <= _key(img) < first + count:
                         base_frames.setdefault(s.name, []).append(m)
                         continue

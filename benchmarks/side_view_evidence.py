@@ -372,7 +372,7 @@ def still_results(data: Path, cfg: Config, model: str = "full") -> list[StillRes
             if not poses:
                 out.append(StillResult(s, "no person"))
                 continue
-            m = compute_metrics(poses[0], cfg)
+            m = compute_metrics(poses[0], min_confidence=cfg.min_confidence, view=cfg.forced_view)
             vals = {c: m.values.get(c) for c in COLS}
             bands = {
                 k: lim.band(v)

@@ -10,8 +10,8 @@ class ExitStatus(IntEnum):
 
     OK = 0
     ERROR = 1  # unexpected internal error (a bug: please report it, rerun with --traceback)
-    USAGE = 2  # bad command line (argparse)
-    CONFIG = 3  # bad configuration file, profile or option value
+    USAGE = 2  # bad command line, including a bad option value (argparse type= checks)
+    CONFIG = 3  # bad configuration file or profile
     MODEL = 4  # model missing, corrupt or failing its checksum
     SOURCE = 5  # input missing/unreadable, camera unavailable
     PARTIAL = 6  # batch: some inputs failed, the others were analysed and written

@@ -476,7 +476,7 @@ def test_progress_bar_renders() -> None:
 def test_bad_options_are_one_line_errors(tmp_path: Path, monkeypatch, capsys, argv, needle) -> None:
     video = write_video(tmp_path / "v.mp4", [("upright", 1.0)])
     rc = run([str(video), "--out", str(tmp_path / "o"), *argv], monkeypatch)
-    assert rc == ExitStatus.CONFIG
+    assert rc == ExitStatus.USAGE  # checked while parsing (cli/args.py)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
 

@@ -47,3 +47,38 @@ def test_clock_missing_text_and_hours_minutes() -> None:
     assert fmt.hours_minutes(3900) == "1:05"
     assert fmt.hours_minutes(29) == "0:00"
     assert fmt.hours_minutes(None) == fmt.MISSING
+
+
+@pytest.mark.parametrize(
+    ("v", "unit", "kw", "text"),
+    [
+        (43.4, "deg", {}, "43°"),
+        (-3.4, "deg", {"ascii": True}, "-3 deg"),
+        (43.25, "deg", {"precise": True}, "43.2°"),
+        (0.254, "ratio", {}, "0.25"),
+        (0.254, "ratio", {"precise": True, "ascii": True}, "0.25"),
+        (None, "deg", {}, fmt.MISSING),
+        (math.nan, "ratio", {"missing": "n/a"}, "n/a"),
+        (math.inf, "deg", {}, fmt.MISSING),
+    ],
+)
+def test_value(v, unit, kw, text) -> None:
+    assert fmt.value(v, unit, **kw) == text
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "unit", "kw", "text"),
+    [
+        (-10.0, 43.0, "deg", {}, "-10 to 43°"),
+        (-10.0, 43.0, "deg", {"ascii": True}, "-10 to 43 deg"),
+        (-10.0, 43.0, "deg", {"precise": True}, "-10.0 to 43.0°"),
+        (0.15, math.inf, "ratio", {}, "at least 0.15"),
+        (0.15, None, "ratio", {}, "at least 0.15"),
+        (-math.inf, 40.0, "deg", {}, "at most 40°"),
+        (None, 40.0, "deg", {"ascii": True}, "at most 40 deg"),
+        (None, None, "deg", {}, "any"),
+        (-math.inf, math.inf, "ratio", {}, "any"),
+    ],
+)
+def test_value_range(lo, hi, unit, kw, text) -> None:
+    assert fmt.value_range(lo, hi, unit, **kw) == text

@@ -11,6 +11,7 @@ import pytest
 from posturecheck.core.geometry import (
     angle_at_vertex_deg,
     angle_from_horizontal_deg,
+    elevation_deg,
     inclination_from_vertical_deg,
     rotate_points,
     signed_angle_between_deg,
@@ -43,11 +44,43 @@ def test_angle_at_vertex_2d_and_3d(deg: float) -> None:
     )
 
 
-def test_zero_length_segments_raise() -> None:
-    with pytest.raises(ValueError):
-        inclination_from_vertical_deg((1, 1), (1, 1))
-    with pytest.raises(ValueError):
-        angle_at_vertex_deg((1, 1), (1, 1), (2, 2))
+# The zero-length rule: coincident points have no direction, so the angle is None ("not
+# measurable"); the nearest non-degenerate case still gives its exact angle.
+@pytest.mark.parametrize(
+    ("fn", "degenerate", "near", "near_deg"),
+    [
+        (inclination_from_vertical_deg, ((1, 1), (1, 1)), ((1, 1), (1, 0.999)), 0.0),
+        (angle_from_horizontal_deg, ((1, 1), (1, 1)), ((1, 1), (1.001, 1)), 0.0),
+        (elevation_deg, ((1, 1), (1, 1)), ((1, 1), (0.999, 1)), 0.0),
+        (angle_at_vertex_deg, ((1, 1), (1, 1), (2, 2)), ((1, 1.001), (1, 1), (2, 1)), 90.0),
+        (angle_at_vertex_deg, ((2, 2), (1, 1), (1, 1)), ((2, 1), (1, 1), (1, 1.001)), 90.0),
+        (
+            angle_at_vertex_deg,
+            ((1, 1, 1), (1, 1, 1), (2, 2, 2)),
+            ((1, 1, 1.001), (1, 1, 1), (2, 1, 1)),
+            90.0,
+        ),
+        (signed_angle_between_deg, ((0, 0), (1, 0)), ((1e-6, 0), (0, 1)), 90.0),
+        (signed_angle_between_deg, ((1, 0), (0, 0)), ((1, 0), (0, 1e-6)), 90.0),
+    ],
+)
+def test_zero_length_gives_none(fn, degenerate, near, near_deg) -> None:
+    assert fn(*degenerate) is None
+    assert fn(*near) == pytest.approx(near_deg, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "deg"),
+    [
+        ((0, 0), (10, -10), 45.0),  # b up and to the right
+        ((0, 0), (-10, -10), 45.0),  # b up and to the left: same elevation
+        ((0, 0), (-10, 10), -45.0),
+        ((0, 0), (0, -5), 90.0),
+        ((0, 0), (7, 0), 0.0),
+    ],
+)
+def test_elevation_follows_the_points_not_the_axes(a, b, deg) -> None:
+    assert elevation_deg(a, b) == pytest.approx(deg, abs=1e-9)
 
 
 def test_signed_angle_between_is_clockwise_on_screen() -> None:

@@ -617,5 +617,5 @@ def test_cli_live_missing_camera_file_is_a_source_error(
 def test_cli_live_rejects_bad_fps(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from posturecheck.cli.main import main
 
-    assert main(["live", "--fps", "fast", "--no-window"]) == 3
+    assert main(["live", "--fps", "fast", "--no-window"]) == 2  # checked while parsing
     assert "--fps" in capsys.readouterr().err

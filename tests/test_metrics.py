@@ -16,7 +16,6 @@ from posefactory import (
     without_world,
 )
 
-from posturecheck.core.config import Config, load_config
 from posturecheck.core.landmarks import L
 from posturecheck.core.metrics import (
     HEAD_NOSE_FORWARD_M,
@@ -27,7 +26,6 @@ from posturecheck.core.metrics import (
 )
 from posturecheck.core.types import Pose, View
 
-CFG = Config()
 TOL = 0.1  # degrees (and 1e-3 for ratios)
 
 SIDE_METRICS = {
@@ -76,7 +74,7 @@ def test_every_metric_is_declared_with_unit_in_its_name() -> None:
 
 
 def test_values_hold_every_declared_metric() -> None:
-    m = compute_metrics(make_pose(Body(yaw_deg=90)), CFG)
+    m = compute_metrics(make_pose(Body(yaw_deg=90)))
     assert set(m.values) == set(METRICS)
 
 
@@ -120,7 +118,7 @@ def test_side_view_angles_exact(
         px_per_m=scale,
         hip_px=(size[0] * 0.5, size[1] * 0.85),
     )
-    m = compute_metrics(make_pose(b), CFG)
+    m = compute_metrics(make_pose(b))
     assert m.view is (View.LEFT if yaw > 0 else View.RIGHT)
     v = m.values
     _assert_close(v["neck_inclination_deg"], neck, "neck_inclination_deg")
@@ -139,8 +137,8 @@ def test_side_view_angles_exact(
 
 def test_side_view_sign_follows_facing_direction_not_image_direction() -> None:
     """Forward bend is positive whether the person faces image-left or image-right."""
-    left = compute_metrics(make_pose(Body(yaw_deg=90, trunk_deg=20)), CFG)
-    right = compute_metrics(make_pose(Body(yaw_deg=-90, trunk_deg=20)), CFG)
+    left = compute_metrics(make_pose(Body(yaw_deg=90, trunk_deg=20)))
+    right = compute_metrics(make_pose(Body(yaw_deg=-90, trunk_deg=20)))
     p = make_pose(Body(yaw_deg=90, trunk_deg=20))
     # Shoulder is to the image-left of the hip when facing left and bending forward.
     assert p.xy_px[L.LEFT_SHOULDER, 0] < p.xy_px[L.LEFT_HIP, 0]
@@ -149,7 +147,7 @@ def test_side_view_sign_follows_facing_direction_not_image_direction() -> None:
 
 
 def test_reclined_trunk_is_negative() -> None:
-    m = compute_metrics(make_pose(Body(yaw_deg=-90, trunk_deg=-18)), CFG)
+    m = compute_metrics(make_pose(Body(yaw_deg=-90, trunk_deg=-18)))
     assert m.values["trunk_inclination_deg"] == pytest.approx(-18.0, abs=TOL)
 
 
@@ -181,8 +179,8 @@ def test_facing_survives_camera_roll_and_a_tipped_back_head(
     head pitch) change by the roll, signed by the facing direction, and nothing flips; the
     angles between body segments do not change at all."""
     pose = make_pose(Body(yaw_deg=yaw, trunk_deg=trunk, neck_deg=neck, head_pitch_deg=pitch))
-    ref = compute_metrics(pose, CFG)
-    m = compute_metrics(_roll(pose, roll), CFG, view=ref.view)
+    ref = compute_metrics(pose)
+    m = compute_metrics(_roll(pose, roll), view=ref.view)
     facing = -1.0 if yaw > 0 else 1.0  # yaw +90: seen from the left, facing image-left
     _assert_close(ref.values["trunk_inclination_deg"], trunk, "trunk")
     _assert_close(m.values["trunk_inclination_deg"], trunk - facing * roll, "rolled trunk")
@@ -196,7 +194,7 @@ def test_facing_survives_camera_roll_and_a_tipped_back_head(
 
 def test_facing_falls_back_to_view_when_nose_hidden() -> None:
     p = make_pose(Body(yaw_deg=90, trunk_deg=25, neck_deg=35))
-    m = compute_metrics(with_visibility(p, NOSE=0.0), CFG)
+    m = compute_metrics(with_visibility(p, NOSE=0.0))
     assert m.values["trunk_inclination_deg"] == pytest.approx(25.0, abs=TOL)
     assert m.values["neck_inclination_deg"] == pytest.approx(35.0, abs=TOL)
     assert m.values["head_pitch_deg"] is None
@@ -204,14 +202,14 @@ def test_facing_falls_back_to_view_when_nose_hidden() -> None:
 
 def test_side_metrics_use_the_other_side_when_the_near_side_is_hidden() -> None:
     p = make_pose(Body(yaw_deg=90, trunk_deg=10, neck_deg=30, far_visibility=0.9))
-    m = compute_metrics(with_visibility(p, LEFT_EAR=0.0), CFG)
+    m = compute_metrics(with_visibility(p, LEFT_EAR=0.0))
     assert m.values["neck_inclination_deg"] == pytest.approx(30.0, abs=TOL)
     assert m.confidence["neck_inclination_deg"] == pytest.approx(0.9)
 
 
 def test_metric_confidence_is_the_weakest_landmark_used() -> None:
     p = with_visibility(make_pose(Body(yaw_deg=90)), LEFT_SHOULDER=0.7, LEFT_KNEE=0.6)
-    m = compute_metrics(p, CFG)
+    m = compute_metrics(p)
     assert m.confidence["neck_inclination_deg"] == pytest.approx(0.7)
     assert m.confidence["trunk_inclination_deg"] == pytest.approx(0.7)
     assert m.confidence["hip_angle_deg"] == pytest.approx(0.6)
@@ -282,7 +280,7 @@ def test_front_view_measures_exact(
     size: tuple[int, int], scale: float, kw: dict, expected: dict
 ) -> None:
     b = Body(image_wh=size, px_per_m=scale, hip_px=(size[0] / 2, size[1] * 0.9), **kw)
-    m = compute_metrics(make_pose(b), CFG)
+    m = compute_metrics(make_pose(b))
     assert m.view is View.FRONT
     for name, want in expected.items():
         tol = TOL if name.endswith("_deg") else 1e-3
@@ -313,7 +311,7 @@ def test_front_measures_of_a_person_with_their_back_to_the_camera() -> None:
     b = Body(yaw_deg=180, trunk_lateral_deg=7, shoulder_tilt_deg=4, neck_lateral_deg=15)
     p = make_pose(b)
     assert p.xy_px[L.LEFT_SHOULDER, 0] < p.xy_px[L.RIGHT_SHOULDER, 0]
-    m = compute_metrics(p, CFG, view=View.FRONT)
+    m = compute_metrics(p, view=View.FRONT)
     _assert_close(m.values["lateral_lean_deg"], 7.0, "lateral_lean_deg")
     _assert_close(m.values["shoulder_tilt_deg"], 4.0, "shoulder_tilt_deg")
     _assert_close(
@@ -323,7 +321,7 @@ def test_front_measures_of_a_person_with_their_back_to_the_camera() -> None:
         1e-3,
     )
     # Heights are measured up from the shoulder line whichever way the person faces.
-    front = compute_metrics(make_pose(b.with_(yaw_deg=0.0)), CFG).values
+    front = compute_metrics(make_pose(b.with_(yaw_deg=0.0))).values
     _assert_close(
         m.values["shoulder_gap_ratio"], front["shoulder_gap_ratio"], "shoulder_gap_ratio", 1e-3
     )
@@ -332,7 +330,7 @@ def test_front_measures_of_a_person_with_their_back_to_the_camera() -> None:
 
 @pytest.mark.parametrize("shrug,neck", [(0.0, 0.0), (0.04, 0.0), (0.0, 35.0), (0.03, 20.0)])
 def test_head_drop_and_shrug_ratios(shrug: float, neck: float) -> None:
-    m = compute_metrics(make_pose(Body(shrug_m=shrug, neck_deg=neck)), CFG)
+    m = compute_metrics(make_pose(Body(shrug_m=shrug, neck_deg=neck)))
     hh, gap = _front_height(neck=neck, shrug=shrug)
     _assert_close(m.values["head_height_ratio"], hh, "head_height_ratio", 1e-3)
     _assert_close(m.values["shoulder_gap_ratio"], gap, "shoulder_gap_ratio", 1e-3)
@@ -340,9 +338,9 @@ def test_head_drop_and_shrug_ratios(shrug: float, neck: float) -> None:
 
 def test_shrug_lowers_the_gap_more_than_a_head_drop_of_equal_nose_drop() -> None:
     """Shrug moves the shoulders (ears and nose keep their place); head pitch moves the nose."""
-    base = compute_metrics(make_pose(Body()), CFG).values
-    shrug = compute_metrics(make_pose(Body(shrug_m=0.04)), CFG).values
-    drop = compute_metrics(make_pose(Body(head_pitch_deg=25)), CFG).values
+    base = compute_metrics(make_pose(Body())).values
+    shrug = compute_metrics(make_pose(Body(shrug_m=0.04))).values
+    drop = compute_metrics(make_pose(Body(head_pitch_deg=25))).values
     assert base["shoulder_gap_ratio"] - shrug["shoulder_gap_ratio"] == pytest.approx(
         0.04 / SHOULDER_W_M, abs=1e-3
     )
@@ -351,8 +349,8 @@ def test_shrug_lowers_the_gap_more_than_a_head_drop_of_equal_nose_drop() -> None
 
 
 def test_lean_in_scales_the_shoulder_width_ratio() -> None:
-    far = compute_metrics(make_pose(Body(px_per_m=500)), CFG).values["shoulder_width_ratio"]
-    near = compute_metrics(make_pose(Body(px_per_m=650)), CFG).values["shoulder_width_ratio"]
+    far = compute_metrics(make_pose(Body(px_per_m=500))).values["shoulder_width_ratio"]
+    near = compute_metrics(make_pose(Body(px_per_m=650))).values["shoulder_width_ratio"]
     assert near / far == pytest.approx(1.3, abs=1e-6)
 
 
@@ -389,7 +387,7 @@ def test_classify_view(yaw: float, view: View, depth: str) -> None:
 def test_classify_view_unknown_without_shoulders() -> None:
     p = with_visibility(make_pose(Body()), LEFT_SHOULDER=0.1, RIGHT_SHOULDER=0.1)
     assert classify_view(p) == (View.UNKNOWN, 0.0)
-    m = compute_metrics(p, CFG)
+    m = compute_metrics(p)
     assert m.view is View.UNKNOWN
     assert all(v is None for v in m.values.values())
 
@@ -401,7 +399,7 @@ def test_view_confidence_drops_near_a_boundary() -> None:
 
 
 def test_oblique_view_gives_only_3d_estimates() -> None:
-    m = compute_metrics(make_pose(Body(yaw_deg=45, trunk_deg=20, neck_deg=35)), CFG)
+    m = compute_metrics(make_pose(Body(yaw_deg=45, trunk_deg=20, neck_deg=35)))
     assert m.view is View.OBLIQUE
     measured = {k for k, v in m.values.items() if v is not None}
     assert measured == WORLD
@@ -412,7 +410,7 @@ def test_oblique_view_gives_only_3d_estimates() -> None:
 @pytest.mark.parametrize("yaw", [0.0, 20.0, 45.0, -60.0])
 @pytest.mark.parametrize("trunk,neck", [(0.0, 0.0), (25.0, 40.0), (-15.0, 10.0)])
 def test_3d_estimates_are_view_independent(yaw: float, trunk: float, neck: float) -> None:
-    m = compute_metrics(make_pose(Body(yaw_deg=yaw, trunk_deg=trunk, neck_deg=neck)), CFG)
+    m = compute_metrics(make_pose(Body(yaw_deg=yaw, trunk_deg=trunk, neck_deg=neck)))
     _assert_close(m.values["trunk_inclination_3d_deg"], trunk, "trunk 3d")
     _assert_close(m.values["neck_inclination_3d_deg"], neck, "neck 3d")
     _assert_close(m.values["neck_flexion_3d_deg"], neck - trunk, "neck flexion 3d")
@@ -420,9 +418,9 @@ def test_3d_estimates_are_view_independent(yaw: float, trunk: float, neck: float
 
 def test_forced_view_skips_classification() -> None:
     p = make_pose(Body(yaw_deg=90, trunk_deg=20))
-    m = compute_metrics(p, load_config(view="left"))
+    m = compute_metrics(p, view=View.LEFT)
     assert (m.view, m.view_confidence) == (View.LEFT, 1.0)
-    m = compute_metrics(p, CFG, view=View.FRONT)
+    m = compute_metrics(p, view=View.FRONT)
     assert m.view is View.FRONT
     assert m.values["trunk_inclination_deg"] is None
 
@@ -470,7 +468,7 @@ def test_missing_landmarks_give_none(
     yaw: float, hidden: list[str], gone: set[str], kept: set[str]
 ) -> None:
     p = make_pose(Body(yaw_deg=yaw, hidden=frozenset(int(L[h]) for h in hidden)))
-    m = compute_metrics(p, CFG, view=View.FRONT if yaw == 0 else None)
+    m = compute_metrics(p, view=View.FRONT if yaw == 0 else None)
     for name in gone:
         assert m.values[name] is None, f"{name} should be None with {hidden} hidden"
         assert name not in m.confidence
@@ -479,15 +477,15 @@ def test_missing_landmarks_give_none(
 
 
 def test_no_world_landmarks_no_3d_estimates() -> None:
-    m = compute_metrics(without_world(make_pose(Body(yaw_deg=90))), CFG)
+    m = compute_metrics(without_world(make_pose(Body(yaw_deg=90))))
     assert all(m.values[n] is None for n in WORLD)
     assert m.values["trunk_inclination_deg"] is not None
 
 
 def test_min_confidence_is_respected() -> None:
     p = with_visibility(make_pose(Body(yaw_deg=90)), LEFT_KNEE=0.55)
-    assert compute_metrics(p, load_config(min_confidence=0.5)).values["hip_angle_deg"] is not None
-    assert compute_metrics(p, load_config(min_confidence=0.6)).values["hip_angle_deg"] is None
+    assert compute_metrics(p, min_confidence=0.5).values["hip_angle_deg"] is not None
+    assert compute_metrics(p, min_confidence=0.6).values["hip_angle_deg"] is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -512,8 +510,8 @@ MIRROR_BODIES = [
 @pytest.mark.parametrize("body", MIRROR_BODIES, ids=["left", "right", "front", "oblique"])
 def test_mirroring(body: Body) -> None:
     p = make_pose(body)
-    a = compute_metrics(p, CFG)
-    b = compute_metrics(mirror_pose(p), CFG)
+    a = compute_metrics(p)
+    b = compute_metrics(mirror_pose(p))
     swap = {View.LEFT: View.RIGHT, View.RIGHT: View.LEFT}
     assert b.view is swap.get(a.view, a.view)
     for name, va in a.values.items():
@@ -544,7 +542,7 @@ def test_same_body_in_any_image_shape_gives_the_same_angles() -> None:
             px_per_m=scale,
             hip_px=(size[0] / 2, size[1] * 0.85),
         )
-        results.append(compute_metrics(make_pose(b), CFG).values)
+        results.append(compute_metrics(make_pose(b)).values)
     for name in ("trunk_inclination_deg", "neck_inclination_deg", "neck_flexion_deg"):
         vals = [r[name] for r in results]
         assert max(vals) - min(vals) < 1e-9, name
@@ -559,7 +557,7 @@ def test_normalised_coordinates_would_have_been_wrong() -> None:
     hip, sh = norm[L.RIGHT_HIP], norm[L.RIGHT_SHOULDER]
     wrong = math.degrees(math.atan2(sh[0] - hip[0], hip[1] - sh[1]))
     assert abs(wrong - 22.0) > 5.0
-    right = compute_metrics(p, CFG).values["trunk_inclination_deg"]
+    right = compute_metrics(p).values["trunk_inclination_deg"]
     assert right == pytest.approx(22.0, abs=TOL)
 
 
@@ -570,5 +568,61 @@ def test_compute_metrics_is_fast() -> None:
     p = make_pose(Body(yaw_deg=90, trunk_deg=20))
     q = make_pose(Body(head_roll_deg=5))
     n = 300
-    t = timeit.timeit(lambda: (compute_metrics(p, CFG), compute_metrics(q, CFG)), number=n)
+    t = timeit.timeit(lambda: (compute_metrics(p), compute_metrics(q)), number=n)
     assert t / (2 * n) < 1e-3
+
+
+def _collapse(p: Pose, onto: L, *moved: L) -> Pose:
+    """The same pose with landmarks ``moved`` placed exactly on ``onto`` (a zero-length segment)."""
+    xy = p.xy_px.copy()
+    for m in moved:
+        xy[m] = xy[onto]
+    return Pose(
+        xy_px=xy,
+        visibility=p.visibility,
+        image_wh=p.image_wh,
+        presence=p.presence,
+        z_px=p.z_px,
+        world_xyz_m=p.world_xyz_m,
+    )
+
+
+# The zero-length rule (posturecheck.core.geometry): a metric whose segment collapses to a point
+# is None (not measurable), while the metrics that do not use that segment are still measured.
+@pytest.mark.parametrize(
+    ("yaw", "onto", "moved", "gone", "kept"),
+    [
+        (
+            90,
+            L.LEFT_SHOULDER,
+            (L.LEFT_EAR,),
+            {"neck_inclination_deg", "cva_deg"},
+            "trunk_inclination_deg",
+        ),
+        (
+            90,
+            L.LEFT_SHOULDER,
+            (L.LEFT_HIP,),
+            {"trunk_inclination_deg", "neck_flexion_deg"},
+            "neck_inclination_deg",
+        ),
+        (90, L.LEFT_HIP, (L.LEFT_KNEE,), {"hip_angle_deg"}, "trunk_inclination_deg"),
+        (90, L.LEFT_ELBOW, (L.LEFT_WRIST,), {"elbow_angle_deg"}, "trunk_inclination_deg"),
+        (0, L.LEFT_EAR, (L.RIGHT_EAR,), {"head_roll_deg"}, "shoulder_tilt_deg"),
+        (
+            0,
+            L.LEFT_SHOULDER,
+            (L.RIGHT_SHOULDER,),
+            {"shoulder_tilt_deg", "shoulder_gap_ratio"},
+            "head_roll_deg",
+        ),
+    ],
+)
+def test_zero_length_segments_give_none(yaw, onto, moved, gone, kept) -> None:
+    p = make_pose(Body(yaw_deg=yaw, trunk_deg=10, neck_deg=20, head_roll_deg=4))
+    view = View.LEFT if yaw else View.FRONT
+    before = compute_metrics(p, view=view).values
+    assert all(before[m] is not None for m in gone | {kept})
+    after = compute_metrics(_collapse(p, onto, *moved), view=view).values
+    assert {m for m in gone if after[m] is not None} == set()
+    assert after[kept] == pytest.approx(before[kept], abs=1e-9)

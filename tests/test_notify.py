@@ -15,6 +15,7 @@ from posturecheck.adapters.notify import (
     find_desktop_backend,
     format_alert_line,
 )
+from posturecheck.core import fmt
 
 ALERT = notify.Alert(
     kind="neck",
@@ -178,6 +179,7 @@ def test_sound_without_a_player_is_logged_not_raised(
 
 
 def test_durations() -> None:
-    assert notify.format_duration(45) == "45 s"
-    assert notify.format_duration(130) == "2 min 10 s"
-    assert notify.format_duration(3720) == "1 h 2 min"
+    assert fmt.duration(45) == "45 s"
+    assert fmt.duration(130) == "2 min 10 s"
+    assert fmt.duration(3720) == "1 h 02 min"  # core.fmt's spelling (was "1 h 2 min")
+    assert f"({fmt.duration(ALERT.duration_s)})" in notify.alert_title(ALERT)

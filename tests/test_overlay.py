@@ -82,8 +82,8 @@ def test_metric_rows_worst_band_first_and_none_skipped() -> None:
 
 
 def test_formatting() -> None:
-    assert overlay.format_duration(75.2) == "1:15"
-    assert overlay.format_duration(3725) == "1:02:05"
+    assert overlay.format_value("x_s", 75.2) == "1:15"
+    assert overlay.format_value("x_s", 3725) == "1:02:05"
     assert overlay.format_value("x_deg", -3.4) == "-3 deg"
     assert overlay.format_value("x_ratio", None) == "n/a"
 

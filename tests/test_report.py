@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from test_export import UPRIGHT, WH, finish, session, tilt_then_away
 
+from posturecheck.core import fmt
 from posturecheck.core.config import load_config
 from posturecheck.render import export, report
 
@@ -83,7 +84,7 @@ def test_video_report_content(tmp_path: Path, video_doc) -> None:
     assert html.count("data:image/png;base64,") == 2  # timeline + time in band
     # The alert with its time, risk factor and advice.
     a = doc["alerts"][0]
-    assert a["title"] in text and report.fmt_time(doc["t0_s"] + a["fired_s"]) in text
+    assert a["title"] in text and fmt.clock(doc["t0_s"] + a["fired_s"]) in text
     assert "Poor Posture and Ergonomics" in text and "Maintaining Good Posture" in text
     assert "Back Spasms: Causes, Symptoms, and Treatment" in text
     # Settings and limits used.
@@ -175,7 +176,7 @@ def test_notes_are_grouped_by_view() -> None:
     ("s", "text"), [(0, "0:00"), (75.4, "1:15"), (3725, "1:02:05"), (None, "–")]
 )
 def test_fmt_time(s, text) -> None:
-    assert report.fmt_time(s) == text
+    assert fmt.clock(s) == text
 
 
 def test_matplotlib_is_imported_lazily() -> None:

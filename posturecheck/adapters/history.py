@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posturecheck.core import fmt
 from posturecheck.core.types import Alert, FrameResult, Status
 
 log = logging.getLogger(__name__)
@@ -534,11 +535,6 @@ def _round_nested(d: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, f
 # ----------------------------------------------------------------------------- rendering
 
 
-def _hm(seconds: float) -> str:
-    m = int(round(seconds / 60.0))
-    return f"{m // 60}:{m % 60:02d}"
-
-
 DAILY_COLUMNS = (
     "day",
     "sessions",
@@ -561,12 +557,12 @@ def daily_table_rows(rows: list[DayRow]) -> list[list[str]]:
             [
                 r.day.isoformat(),
                 str(r.sessions),
-                _hm(r.present_s),
+                fmt.hours_minutes(r.present_s),
                 str(r.breaks),
-                _hm(r.good_s),
-                _hm(r.caution_s),
-                _hm(r.poor_s),
-                _hm(r.unknown_s),
+                fmt.hours_minutes(r.good_s),
+                fmt.hours_minutes(r.caution_s),
+                fmt.hours_minutes(r.poor_s),
+                fmt.hours_minutes(r.unknown_s),
                 str(r.alerts),
                 "-" if r.score is None else f"{r.score:.0f}",
             ]

@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from posturecheck.core import fmt
 from posturecheck.core.types import Alert
 
 log = logging.getLogger(__name__)
@@ -42,21 +43,9 @@ APP_NAME = "posturecheck"
 _SUBPROCESS_TIMEOUT_S = 10.0
 
 
-def format_duration(seconds: float) -> str:
-    """Human duration: ``45`` -> ``"45 s"``, ``130`` -> ``"2 min 10 s"``, 3720 -> "1 h 2 min"."""
-    s = max(0, int(round(seconds)))
-    if s < 60:
-        return f"{s} s"
-    m, sec = divmod(s, 60)
-    if m < 60:
-        return f"{m} min {sec} s" if sec else f"{m} min"
-    h, m = divmod(m, 60)
-    return f"{h} h {m} min" if m else f"{h} h"
-
-
 def alert_title(alert: Alert) -> str:
     """Short title naming the problem and how long it lasted, e.g. "Head bent forward (2 min)"."""
-    return f"{alert.title} ({format_duration(alert.duration_s)})"
+    return f"{alert.title} ({fmt.duration(alert.duration_s)})"
 
 
 def alert_body(alert: Alert) -> str:
@@ -71,7 +60,7 @@ def format_alert_line(alert: Alert, clock_text: str = "") -> str:
     """One terminal line: problem, how long, risk factor and advice."""
     prefix = f"[{clock_text}] " if clock_text else ""
     msg = alert.message.strip()
-    what = f"{alert.title} for {format_duration(alert.duration_s)}"
+    what = f"{alert.title} for {fmt.duration(alert.duration_s)}"
     if msg:
         what += f" - {msg}"
     return f"{prefix}ALERT {what} | risk factor: {alert.risk_factor} | advice: {alert.advice}"

@@ -1260,7 +1260,11 @@ def baseline_from_poses(poses: Sequence[Pose | None], config: Any, name: str = "
     from posturecheck.core.baseline import Baseline
     from posturecheck.core.metrics import compute_metrics
 
-    samples = [compute_metrics(p, config) for p in poses if p is not None]
+    samples = [
+        compute_metrics(p, min_confidence=config.min_confidence, view=config.forced_view)
+        for p in poses
+        if p is not None
+    ]
     return Baseline.from_metrics(samples, name=name)
 
 

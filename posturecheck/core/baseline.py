@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.catalog import METRICS
 from posturecheck.core.types import PostureMetrics, View
 from posturecheck.errors import ConfigError
 
@@ -137,7 +137,7 @@ class Baseline:
         for k, v in raw.items():
             if k not in METRICS:
                 raise ConfigError(
-                    f"{where}.values: unknown metric {k!r} (see posturecheck.core.metrics.METRICS)"
+                    f"{where}.values: unknown metric {k!r} (see posturecheck.core.catalog.METRICS)"
                 )
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ConfigError(f"{where}.values.{k}: expected a finite number, got {v!r}")

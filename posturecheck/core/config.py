@@ -1,4 +1,4 @@
-"""Configuration: threshold profiles from standards, temporal parameters, TOML loading.
+"""Configuration: temporal parameters, the chosen threshold profile, TOML loading.
 
 Everything is a frozen dataclass, validated on load; a bad value raises :class:`ConfigError` with
 one line naming the key and what was expected. Every number and its source is documented in
@@ -19,24 +19,37 @@ from pathlib import Path
 from typing import Any
 
 from posturecheck.core.baseline import Baseline
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.profiles import (
+    DEFAULT_PROFILE,
+    NEUTRAL_NECK_DEG,
+    PROFILES,
+    MetricRule,
+    Profile,
+)
+from posturecheck.core.types import View
 from posturecheck.errors import ConfigError
+
+__all__ = [  # profiles and bands re-exported: callers configure through this module
+    "BANDS",
+    "DEFAULT_PROFILE",
+    "NEUTRAL_NECK_DEG",
+    "PROFILES",
+    "Config",
+    "MetricRule",
+    "Profile",
+    "load_config",
+    "validate_rule",
+]
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-DEFAULT_PROFILE = "iso11226"
 VIEWS = ("auto", "front", "left", "right")
-BANDS = ("acceptable", "conditional", "not_acceptable")
 DEFAULT_TOML = Path(__file__).with_name("default.toml")
 INF = math.inf
-NEUTRAL_NECK_DEG = 18.0
-"""Assumed shoulder->ear inclination (and neck flexion proxy) of an upright sitter, used to
-place ISO/RULA/OSHA neck limits on our proxy when there is no personal baseline (ours): the
-median of the values measured on 5 labelled upright people, 17.8 deg (range 12-40; see
-docs/thresholds.md and benchmarks/side_view_evidence.py)."""
 
 
 def _num(default: float, lo: float, hi: float, help: str) -> Any:
@@ -113,235 +126,6 @@ class StaticConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class MetricRule:
-    """How one metric is judged.
-
-    Bands: a value inside ``acceptable`` is "acceptable"; inside ``conditional`` (a wider range)
-    "conditional" (acceptable for a limited holding time); anything else "not_acceptable".
-
-    Attributes:
-        metric: a name from ``metrics.METRICS``.
-        kind: alert kind (metrics of one kind share cooldowns, so one slouch gives one alert).
-        acceptable: absolute ``(lo, hi)``; ``None`` = not judged without a personal baseline.
-        conditional: absolute ``(lo, hi)`` containing ``acceptable``, or ``None``.
-        hold: ``(value, max_hold_s)`` points of the maximum acceptable holding time in the
-            conditional band, linear between points and constant beyond the ends; empty = the
-            conditional band shows a caution but never alerts.
-        relative_acceptable / relative_conditional / relative_hold: the same, relative to the
-            baseline value, used instead of the absolute ones when a baseline holds this metric.
-        relative_mode: ``"offset"`` (baseline + lo .. baseline + hi) or ``"ratio"``
-            (baseline * lo .. baseline * hi).
-        hysteresis: to end a condition the value must be this far (metric units) inside the
-            acceptable range.
-        enabled: judge this metric at all.
-        source: the standard or recipe the numbers come from.
-    """
-
-    metric: str
-    kind: str
-    acceptable: tuple[float, float] | None
-    conditional: tuple[float, float] | None = None
-    hold: tuple[tuple[float, float], ...] = ()
-    relative_acceptable: tuple[float, float] | None = None
-    relative_conditional: tuple[float, float] | None = None
-    relative_hold: tuple[tuple[float, float], ...] = ()
-    relative_mode: str = "offset"
-    hysteresis: float = 2.0
-    enabled: bool = True
-    source: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """A named set of metric rules (plus temporal overrides) from one standard or recipe."""
-
-    name: str
-    title: str
-    rules: tuple[MetricRule, ...]
-    temporal: tuple[tuple[str, float], ...] = ()
-
-
-def _r(metric: str, acceptable: tuple[float, float] | None, **kw: Any) -> MetricRule:
-    return MetricRule(
-        metric=metric, kind=kw.pop("kind", METRICS[metric].kind), acceptable=acceptable, **kw
-    )
-
-
-_ISO = "ISO 11226:2000"
-# Front-view rules shared by the iso11226, rula and osha profiles. Lateral limits: ISO 11226's
-# +-10 deg for lateral bending; the rest are judged against the personal baseline, with
-# conservative absolute fallbacks (see docs/thresholds.md for each number).
-_FRONT_RULES: tuple[MetricRule, ...] = (
-    _r(
-        "shoulder_tilt_deg",
-        (-10.0, 10.0),
-        relative_acceptable=(-7.0, 7.0),
-        source=f"{_ISO} lateral bending +-10; baseline tolerance ours",
-    ),
-    _r(
-        "head_roll_deg",
-        (-10.0, 10.0),
-        relative_acceptable=(-8.0, 8.0),
-        source=f"{_ISO} lateral head bending +-10; baseline tolerance ours",
-    ),
-    _r(
-        "lateral_lean_deg",
-        (-10.0, 10.0),
-        relative_acceptable=(-8.0, 8.0),
-        source=f"{_ISO} lateral trunk bending +-10; baseline tolerance ours",
-    ),
-    _r(
-        "head_offset_ratio",
-        (-0.25, 0.25),
-        relative_acceptable=(-0.15, 0.15),
-        hysteresis=0.02,
-        source="ours (proxy of lateral bending when hips are hidden)",
-    ),
-    _r(
-        "head_height_ratio",
-        (0.25, INF),
-        relative_acceptable=(-0.08, INF),
-        hysteresis=0.02,
-        source="ours (head drop vs personal baseline)",
-    ),
-    _r(
-        "shoulder_gap_ratio",
-        (0.15, INF),
-        relative_acceptable=(-0.10, INF),
-        hysteresis=0.02,
-        source=f"{_ISO} 'raised shoulder: not acceptable'; tolerance ours",
-    ),
-    _r(
-        "shoulder_width_ratio",
-        None,
-        relative_acceptable=(0.0, 1.15),
-        relative_mode="ratio",
-        hysteresis=0.01,
-        source="ours (lean-in: 15 % larger than baseline); needs a baseline",
-    ),
-    _r(
-        "head_pitch_deg",
-        (-30.0, 40.0),
-        relative_acceptable=(-20.0, 20.0),
-        source="ours (head pitch vs personal baseline)",
-    ),
-)
-
-PROFILES: dict[str, Profile] = {
-    "iso11226": Profile(
-        name="iso11226",
-        title="ISO 11226:2000 Evaluation of static working postures",
-        rules=(
-            _r(
-                "trunk_inclination_deg",
-                (-30.0, 20.0),
-                conditional=(-30.0, 60.0),
-                hold=((20.0, 240.0), (60.0, 60.0)),
-                source=f"{_ISO} trunk inclination 0-20 acceptable, 20-60 holding time, >60 not "
-                "acceptable; backward only with back support (assumed to -30)",
-            ),
-            # The shoulder->ear proxy is not 0 when upright (ISO measures from the upright
-            # reference posture): without a baseline we assume an upright proxy value of
-            # NEUTRAL_NECK_DEG and shift ISO's limits by it; with a baseline, ISO's limits apply
-            # relative to the person's own upright value.
-            _r(
-                "neck_inclination_deg",
-                (-10.0, 25.0 + NEUTRAL_NECK_DEG),
-                conditional=(-10.0, 85.0 + NEUTRAL_NECK_DEG),
-                hold=((25.0 + NEUTRAL_NECK_DEG, 480.0), (85.0 + NEUTRAL_NECK_DEG, 60.0)),
-                relative_acceptable=(-10.0, 25.0),
-                relative_conditional=(-10.0, 85.0),
-                relative_hold=((25.0, 480.0), (85.0, 60.0)),
-                source=f"{_ISO} head inclination 0-25 acceptable, 25-85 holding time, >85 not "
-                f"acceptable; shoulder->ear proxy, +{NEUTRAL_NECK_DEG:g} upright offset without a "
-                "baseline (ours)",
-            ),
-            _r(
-                "neck_flexion_deg",
-                (-10.0, 25.0 + NEUTRAL_NECK_DEG),
-                relative_acceptable=(-5.0, 25.0),
-                source=f"{_ISO} neck flexion >25 or extension not acceptable; proxy offset "
-                f"+{NEUTRAL_NECK_DEG:g} and extension tolerance -10 without a baseline (ours)",
-            ),
-            *_FRONT_RULES,
-        ),
-    ),
-    "rula": Profile(
-        name="rula",
-        title="RULA (McAtamney & Corlett 1993) neck/trunk/lower-arm scores",
-        rules=(
-            _r(
-                "neck_flexion_deg",
-                (-10.0, 10.0 + NEUTRAL_NECK_DEG),
-                conditional=(-10.0, 20.0 + NEUTRAL_NECK_DEG),
-                relative_acceptable=(-5.0, 10.0),
-                relative_conditional=(-5.0, 20.0),
-                source="RULA neck: 0-10 score 1, 10-20 score 2, >20 score 3, extension score 4; "
-                f"proxy offset +{NEUTRAL_NECK_DEG:g} without a baseline (ours)",
-            ),
-            _r(
-                "trunk_inclination_deg",
-                (-30.0, 5.0),
-                conditional=(-30.0, 20.0),
-                source="RULA trunk: upright/supported score 1, 0-20 score 2, 20-60 score 3, "
-                ">60 score 4",
-            ),
-            _r(
-                "elbow_angle_deg",
-                (80.0, 120.0),
-                conditional=(0.0, 180.0),
-                source="RULA lower arm: 60-100 deg flexion (elbow 80-120) score 1, else score 2",
-            ),
-            *_FRONT_RULES,
-        ),
-    ),
-    "osha": Profile(
-        name="osha",
-        title="OSHA eTool Computer Workstations: neutral working postures",
-        rules=(
-            _r(
-                "elbow_angle_deg",
-                (90.0, 120.0),
-                conditional=(0.0, 180.0),
-                hold=((0.0, 300.0),),
-                source="OSHA eTool: elbows bent between 90 and 120 degrees",
-            ),
-            _r(
-                "trunk_inclination_deg",
-                (-20.0, 10.0),
-                conditional=(-30.0, 20.0),
-                hold=((0.0, 300.0),),
-                source="OSHA eTool: torso upright or reclined (chair back 100-110 deg); bands ours",
-            ),
-            _r(
-                "neck_flexion_deg",
-                (-10.0, 15.0 + NEUTRAL_NECK_DEG),
-                conditional=(-15.0, 25.0 + NEUTRAL_NECK_DEG),
-                hold=((0.0, 300.0),),
-                relative_acceptable=(-5.0, 15.0),
-                relative_conditional=(-10.0, 25.0),
-                relative_hold=((0.0, 300.0),),
-                source="OSHA eTool: head level or bent slightly forward, in line with the "
-                f"torso; bands and proxy offset +{NEUTRAL_NECK_DEG:g} ours",
-            ),
-            *_FRONT_RULES,
-        ),
-    ),
-    "learnopencv": Profile(
-        name="learnopencv",
-        title="LearnOpenCV posture recipe (neck < 40, torso < 10, warn after 180 s)",
-        rules=(
-            _r("neck_inclination_deg", (-40.0, 40.0), source="learnopencv: neck inclination < 40"),
-            _r(
-                "trunk_inclination_deg", (-10.0, 10.0), source="learnopencv: torso inclination < 10"
-            ),
-        ),
-        temporal=(("sustain_s", 180.0),),
-    ),
-}
-
-
-@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration (immutable; build with :func:`load_config`).
 
@@ -369,6 +153,11 @@ class Config:
             if r.metric == metric:
                 return r
         return None
+
+    @property
+    def forced_view(self) -> View | None:
+        """The view the user forced (``--view``), or ``None`` to classify every frame."""
+        return None if self.view == "auto" else View(self.view)
 
     def with_baseline(self, baseline: Baseline | None) -> Config:
         """A copy with another baseline (e.g. after calibration)."""
@@ -615,81 +404,99 @@ def load_config(
         if k not in _TOP_KEYS:
             raise ConfigError(src + str(_unknown("", k, _TOP_KEYS)))
     try:
-        prof_name = profile if profile is not None else data.get("profile", DEFAULT_PROFILE)
-        prof = _profile(prof_name, "profile")
-        temporal = TemporalConfig()
-        if prof.temporal:
-            temporal = dataclasses.replace(temporal, **dict(prof.temporal))
-        sections: dict[str, Any] = {
-            "temporal": temporal,
-            "breaks": BreakConfig(),
-            "static": StaticConfig(),
-        }
-        for name in _SECTIONS:
-            if name in data:
-                sections[name] = _section(sections[name], data[name], name)
+        name = profile if profile is not None else data.get("profile", DEFAULT_PROFILE)
+        prof = _profile(name, "profile")
+        sections = _file_sections(prof, data)
         view = _view(data.get("view", "auto"), "view")
-        min_conf = float(
-            _expect_number("min_confidence", data.get("min_confidence", 0.5), 0.0, 1.0)
-        )
-        rules = list(prof.rules)
-        limits = data.get("limits", {})
-        if not isinstance(limits, Mapping):
-            raise ConfigError(
-                f"limits: expected a table of [limits.<metric>] tables, got {limits!r}"
-            )
-        for metric, table in limits.items():
-            idx = next((i for i, r in enumerate(rules) if r.metric == metric), None)
-            new = _rule(metric, table, rules[idx] if idx is not None else None, f"limits.{metric}")
-            if idx is None:
-                rules.append(new)
-            else:
-                rules[idx] = new
+        min_conf = _expect_number("min_confidence", data.get("min_confidence", 0.5), 0.0, 1.0)
+        rules = _file_rules(prof, data.get("limits", {}))
         baseline = Baseline.from_dict(data["baseline"]) if "baseline" in data else None
-
-        # Keyword overrides (None = not given).
-        for k, v in overrides.items():
-            if v is None:
-                continue
-            if k == "view":
-                view = _view(v, "view")
-            elif k == "min_confidence":
-                min_conf = float(_expect_number("min_confidence", v, 0.0, 1.0))
-            elif k == "baseline":
-                baseline = v if isinstance(v, Baseline) else Baseline.from_dict(v)
-            elif "__" in k and k.split("__", 1)[0] in _SECTIONS:
-                sec, key = k.split("__", 1)
-                sections[sec] = _section(sections[sec], {key: v}, sec)
-            else:
-                raise ConfigError(
-                    f"unknown override {k!r} (expected view, min_confidence, baseline or "
-                    "<section>__<key> with section temporal/breaks/static)"
-                )
-        for r in rules:
-            validate_rule(r)
-        t = sections["temporal"]
-        if t.onset_s > t.sustain_s:
-            raise ConfigError(
-                f"temporal.onset_s: expected at most temporal.sustain_s ({t.sustain_s:g}), "
-                f"got {t.onset_s:g}"
-            )
-        if t.repeat_s and t.repeat_s < t.cooldown_s:
-            raise ConfigError(
-                "temporal.repeat_s: expected 0 or at least temporal.cooldown_s "
-                f"({t.cooldown_s:g}), "
-                f"got {t.repeat_s:g}"
-            )
+        cfg = Config(
+            profile=prof.name,
+            view=view,
+            min_confidence=float(min_conf),
+            rules=rules,
+            baseline=baseline,
+            **sections,
+        )
+        cfg = _with_overrides(cfg, overrides)
+        _check_consistency(cfg)
     except ConfigError as exc:
         if src:
             raise ConfigError(src + str(exc)) from None
         raise
-    return Config(
-        profile=prof.name,
-        view=view,
-        min_confidence=min_conf,
-        temporal=t,
-        breaks=sections["breaks"],
-        static=sections["static"],
-        rules=tuple(rules),
-        baseline=baseline,
-    )
+    return cfg
+
+
+def _file_sections(prof: Profile, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The temporal, breaks and static sections: defaults, the profile's temporal overrides,
+    then the file's tables."""
+    temporal = TemporalConfig()
+    if prof.temporal:
+        temporal = dataclasses.replace(temporal, **dict(prof.temporal))
+    sections: dict[str, Any] = {
+        "temporal": temporal,
+        "breaks": BreakConfig(),
+        "static": StaticConfig(),
+    }
+    for name in _SECTIONS:
+        if name in data:
+            sections[name] = _section(sections[name], data[name], name)
+    return sections
+
+
+def _file_rules(prof: Profile, limits: Any) -> tuple[MetricRule, ...]:
+    """The profile's rules adjusted (or extended) by the file's ``[limits.<metric>]`` tables."""
+    rules = list(prof.rules)
+    if not isinstance(limits, Mapping):
+        raise ConfigError(f"limits: expected a table of [limits.<metric>] tables, got {limits!r}")
+    for metric, table in limits.items():
+        idx = next((i for i, r in enumerate(rules) if r.metric == metric), None)
+        new = _rule(metric, table, rules[idx] if idx is not None else None, f"limits.{metric}")
+        if idx is None:
+            rules.append(new)
+        else:
+            rules[idx] = new
+    return tuple(rules)
+
+
+def _with_overrides(cfg: Config, overrides: Mapping[str, Any]) -> Config:
+    """Apply keyword overrides (``None`` = not given) over the file's values."""
+    changes: dict[str, Any] = {}
+    for k, v in overrides.items():
+        if v is None:
+            continue
+        if k == "view":
+            changes["view"] = _view(v, "view")
+        elif k == "min_confidence":
+            changes["min_confidence"] = float(_expect_number("min_confidence", v, 0.0, 1.0))
+        elif k == "baseline":
+            changes["baseline"] = v if isinstance(v, Baseline) else Baseline.from_dict(v)
+        elif "__" in k and k.split("__", 1)[0] in _SECTIONS:
+            sec, key = k.split("__", 1)
+            current = changes.get(sec, getattr(cfg, sec))
+            changes[sec] = _section(current, {key: v}, sec)
+        else:
+            raise ConfigError(
+                f"unknown override {k!r} (expected view, min_confidence, baseline or "
+                "<section>__<key> with section temporal/breaks/static)"
+            )
+    return dataclasses.replace(cfg, **changes) if changes else cfg
+
+
+def _check_consistency(cfg: Config) -> None:
+    """Checks across keys: every rule on its own, and the temporal parameters together."""
+    for r in cfg.rules:
+        validate_rule(r)
+    t = cfg.temporal
+    if t.onset_s > t.sustain_s:
+        raise ConfigError(
+            f"temporal.onset_s: expected at most temporal.sustain_s ({t.sustain_s:g}), "
+            f"got {t.onset_s:g}"
+        )
+    if t.repeat_s and t.repeat_s < t.cooldown_s:
+        raise ConfigError(
+            "temporal.repeat_s: expected 0 or at least temporal.cooldown_s "
+            f"({t.cooldown_s:g}), "
+            f"got {t.repeat_s:g}"
+        )

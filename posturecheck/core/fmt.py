@@ -1,7 +1,10 @@
-"""Every time text in one place: durations for people, clocks for positions in a recording.
+"""Every time and value text in one place: durations for people, clocks for positions in a
+recording, metric values and acceptable ranges.
 
 Pure and dependency-free so the core, the renderers, the adapters and the drivers share one
-spelling of time. ``None`` and non-finite values print as :data:`MISSING`.
+spelling. ``None`` and non-finite values print as :data:`MISSING`. Units are ``"deg"`` or
+``"ratio"`` (a metric's :attr:`posturecheck.core.catalog.MetricSpec.unit`); ``ascii=True`` spells
+degrees as ``" deg"`` for the OpenCV window and terminals whose fonts lack ``°``.
 """
 
 from __future__ import annotations
@@ -58,3 +61,66 @@ def hours_minutes(s: float | None) -> str:
         return MISSING
     m = max(0, int(round(s / 60.0)))
     return f"{m // 60}:{m % 60:02d}"
+
+
+def value(
+    v: float | None,
+    unit: str,
+    *,
+    precise: bool = False,
+    ascii: bool = False,
+    missing: str = MISSING,
+) -> str:
+    """A metric value with its unit: ``"43°"``, ``"43 deg"``, ``"43.2°"`` or ``"0.25"``.
+
+    Args:
+        v: the value.
+        unit: ``"deg"`` (whole degrees, one decimal when ``precise``) or anything else (a
+            ratio: two decimals, no unit).
+        precise: one decimal for degrees (tables of statistics).
+        ascii: ``" deg"`` instead of ``"°"``.
+        missing: the text for ``None`` or a non-finite value.
+    """
+    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return missing
+    return _number(v, unit, precise) + _symbol(unit, ascii)
+
+
+def value_range(
+    lo: float | None,
+    hi: float | None,
+    unit: str,
+    *,
+    precise: bool = False,
+    ascii: bool = False,
+) -> str:
+    """An acceptable range: ``"-10 to 43°"``, ``"at least 0.15"``, ``"at most 40°"``, ``"any"``.
+
+    ``None`` or an infinite bound means "no limit on that side" (JSON has no infinity).
+
+    Args:
+        lo, hi: the bounds.
+        unit, precise, ascii: as for :func:`value`; the unit is written once, at the end.
+    """
+    open_lo = lo is None or not math.isfinite(lo)
+    open_hi = hi is None or not math.isfinite(hi)
+    if open_lo and open_hi:
+        return "any"
+    if open_hi:
+        return f"at least {value(lo, unit, precise=precise, ascii=ascii)}"
+    if open_lo:
+        return f"at most {value(hi, unit, precise=precise, ascii=ascii)}"
+    assert lo is not None and hi is not None
+    return f"{_number(lo, unit, precise)} to {value(hi, unit, precise=precise, ascii=ascii)}"
+
+
+def _number(v: float, unit: str, precise: bool) -> str:
+    if unit == "deg":
+        return f"{v:.{1 if precise else 0}f}"
+    return f"{v:.2f}"
+
+
+def _symbol(unit: str, ascii: bool) -> str:
+    if unit != "deg":
+        return ""
+    return " deg" if ascii else "°"

@@ -1,9 +1,9 @@
 """Per-frame ergonomic metrics from one pose (pure: no time, no I/O).
 
-Every metric is declared in :data:`METRICS` with its unit, the views where it is valid and the
-standard that judges it. :func:`compute_metrics` returns a value for every declared metric:
-``None`` when it cannot be measured (landmark hidden, or the metric is not valid from this view),
-never 0.
+Every metric is declared in :data:`posturecheck.core.catalog.METRICS` with its unit, the views
+where it is valid and the standard that judges it. :func:`compute_metrics` returns a value for
+every declared metric: ``None`` when it cannot be measured (landmark hidden, or the metric is not
+valid from this view), never 0.
 
 Conventions (see ``docs/thresholds.md``):
 
@@ -26,21 +26,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from posturecheck.core.catalog import METRIC_NAMES, METRICS, MetricSpec
+from posturecheck.core.geometry import (
+    angle_at_vertex_deg,
+    distance,
+    elevation_deg,
+    inclination_from_vertical_deg,
+)
 from posturecheck.core.landmarks import L
 from posturecheck.core.types import Pose, PostureMetrics, View
 
-if TYPE_CHECKING:  # config imports this module; only the type is needed here
-    from posturecheck.core.config import Config
-
-_SIDE = frozenset({View.LEFT, View.RIGHT})
-_FRONT = frozenset({View.FRONT})
-_FRONT_SIDE = frozenset({View.FRONT, View.LEFT, View.RIGHT})
-_ANY = frozenset({View.FRONT, View.LEFT, View.RIGHT, View.OBLIQUE})
+__all__ = [  # the catalogue names stay importable from here for existing callers
+    "METRICS",
+    "METRIC_NAMES",
+    "MetricSpec",
+    "classify_view",
+    "compute_metrics",
+    "shoulder_width_ratio",
+]
 
 # Anthropometric head model for the head-pitch estimate (metres, relative to the midpoint of the
 # ears, head upright with the Frankfurt plane horizontal): the nose tip lies about 10 cm in front
@@ -59,254 +65,6 @@ SIDE_MIN_YAW_DEG = 60.0
 _FRONT_WIDTH_TO_TORSO = 0.72
 
 
-@dataclass(frozen=True, slots=True)
-class MetricSpec:
-    """Declaration of one metric.
-
-    Attributes:
-        name: key in :attr:`PostureMetrics.values` (unit suffix included).
-        unit: ``"deg"`` or ``"ratio"``.
-        label: short human name.
-        views: views from which the metric is valid.
-        description: how it is measured and what it means.
-        standard: which standard/recipe judges it (or "reported only").
-        kind: the alert kind it feeds (several metrics can share one kind, so one slouch gives
-            one alert, not three).
-        high_problem: what a value above the acceptable range means, as a short title.
-        low_problem: what a value below the acceptable range means.
-        estimate: True for coarse estimates (3D from a monocular model, head pitch).
-    """
-
-    name: str
-    unit: str
-    label: str
-    views: frozenset[View]
-    description: str
-    standard: str
-    kind: str
-    high_problem: str
-    low_problem: str
-    estimate: bool = False
-
-    @property
-    def symbol(self) -> str:
-        """Unit as printed after a value ("°" or "")."""
-        return "°" if self.unit == "deg" else ""
-
-
-def _spec(*args: object, **kw: object) -> tuple[str, MetricSpec]:
-    s = MetricSpec(*args, **kw)  # type: ignore[arg-type]
-    return s.name, s
-
-
-METRICS: dict[str, MetricSpec] = dict(
-    [
-        _spec(
-            "neck_inclination_deg",
-            "deg",
-            "Neck inclination",
-            _SIDE,
-            "Shoulder->ear line vs vertical, + forward. Proxy for ISO 11226 head inclination "
-            "(the learnopencv 'neck inclination').",
-            "ISO 11226 head inclination (proxy); learnopencv",
-            "neck",
-            "Head bent forward",
-            "Head tilted back",
-        ),
-        _spec(
-            "trunk_inclination_deg",
-            "deg",
-            "Trunk inclination",
-            _SIDE,
-            "Hip->shoulder line vs vertical, + forward, - reclined.",
-            "ISO 11226 trunk inclination; RULA trunk; OSHA torso; learnopencv",
-            "trunk",
-            "Trunk bent forward",
-            "Reclined or slumped far back",
-        ),
-        _spec(
-            "neck_flexion_deg",
-            "deg",
-            "Neck flexion (relative to trunk)",
-            _SIDE,
-            "Neck inclination minus trunk inclination (ISO 11226 neck flexion); - = extension.",
-            "ISO 11226 neck flexion; RULA neck; OSHA head in line with torso",
-            "neck",
-            "Neck bent forward relative to the trunk",
-            "Neck bent backward (extension)",
-        ),
-        _spec(
-            "cva_deg",
-            "deg",
-            "Craniovertebral angle (proxy)",
-            _SIDE,
-            "Angle between horizontal and the shoulder->ear line, measured on the facing side "
-            "(90 = ear straight above the shoulder; smaller = forward head). Uses the shoulder "
-            "instead of C7, so it is larger than a clinical CVA.",
-            "reported only (clinical forward-head measure)",
-            "neck",
-            "Ear behind the shoulder",
-            "Forward head posture",
-        ),
-        _spec(
-            "head_pitch_deg",
-            "deg",
-            "Head pitch (estimate)",
-            _FRONT_SIDE,
-            "Nose relative to the ears through a fixed head model, + looking down; 0 = "
-            "Frankfurt plane level. Side view: ear->nose line vs horizontal; front view: nose "
-            "below the ear line relative to ear spacing.",
-            "judged against a personal baseline (no standard limit)",
-            "neck",
-            "Head pitched down",
-            "Head pitched up",
-            True,
-        ),
-        _spec(
-            "hip_angle_deg",
-            "deg",
-            "Hip angle (trunk-thigh)",
-            _SIDE,
-            "Angle shoulder-hip-knee; needs the knee visible. ~90-110 seated, ~180 standing.",
-            "OSHA seated postures (reported; used to detect standing)",
-            "hip",
-            "Hips very open",
-            "Hips closed (sitting hunched)",
-        ),
-        _spec(
-            "elbow_angle_deg",
-            "deg",
-            "Elbow angle",
-            _SIDE,
-            "Angle shoulder-elbow-wrist; needs the wrist visible.",
-            "OSHA computer workstations eTool (90-120); RULA lower arm",
-            "arms",
-            "Arms stretched out (desk or keyboard too far)",
-            "Elbows sharply bent (desk too high)",
-        ),
-        _spec(
-            "shoulder_tilt_deg",
-            "deg",
-            "Shoulder tilt",
-            _FRONT,
-            "Shoulder line vs horizontal, + = the person's left shoulder higher.",
-            "ISO 11226 asymmetry (lateral) limit",
-            "lateral",
-            "Shoulders tilted (left side up)",
-            "Shoulders tilted (right side up)",
-        ),
-        _spec(
-            "head_roll_deg",
-            "deg",
-            "Head roll",
-            _FRONT,
-            "Ear line vs horizontal, + = the person's left ear higher (head bent to the right).",
-            "ISO 11226 lateral head bending",
-            "lateral",
-            "Head tilted to the right",
-            "Head tilted to the left",
-        ),
-        _spec(
-            "lateral_lean_deg",
-            "deg",
-            "Lateral trunk lean",
-            _FRONT,
-            "Hip midpoint->shoulder midpoint vs vertical, + toward the person's left; needs hips.",
-            "ISO 11226 lateral trunk flexion",
-            "lateral",
-            "Leaning to the left",
-            "Leaning to the right",
-        ),
-        _spec(
-            "head_offset_ratio",
-            "ratio",
-            "Head offset over shoulders",
-            _FRONT,
-            "Horizontal offset of the ear midpoint from the shoulder midpoint / shoulder width, "
-            "+ toward the person's left. Works without hips.",
-            "ISO 11226 lateral bending (proxy)",
-            "lateral",
-            "Head shifted to the left",
-            "Head shifted to the right",
-        ),
-        _spec(
-            "head_height_ratio",
-            "ratio",
-            "Head height (head drop)",
-            _FRONT,
-            "Distance of the nose above the shoulder line / shoulder width; falls when the head "
-            "drops or the person slumps.",
-            "judged against a personal baseline",
-            "neck",
-            "Head raised",
-            "Head dropped / slumped",
-        ),
-        _spec(
-            "shoulder_width_ratio",
-            "ratio",
-            "Apparent shoulder width (lean-in)",
-            _FRONT,
-            "Shoulder width / image width; grows when the person moves toward the screen.",
-            "judged against a personal baseline",
-            "lean_in",
-            "Leaning toward the screen",
-            "Sitting far back from the screen",
-        ),
-        _spec(
-            "shoulder_gap_ratio",
-            "ratio",
-            "Ear-to-shoulder gap (shrug)",
-            _FRONT,
-            "Distance of the ear midpoint above the shoulder line / shoulder width; shrinks when "
-            "the shoulders are raised (tension) and, less, when the head drops.",
-            "ISO 11226 raised shoulder; judged against a personal baseline",
-            "shoulders",
-            "Shoulders dropped",
-            "Shoulders raised (tension)",
-        ),
-        _spec(
-            "neck_inclination_3d_deg",
-            "deg",
-            "Neck inclination 3D (estimate)",
-            _ANY,
-            "Shoulder midpoint->ear midpoint of the world landmarks in the sagittal plane vs "
-            "vertical, + forward.",
-            "estimate; reported only by default",
-            "neck",
-            "Head bent forward",
-            "Head tilted back",
-            True,
-        ),
-        _spec(
-            "trunk_inclination_3d_deg",
-            "deg",
-            "Trunk inclination 3D (estimate)",
-            _ANY,
-            "Hip midpoint->shoulder midpoint of the world landmarks in the sagittal plane vs "
-            "vertical, + forward.",
-            "estimate; reported only by default",
-            "trunk",
-            "Trunk bent forward",
-            "Reclined or slumped far back",
-            True,
-        ),
-        _spec(
-            "neck_flexion_3d_deg",
-            "deg",
-            "Neck flexion 3D (estimate)",
-            _ANY,
-            "Neck minus trunk inclination from the world landmarks.",
-            "estimate; reported only by default",
-            "neck",
-            "Neck bent forward relative to the trunk",
-            "Neck bent backward (extension)",
-            True,
-        ),
-    ]
-)
-
-METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
-
 _FACE = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
 
 
@@ -316,8 +74,7 @@ def shoulder_width_ratio(pose: Pose) -> float | None:
     w = float(pose.image_wh[0])
     if w <= 0:
         return None
-    d = pose.xy_px[L.LEFT_SHOULDER] - pose.xy_px[L.RIGHT_SHOULDER]
-    return math.hypot(float(d[0]), float(d[1])) / w
+    return distance(pose.xy_px[L.LEFT_SHOULDER], pose.xy_px[L.RIGHT_SHOULDER]) / w
 
 
 def _conf(pose: Pose, idx: Sequence[int]) -> float:
@@ -418,21 +175,6 @@ def classify_view(pose: Pose, min_confidence: float = 0.5) -> tuple[View, float]
     return view, float(max(0.0, min(1.0, conf)))
 
 
-def _incl_deg(base: np.ndarray, tip: np.ndarray) -> float:
-    """Signed angle of base->tip from image-up, + when the tip is to the right (x grows)."""
-    return math.degrees(math.atan2(float(tip[0] - base[0]), float(base[1] - tip[1])))
-
-
-def _angle_at_deg(a: np.ndarray, v: np.ndarray, b: np.ndarray) -> float | None:
-    u = a - v
-    w = b - v
-    nu, nw = math.hypot(*u), math.hypot(*w)
-    if nu == 0.0 or nw == 0.0:
-        return None
-    c = float(u[0] * w[0] + u[1] * w[1]) / (nu * nw)
-    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
-
-
 def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> None:
     xy = pose.xy_px
     c = pose.visibility * pose.presence
@@ -473,36 +215,38 @@ def _side_metrics(pose: Pose, view: View, mc: float, out: dict, conf: dict) -> N
 
     if ear_sh is not None:
         (ear, sh), cf = ear_sh
-        if xy[ear, 0] != xy[sh, 0] or xy[ear, 1] != xy[sh, 1]:
-            neck = facing * _incl_deg(xy[sh], xy[ear])
+        incl = inclination_from_vertical_deg(xy[sh], xy[ear])
+        if incl is not None:
+            neck = facing * incl
             out["neck_inclination_deg"] = neck
             conf["neck_inclination_deg"] = cf
             out["cva_deg"] = 90.0 - neck
             conf["cva_deg"] = cf
     if trunk is not None:
         (sh, hip), cf = trunk
-        if xy[sh, 0] != xy[hip, 0] or xy[sh, 1] != xy[hip, 1]:
-            out["trunk_inclination_deg"] = facing * _incl_deg(xy[hip], xy[sh])
+        incl = inclination_from_vertical_deg(xy[hip], xy[sh])
+        if incl is not None:
+            out["trunk_inclination_deg"] = facing * incl
             conf["trunk_inclination_deg"] = cf
     chain3 = best(0, 1, 4)
     if chain3 is not None:
         (ear, sh, hip), cf = chain3
-        if (xy[ear] != xy[sh]).any() and (xy[sh] != xy[hip]).any():
-            out["neck_flexion_deg"] = facing * (
-                _incl_deg(xy[sh], xy[ear]) - _incl_deg(xy[hip], xy[sh])
-            )
+        neck_incl = inclination_from_vertical_deg(xy[sh], xy[ear])
+        trunk_incl = inclination_from_vertical_deg(xy[hip], xy[sh])
+        if neck_incl is not None and trunk_incl is not None:
+            out["neck_flexion_deg"] = facing * (neck_incl - trunk_incl)
             conf["neck_flexion_deg"] = cf
     hip3 = best(1, 4, 5)
     if hip3 is not None:
         (sh, hip, knee), cf = hip3
-        a = _angle_at_deg(xy[sh], xy[hip], xy[knee])
+        a = angle_at_vertex_deg(xy[sh], xy[hip], xy[knee])
         if a is not None:
             out["hip_angle_deg"] = a
             conf["hip_angle_deg"] = cf
     arm = best(1, 2, 3)
     if arm is not None:
         (sh, el, wr), cf = arm
-        a = _angle_at_deg(xy[sh], xy[el], xy[wr])
+        a = angle_at_vertex_deg(xy[sh], xy[el], xy[wr])
         if a is not None:
             out["elbow_angle_deg"] = a
             conf["elbow_angle_deg"] = cf
@@ -530,9 +274,9 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
     ok_hips = c[lh] >= mc and c[rh] >= mc
 
     if ok_ears:
-        d = xy[le] - xy[re]
-        if d[0] != 0.0 or d[1] != 0.0:
-            out["head_roll_deg"] = math.degrees(math.atan2(float(-d[1]), abs(float(d[0]))))
+        roll = elevation_deg(xy[re], xy[le])
+        if roll is not None:
+            out["head_roll_deg"] = roll
             conf["head_roll_deg"] = float(min(c[le], c[re]))
     if not ok_sh:
         return
@@ -544,7 +288,7 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
     c_sh = float(min(c[ls], c[rs]))
     lat = 1.0 if sd[0] >= 0 else -1.0  # image x direction of the person's left
     mid = (sl + sr) / 2.0
-    out["shoulder_tilt_deg"] = math.degrees(math.atan2(float(-sd[1]), abs(float(sd[0]))))
+    out["shoulder_tilt_deg"] = elevation_deg(sr, sl)
     conf["shoulder_tilt_deg"] = c_sh
     swr = shoulder_width_ratio(pose)
     if swr is not None:
@@ -587,8 +331,9 @@ def _front_metrics(pose: Pose, mc: float, out: dict, conf: dict) -> None:
                 conf["head_pitch_deg"] = min(ce, float(c[nose]))
     if ok_hips:
         hip_mid = (xy[lh] + xy[rh]) / 2.0
-        if hip_mid[0] != mid[0] or hip_mid[1] != mid[1]:
-            out["lateral_lean_deg"] = lat * _incl_deg(hip_mid, mid)
+        lean = inclination_from_vertical_deg(hip_mid, mid)
+        if lean is not None:
+            out["lateral_lean_deg"] = lat * lean
             conf["lateral_lean_deg"] = min(c_sh, float(min(c[lh], c[rh])))
 
 
@@ -639,27 +384,26 @@ def _world_metrics(pose: Pose, out: dict, conf: dict) -> None:
 _EMPTY: dict[str, float | None] = dict.fromkeys(METRIC_NAMES)
 
 
-def compute_metrics(pose: Pose, cfg: Config, view: View | None = None) -> PostureMetrics:
+def compute_metrics(
+    pose: Pose, *, min_confidence: float = 0.5, view: View | None = None
+) -> PostureMetrics:
     """Measure every declared metric of one pose.
 
     Args:
         pose: one person's landmarks (pixel coordinates; world landmarks optional).
-        cfg: configuration; uses ``cfg.min_confidence`` and ``cfg.view`` (a forced view
-            replaces classification).
-        view: the view to measure for; classified from the pose when ``None`` (unless the
-            config forces one).
+        min_confidence: landmark confidence (visibility x presence) needed to measure with a
+            landmark (``Config.min_confidence``).
+        view: the view to measure for (a forced view, ``Config.forced_view``); classified from
+            the pose when ``None``.
 
     Returns:
         :class:`PostureMetrics` with a value (or ``None``) for every name in :data:`METRICS`.
         Metrics not valid for the view are ``None``; ``confidence`` holds the smallest
         confidence of the landmarks behind each measured value.
     """
-    mc = float(cfg.min_confidence)
+    mc = float(min_confidence)
     if view is None:
-        if cfg.view != "auto":
-            view, vconf = View(cfg.view), 1.0
-        else:
-            view, vconf = classify_view(pose, mc)
+        view, vconf = classify_view(pose, mc)
     else:
         vconf = 1.0
     values: dict[str, float | None] = dict(_EMPTY)

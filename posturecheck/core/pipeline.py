@@ -8,78 +8,31 @@ on the frame, so a recording replays exactly the alerts it would have given live
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-import numpy as np
-
-from posturecheck.core import metrics as metrics_mod
 from posturecheck.core import rules
 from posturecheck.core.config import Config
-from posturecheck.core.landmarks import L
+from posturecheck.core.metrics import compute_metrics
+from posturecheck.core.subject import CALIBRATED_SIZE_TOLERANCE, select_subject
 from posturecheck.core.types import Detections, Frame, FrameResult, Pose, View
+
+__all__ = [  # the subject rule stays importable from here for existing callers
+    "CALIBRATED_SIZE_TOLERANCE",
+    "Analyzer",
+    "Judge",
+    "PoseEstimator",
+    "analyze",
+    "detect",
+    "judge",
+    "select_subject",
+]
 
 
 class PoseEstimator(Protocol):
     """Anything that turns a frame into 0..n poses (MediaPipe, or a fake in tests)."""
 
     def detect(self, frame: Frame) -> list[Pose]: ...
-
-
-def _anchor(pose: Pose) -> tuple[np.ndarray, float]:
-    """Shoulder midpoint and a body-size scale (shoulder width or torso length), in pixels."""
-    ls, rs = pose.xy_px[L.LEFT_SHOULDER], pose.xy_px[L.RIGHT_SHOULDER]
-    mid = (ls + rs) / 2.0
-    x0, y0, x1, y1 = pose.bbox_xyxy()
-    scale = max(float(np.linalg.norm(ls - rs)), 0.25 * max(x1 - x0, y1 - y0), 1.0)
-    return mid, scale
-
-
-CALIBRATED_SIZE_TOLERANCE = 1.5
-"""A person counts as the calibrated one when their apparent shoulder width is within this
-factor of the calibrated width (same camera, same chair: the size barely changes)."""
-
-
-def select_subject(
-    poses: list[Pose], previous: Pose | None, calibrated_width: float | None = None
-) -> tuple[Pose | None, str | None]:
-    """Choose the person to judge when several are in view.
-
-    In order: keep following the previous subject (nearest shoulder midpoint, relative to body
-    size) so the verdict does not jump between people; else the person whose apparent shoulder
-    width matches the calibration (``calibrated_width``, shoulder width / image width from a
-    front-view baseline, within :data:`CALIBRATED_SIZE_TOLERANCE`), i.e. the one sitting where
-    the calibrated person sat; else the largest person, the one closest to the camera.
-
-    Returns:
-        ``(pose, note)``; ``note`` explains the choice when there was one to make.
-    """
-    if not poses:
-        return None, None
-    if len(poses) == 1:
-        return poses[0], None
-    n = len(poses)
-    if previous is not None:
-        prev_mid, prev_scale = _anchor(previous)
-        dists = [float(np.linalg.norm(_anchor(p)[0] - prev_mid)) / prev_scale for p in poses]
-        best = int(np.argmin(dists))
-        if dists[best] < 1.0:
-            return poses[best], f"{n} people in view; following the same person as before"
-    if calibrated_width is not None and calibrated_width > 0:
-        errs = [
-            abs(math.log(max(metrics_mod.shoulder_width_ratio(p) or 0.0, 1e-9) / calibrated_width))
-            for p in poses
-        ]
-        best = int(np.argmin(errs))
-        if errs[best] <= math.log(CALIBRATED_SIZE_TOLERANCE):
-            return poses[best], f"{n} people in view; judging the calibrated person"
-    sizes = []
-    for p in poses:
-        x0, y0, x1, y1 = p.bbox_xyxy()
-        sizes.append((x1 - x0) * (y1 - y0))
-    best = int(np.argmax(sizes))
-    return poses[best], f"{n} people in view; judging the closest (largest) one"
 
 
 class Judge:
@@ -123,10 +76,13 @@ class Judge:
         poses = detections.poses
         pose, note = select_subject(list(poses), self._subject, self._calibrated_width)
         self._subject = pose
-        m = metrics_mod.compute_metrics(pose, self._config) if pose is not None else None
-        self.state, a = rules.step(
-            self.state, m, detections.timestamp_ms, self._config, people=len(poses)
+        cfg = self._config
+        m = (
+            compute_metrics(pose, min_confidence=cfg.min_confidence, view=cfg.forced_view)
+            if pose is not None
+            else None
         )
+        self.state, a = rules.step(self.state, m, detections.timestamp_ms, cfg, people=len(poses))
         if note is not None:  # our note says which person; it replaces the rules' generic one
             generic = f"{len(poses)} people in view"
             notes = (note, *(n for n in a.notes if not n.startswith(generic)))

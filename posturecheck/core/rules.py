@@ -42,9 +42,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from posturecheck.core import fmt
 from posturecheck.core.advice import advice_for
-from posturecheck.core.config import BANDS, Config
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.config import BreakConfig, Config, StaticConfig, TemporalConfig
 from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
@@ -174,6 +175,10 @@ class _Compiled:
     specs: tuple[tuple[str, float, frozenset[View]], ...]  # name, outlier jump, views
     notes: Mapping[View, tuple[str, ...]]
 
+    def limit(self, metric: str) -> Limits:
+        """The limits of a judged metric."""
+        return next(lim for lim in self.limits if lim.metric == metric)
+
 
 def _compile(cfg: Config) -> _Compiled:
     lims = resolve_limits(cfg)
@@ -249,6 +254,18 @@ class _Kind:
 
 
 @dataclass(frozen=True, slots=True)
+class _Sitting:
+    """Sedentary bookkeeping: the current sitting bout, time away, credited breaks."""
+
+    sitting: bool
+    bout_active: bool
+    bout_s: float
+    off_s: float
+    on_break: bool
+    breaks: int
+
+
+@dataclass(frozen=True, slots=True)
 class RulesState:
     """Everything :func:`step` remembers between frames. Treat as opaque and immutable.
 
@@ -264,12 +281,7 @@ class RulesState:
     conds: Mapping[str, _Cond] = field(default_factory=dict)
     kinds: Mapping[str, _Kind] = field(default_factory=dict)
     present: bool = False
-    sitting: bool = False
-    bout_active: bool = False
-    bout_s: float = 0.0
-    off_s: float = 0.0
-    on_break: bool = False
-    breaks: int = 0
+    sit: _Sitting = _Sitting(False, False, 0.0, 0.0, False, 0)
     static_s: float = 0.0
     anchor: Mapping[str, float] = field(default_factory=dict)
     compiled: _Compiled | None = None
@@ -312,34 +324,6 @@ def initial_state(cfg: Config) -> RulesState:
 # Helpers
 
 
-def format_duration(seconds: float) -> str:
-    """Human duration: "45 s", "3 min 20 s", "1 h 05 min"."""
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        m, r = divmod(s, 60)
-        return f"{m} min" if r == 0 else f"{m} min {r:02d} s"
-    h, r = divmod(s, 3600)
-    return f"{h} h {r // 60:02d} min"
-
-
-def _fmt_value(metric: str, v: float) -> str:
-    spec = METRICS[metric]
-    return f"{v:.0f}{spec.symbol}" if spec.unit == "deg" else f"{v:.2f}"
-
-
-def _fmt_range(metric: str, r: tuple[float, float]) -> str:
-    spec = METRICS[metric]
-    lo, hi = r
-    fmt = (lambda x: f"{x:.0f}") if spec.unit == "deg" else (lambda x: f"{x:.2f}")
-    if math.isinf(hi):
-        return f"at least {fmt(lo)}{spec.symbol}"
-    if math.isinf(lo):
-        return f"at most {fmt(hi)}{spec.symbol}"
-    return f"{fmt(lo)} to {fmt(hi)}{spec.symbol}"
-
-
 def _posture_alert(
     lim: Limits, c: _Cond, value: float, t_ms: int, cfg: Config, reminder: int
 ) -> Alert:
@@ -348,17 +332,14 @@ def _posture_alert(
     holding = c.holding
     adv = advice_for(lim.kind, holding=holding)
     dur = (t_ms - c.start_ms) / 1000.0
-    msg = (
-        f"{title}: {spec.label.lower()} {_fmt_value(lim.metric, value)} for {format_duration(dur)}"
-    )
+    msg = f"{title}: {spec.label.lower()} {fmt.value(value, spec.unit)} for {fmt.duration(dur)}"
     mh = lim.max_hold_s(value) if holding else None
     if mh is not None:
         msg += (
-            f", beyond the maximum holding time of {format_duration(mh)} at this angle "
-            f"({cfg.profile})"
+            f", beyond the maximum holding time of {fmt.duration(mh)} at this angle ({cfg.profile})"
         )
     else:
-        msg += f" (acceptable: {_fmt_range(lim.metric, lim.acceptable)}, {cfg.profile})"
+        msg += f" (acceptable: {fmt.value_range(*lim.acceptable, spec.unit)}, {cfg.profile})"
     if reminder:
         msg += f"; reminder {reminder}"
     return Alert(
@@ -381,12 +362,12 @@ def _temporal_alert(kind: str, c: _Cond, t_ms: int, cfg: Config, reminder: int) 
     if kind == BREAK_KIND:
         title = "Time for a break"
         msg = (
-            f"Sitting for {format_duration(dur)} without a break "
-            f"(reminder after {format_duration(cfg.breaks.interval_s)})"
+            f"Sitting for {fmt.duration(dur)} without a break "
+            f"(reminder after {fmt.duration(cfg.breaks.interval_s)})"
         )
     else:
         title = "Change position"
-        msg = f"Almost no movement for {format_duration(dur)}"
+        msg = f"Almost no movement for {fmt.duration(dur)}"
     if reminder:
         msg += f"; reminder {reminder}"
     return Alert(
@@ -415,6 +396,8 @@ def step(
 ) -> tuple[RulesState, Assessment]:
     """Advance the rules by one analysed frame.
 
+    The phases described in the module docstring, in order, each a named function below.
+
     Args:
         state: the previous state (:func:`initial_state` for the first frame).
         metrics: the judged person's per-frame metrics, or ``None`` when nobody is in view.
@@ -432,48 +415,120 @@ def step(
     t = int(t_ms)
     if state.t_ms is not None and t <= state.t_ms:
         raise ValueError(f"frame times must increase: got {t} ms after {state.t_ms} ms")
-    comp = (
-        state.compiled
-        if state.compiled is not None and state.compiled.cfg is cfg
-        else _compile(cfg)
+    comp = state.compiled if state.compiled is not None and state.compiled.cfg is cfg else None
+    comp = comp or _compile(cfg)  # a new configuration (e.g. after calibration)
+    prev = _carry_over(state, t, cfg.temporal)  # a long gap pauses the timers
+    present = metrics is not None
+    view, cand, cand_ms = _judged_view(state, metrics, t, cfg.temporal)  # view smoothing
+    values, smooth = _smooth_values(comp, prev.smooth, metrics, view, t, cfg.temporal)
+    sit = _sitting(state, prev, present, values, cfg.breaks)  # sedentary
+    anchor, static_s = _static_posture(state, prev, present, values, cfg.static)
+    bands, conds = _posture_conditions(comp, prev, values, t, cfg.temporal)  # bands, dose
+    conds.update(_reminder_conditions(prev.conds, sit, present, static_s, t, cfg))
+    alerts, kinds = _alerts(state.kinds, conds, values, comp, t, cfg, present and not prev.gap)
+    status, timers = _status_and_timers(conds, bands, present, sit, static_s, kinds, t, cfg)
+    notes: tuple[str, ...] = comp.notes.get(view, ()) if present else ()
+    extra = prev.notes + ((f"{people} people in view; judging one of them",) if people > 1 else ())
+    new_state = RulesState(
+        t_ms=t,
+        view=view,
+        view_cand=cand,
+        view_cand_ms=cand_ms,
+        smooth=smooth,
+        conds=conds,
+        kinds=kinds,
+        present=present,
+        sit=sit,
+        static_s=static_s,
+        anchor=anchor,
+        compiled=comp,
     )
-    tc = cfg.temporal
+    return new_state, Assessment(
+        status=status,
+        view=view,
+        values=values,
+        bands=bands,
+        alerts=tuple(alerts),
+        timers=timers,
+        notes=(*notes, *extra),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# The phases of a step
+
+
+@dataclass(frozen=True, slots=True)
+class _Carried:
+    """What a step starts from: the previous state's memory, emptied after a long gap."""
+
+    dt_s: float  # time since the previous frame (0 for the first frame and after a gap)
+    first: bool
+    gap: bool
+    smooth: Mapping[str, _Smooth]
+    conds: Mapping[str, _Cond]
+    anchor: Mapping[str, float]
+    static_s: float
+    notes: tuple[str, ...]
+
+
+def _carry_over(state: RulesState, t: int, tc: TemporalConfig) -> _Carried:
+    """Presence: a gap between frames longer than ``max_gap_s`` pauses all timers and resets
+    the smoothing, the conditions (except a due break) and the static-posture anchor."""
     first = state.t_ms is None
     dt_s = 0.0 if first else (t - state.t_ms) / 1000.0  # type: ignore[operator]
-    extra_notes: list[str] = []
-    smooth_prev: Mapping[str, _Smooth] = state.smooth
-    conds_prev: Mapping[str, _Cond] = state.conds
-    anchor: Mapping[str, float] = state.anchor
-    static_s = state.static_s
-    gap = dt_s > tc.max_gap_s
-    if gap:
-        extra_notes.append(f"{format_duration(dt_s)} without frames: timers paused")
-        dt_s = 0.0
-        smooth_prev = {}
-        conds_prev = {k: c for k, c in conds_prev.items() if k == BREAK_KIND}
-        anchor, static_s = {}, 0.0
-    present = metrics is not None
+    if dt_s <= tc.max_gap_s:
+        return _Carried(
+            dt_s, first, False, state.smooth, state.conds, state.anchor, state.static_s, ()
+        )
+    kept = {k: c for k, c in state.conds.items() if k == BREAK_KIND}
+    note = f"{fmt.duration(dt_s)} without frames: timers paused"
+    return _Carried(0.0, first, True, {}, kept, {}, 0.0, (note,))
 
-    # 1. View smoothing.
+
+def _judged_view(
+    state: RulesState, metrics: PostureMetrics | None, t: int, tc: TemporalConfig
+) -> tuple[View, View | None, int]:
+    """View smoothing: a new per-frame view must persist ``view_switch_s`` to be judged.
+
+    Returns:
+        ``(view, candidate, candidate_since_ms)``.
+    """
     view, cand, cand_ms = state.view, state.view_cand, state.view_cand_ms
-    if present:
-        raw_view = metrics.view  # type: ignore[union-attr]
-        if view is View.UNKNOWN or raw_view == view:
-            view, cand = raw_view, None
-        elif raw_view == cand:
-            if (t - cand_ms) / 1000.0 >= tc.view_switch_s - _EPS:
-                view, cand = raw_view, None
-        else:
-            cand, cand_ms = raw_view, t
-            if tc.view_switch_s <= 0.0:
-                view, cand = raw_view, None
+    if metrics is None:
+        return view, cand, cand_ms
+    raw_view = metrics.view
+    if view is View.UNKNOWN or raw_view == view:
+        return raw_view, None, cand_ms
+    if raw_view == cand:
+        if (t - cand_ms) / 1000.0 >= tc.view_switch_s - _EPS:
+            return raw_view, None, cand_ms
+        return view, cand, cand_ms
+    if tc.view_switch_s <= 0.0:
+        return raw_view, None, t
+    return view, raw_view, t
 
-    # 2. Smoothing and outlier rejection of every metric valid for the judged view.
+
+def _smooth_values(
+    comp: _Compiled,
+    smooth_prev: Mapping[str, _Smooth],
+    metrics: PostureMetrics | None,
+    view: View,
+    t: int,
+    tc: TemporalConfig,
+) -> tuple[dict[str, float | None], dict[str, _Smooth]]:
+    """Smoothing (time-constant EMA) and one-frame outlier rejection of every metric valid
+    for the judged view.
+
+    Returns:
+        ``(values, smooth)``: the smoothed value of every metric (``None`` = not measurable now)
+        and the smoothing memory for the next step.
+    """
     values: dict[str, float | None] = {}
     smooth: dict[str, _Smooth] = {}
     tau = tc.smoothing_tau_s
     reset_ms = 1000.0 * max(5.0 * tau, tc.outlier_max_gap_s)
-    raw_values = metrics.values if present else None  # type: ignore[union-attr]
+    raw_values = metrics.values if metrics is not None else None
     for name, jump, views in comp.specs:
         s = smooth_prev.get(name)
         raw = raw_values.get(name) if raw_values is not None and view in views else None
@@ -496,120 +551,183 @@ def step(
                 ns = _Smooth(s.value + a * (raw - s.value), t)
         smooth[name] = ns
         values[name] = ns.value
+    return values, smooth
 
-    # 3. Presence, sitting bouts and breaks (an interval counts as what the previous frame saw).
-    bc = cfg.breaks
+
+def _sitting(
+    state: RulesState,
+    prev: _Carried,
+    present: bool,
+    values: Mapping[str, float | None],
+    bc: BreakConfig,
+) -> _Sitting:
+    """Sitting bouts and breaks (an interval counts as what the previous frame saw)."""
     hip = values.get("hip_angle_deg")
     sitting = present and not (hip is not None and hip >= bc.standing_hip_angle_deg)
-    bout_active, bout_s, off_s = state.bout_active, state.bout_s, state.off_s
-    on_break, breaks = state.on_break, state.breaks
-    if not first and not gap:
-        if state.sitting:
-            bout_s += dt_s
+    was = state.sit
+    bout_active, bout_s, off_s = was.bout_active, was.bout_s, was.off_s
+    on_break, breaks = was.on_break, was.breaks
+    if not prev.first and not prev.gap:
+        if was.sitting:
+            bout_s += prev.dt_s
         else:
-            off_s += dt_s
+            off_s += prev.dt_s
             if bout_active:
-                bout_s += dt_s
+                bout_s += prev.dt_s
     if not sitting and bout_active and off_s >= bc.min_break_s - _EPS:
         bout_active, on_break, bout_s, breaks = False, True, 0.0, breaks + 1
     if sitting:
         if not bout_active:
             bout_active, bout_s, on_break = True, 0.0, False
         off_s = 0.0
+    return _Sitting(sitting, bout_active, bout_s, off_s, on_break, breaks)
 
-    # 4. Static posture: nothing moved beyond the tolerance since the anchor.
-    sc = cfg.static
-    if present and not gap:
-        moved, compared = False, 0
-        for name, a in anchor.items():
-            v = values.get(name)
-            if v is None:
-                continue
-            compared += 1
-            tol = sc.tolerance_deg if METRICS[name].unit == "deg" else sc.tolerance_ratio
-            if abs(v - a) > tol:
-                moved = True
-                break
-        if moved or compared == 0:
-            anchor = {k: v for k, v in values.items() if v is not None}
-            static_s = 0.0
-        elif state.present:
-            static_s += dt_s
-    elif not present:
-        anchor, static_s = {}, 0.0
 
-    # 5. Conditions of the judged metrics.
-    onset_ms = 1000.0 * tc.onset_s
+def _static_posture(
+    state: RulesState,
+    prev: _Carried,
+    present: bool,
+    values: Mapping[str, float | None],
+    sc: StaticConfig,
+) -> tuple[Mapping[str, float], float]:
+    """Static posture: how long nothing moved beyond the tolerance since the anchor.
+
+    Returns:
+        ``(anchor, static_s)``.
+    """
+    if not present:
+        return {}, 0.0
+    anchor, static_s = prev.anchor, prev.static_s
+    if prev.gap:
+        return anchor, static_s
+    moved, compared = False, 0
+    for name, a in anchor.items():
+        v = values.get(name)
+        if v is None:
+            continue
+        compared += 1
+        tol = sc.tolerance_deg if METRICS[name].unit == "deg" else sc.tolerance_ratio
+        if abs(v - a) > tol:
+            moved = True
+            break
+    if moved or compared == 0:
+        return {k: v for k, v in values.items() if v is not None}, 0.0
+    if state.present:
+        static_s += prev.dt_s
+    return anchor, static_s
+
+
+def _posture_conditions(
+    comp: _Compiled,
+    prev: _Carried,
+    values: Mapping[str, float | None],
+    t: int,
+    tc: TemporalConfig,
+) -> tuple[dict[str, str], dict[str, _Cond]]:
+    """Bands of the judged metrics and their out-of-band conditions with the dose.
+
+    Returns:
+        ``(bands, conditions)``.
+    """
     recover_ms = 1000.0 * tc.recover_s
     bands: dict[str, str] = {}
     conds: dict[str, _Cond] = {}
-    lim_by_metric: dict[str, Limits] = {}
     for lim in comp.limits:
-        lim_by_metric[lim.metric] = lim
-        c = conds_prev.get(lim.metric)
+        c = prev.conds.get(lim.metric)
         v = values.get(lim.metric)
         band = None if v is None else lim.band(v, c is not None)
         if band is not None:
             bands[lim.metric] = band
         if band is not None and band != ACCEPTABLE:
             assert v is not None
-            holding = band == CONDITIONAL
-            if holding:
-                mh = lim.max_hold_s(v)
-                rate = 0.0 if mh is None else 1.0 / mh
-            else:
-                rate = math.inf if tc.sustain_s <= 0.0 else 1.0 / tc.sustain_s
-            ex = lim.excess(v)
-            if c is None:
-                c = _Cond(
-                    lim.kind, t, math.inf if math.isinf(rate) else 0.0, v, ex, False, None, holding
-                )
-            else:
-                # The interval since the previous frame counts at the current value's rate
-                # (as in the smoothing), also right after a dip back into the band.
-                inc = math.inf if math.isinf(rate) else dt_s * rate
-                better = ex > c.peak_excess
-                c = _Cond(
-                    lim.kind,
-                    c.start_ms,
-                    c.dose + inc,
-                    v if better else c.peak,
-                    ex if better else c.peak_excess,
-                    c.fired,
-                    None,
-                    holding,
-                )
-            conds[lim.metric] = c
+            conds[lim.metric] = _worsen(lim, c, v, band == CONDITIONAL, t, prev.dt_s, tc)
         elif c is not None:
             gs = c.good_since_ms if c.good_since_ms is not None else t
             if t - gs < recover_ms - _EPS:
                 conds[lim.metric] = replace(c, good_since_ms=gs)
+    return bands, conds
 
-    # Temporal reminder conditions (break due, static posture): due as soon as they exist.
-    if bc.enabled and bout_active and bout_s >= bc.interval_s - _EPS:
-        c = conds_prev.get(BREAK_KIND)
-        start = c.start_ms if c is not None else t - int(round(bout_s * 1000.0))
-        conds[BREAK_KIND] = _Cond(
-            BREAK_KIND,
-            start,
-            1.0,
-            None,
-            0.0,
-            c.fired if c is not None else False,
-            None if sitting else t,
-            False,
+
+def _worsen(
+    lim: Limits,
+    c: _Cond | None,
+    v: float,
+    holding: bool,
+    t: int,
+    dt_s: float,
+    tc: TemporalConfig,
+) -> _Cond:
+    """A condition continued (or started) by a value out of the acceptable band."""
+    if holding:
+        mh = lim.max_hold_s(v)
+        rate = 0.0 if mh is None else 1.0 / mh
+    else:
+        rate = math.inf if tc.sustain_s <= 0.0 else 1.0 / tc.sustain_s
+    ex = lim.excess(v)
+    if c is None:
+        return _Cond(
+            lim.kind, t, math.inf if math.isinf(rate) else 0.0, v, ex, False, None, holding
         )
+    # The interval since the previous frame counts at the current value's rate (as in the
+    # smoothing), also right after a dip back into the band.
+    inc = math.inf if math.isinf(rate) else dt_s * rate
+    better = ex > c.peak_excess
+    return _Cond(
+        lim.kind,
+        c.start_ms,
+        c.dose + inc,
+        v if better else c.peak,
+        ex if better else c.peak_excess,
+        c.fired,
+        None,
+        holding,
+    )
+
+
+def _reminder_conditions(
+    conds_prev: Mapping[str, _Cond],
+    sit: _Sitting,
+    present: bool,
+    static_s: float,
+    t: int,
+    cfg: Config,
+) -> dict[str, _Cond]:
+    """Temporal reminder conditions (break due, static posture): due as soon as they exist."""
+    out: dict[str, _Cond] = {}
+    bc, sc = cfg.breaks, cfg.static
+    if bc.enabled and sit.bout_active and sit.bout_s >= bc.interval_s - _EPS:
+        c = conds_prev.get(BREAK_KIND)
+        start = c.start_ms if c is not None else t - int(round(sit.bout_s * 1000.0))
+        fired = c.fired if c is not None else False
+        good_since = None if sit.sitting else t
+        out[BREAK_KIND] = _Cond(BREAK_KIND, start, 1.0, None, 0.0, fired, good_since, False)
     if sc.enabled and present and static_s >= sc.max_s - _EPS:
         c = conds_prev.get(STATIC_KIND)
         start = c.start_ms if c is not None else t - int(round(static_s * 1000.0))
-        conds[STATIC_KIND] = _Cond(
-            STATIC_KIND, start, 1.0, None, 0.0, c.fired if c is not None else False, None, False
-        )
+        fired = c.fired if c is not None else False
+        out[STATIC_KIND] = _Cond(STATIC_KIND, start, 1.0, None, 0.0, fired, None, False)
+    return out
 
-    # 6. Alerts, gated per kind.
+
+def _alerts(
+    kinds_prev: Mapping[str, _Kind],
+    conds: dict[str, _Cond],
+    values: Mapping[str, float | None],
+    comp: _Compiled,
+    t: int,
+    cfg: Config,
+    can_alert: bool,
+) -> tuple[list[Alert], dict[str, _Kind]]:
+    """Alerts, gated per kind: one per problem, a cooldown between them, a few reminders.
+
+    Marks the conditions an alert covers as fired (in ``conds``).
+
+    Returns:
+        ``(alerts, kinds)``.
+    """
+    tc = cfg.temporal
     alerts: list[Alert] = []
-    kinds: dict[str, _Kind] = dict(state.kinds)
-    can_alert = present and not gap
+    kinds: dict[str, _Kind] = dict(kinds_prev)
     due: dict[str, list[str]] = {}
     for key, c in conds.items():
         if c.good_since_ms is None and not c.fired and c.dose >= 1.0 - _EPS:
@@ -629,7 +747,7 @@ def step(
             return _temporal_alert(key, c, t, cfg, reminder)
         v = values[key]
         assert v is not None
-        return _posture_alert(lim_by_metric[key], c, v, t, cfg, reminder)
+        return _posture_alert(comp.limit(key), c, v, t, cfg, reminder)
 
     for kind in sorted(set(due) | {k for k, ks in kinds.items() if ks.episode}):
         ks = kinds.get(kind, _Kind())
@@ -639,8 +757,7 @@ def step(
                 for k in keys:  # the ongoing alerted problem already covers these
                     conds[k] = replace(conds[k], fired=True)
             elif ks.last_alert_ms is None or t - ks.last_alert_ms >= cooldown_ms - _EPS:
-                k0 = worst(keys)
-                alerts.append(make(k0, 0))
+                alerts.append(make(worst(keys), 0))
                 for k in keys:
                     conds[k] = replace(conds[k], fired=True)
                 ks = _Kind(t, True, min(conds[k].start_ms for k in keys), 0)
@@ -658,8 +775,21 @@ def step(
         if ks.episode and not any(c.kind == kind and c.fired for c in conds.values()):
             ks = replace(ks, episode=False)
         kinds[kind] = ks
+    return alerts, kinds
 
-    # 7. Status and timers.
+
+def _status_and_timers(
+    conds: Mapping[str, _Cond],
+    bands: Mapping[str, str],
+    present: bool,
+    sit: _Sitting,
+    static_s: float,
+    kinds: Mapping[str, _Kind],
+    t: int,
+    cfg: Config,
+) -> tuple[Status, dict[str, float]]:
+    """The overall status and the named timers (see :class:`Assessment`)."""
+    onset_ms = 1000.0 * cfg.temporal.onset_s
     poor_hold_ms, dose_max = 0, 0.0
     poor = caution = False
     for key, c in conds.items():
@@ -683,9 +813,9 @@ def step(
     else:
         status = Status.GOOD
     timers: dict[str, float] = {
-        "sitting_s": bout_s if bout_active else 0.0,
-        "away_s": 0.0 if sitting else off_s,
-        "break_s": off_s if on_break and not sitting else 0.0,
+        "sitting_s": sit.bout_s if sit.bout_active else 0.0,
+        "away_s": 0.0 if sit.sitting else sit.off_s,
+        "break_s": sit.off_s if sit.on_break and not sit.sitting else 0.0,
         "static_s": static_s,
         "poor_hold_s": poor_hold_ms / 1000.0,
         "hold_fraction": min(dose_max, 1e6),
@@ -693,38 +823,4 @@ def step(
     for kind, ks in kinds.items():
         if ks.episode:
             timers[f"alert_{kind}_s"] = (t - ks.episode_start_ms) / 1000.0
-
-    notes: tuple[str, ...] = comp.notes.get(view, ()) if present else ()
-    if people > 1:
-        extra_notes.append(f"{people} people in view; judging one of them")
-    if extra_notes:
-        notes = (*notes, *extra_notes)
-
-    new_state = RulesState(
-        t_ms=t,
-        view=view,
-        view_cand=cand,
-        view_cand_ms=cand_ms,
-        smooth=smooth,
-        conds=conds,
-        kinds=kinds,
-        present=present,
-        sitting=sitting,
-        bout_active=bout_active,
-        bout_s=bout_s,
-        off_s=off_s,
-        on_break=on_break,
-        breaks=breaks,
-        static_s=static_s,
-        anchor=anchor,
-        compiled=comp,
-    )
-    return new_state, Assessment(
-        status=status,
-        view=view,
-        values=values,
-        bands=bands,
-        alerts=tuple(alerts),
-        timers=timers,
-        notes=notes,
-    )
+    return status, timers

@@ -34,14 +34,13 @@ from posturecheck.core.advice import (
     SEDENTARY,
     risk_factor_for_kind,
 )
-from posturecheck.core.config import BANDS, Config
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.catalog import BAND_RANK, BANDS, METRICS
+from posturecheck.core.config import Config
 from posturecheck.core.rules import BREAK_KIND, STATIC_KIND, Limits, resolve_limits
 from posturecheck.core.types import FrameResult, Status, View
 
 SUMMARY_SCHEMA = 1
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
-_BAND_RANK = {ACCEPTABLE: 0, CONDITIONAL: 1, NOT_ACCEPTABLE: 2}
 SCORE_FORMULA = (
     "score = round(clamp(100 * (1 - (0.5 * T_conditional + 1.0 * T_not_acceptable) / T_assessed) "
     "- min(20, minutes sat beyond the break interval), 0, 100)); T_band = time the worst judged "
@@ -319,13 +318,13 @@ class SummaryAccumulator:
             else:
                 self._hold[name] = self._hold.get(name, 0.0) + w
                 self._hold_max[name] = max(self._hold_max.get(name, 0.0), self._hold[name])
-            if worst is None or _BAND_RANK[b] > _BAND_RANK[worst]:
+            if worst is None or BAND_RANK[b] > BAND_RANK[worst]:
                 worst = b
             spec = METRICS.get(name)
             lim = self._limits.get(name)
             kind = lim.kind if lim is not None else (spec.kind if spec is not None else "")
             rf = risk_factor_for_kind(kind)
-            if rf not in rf_worst or _BAND_RANK[b] > _BAND_RANK[rf_worst[rf]]:
+            if rf not in rf_worst or BAND_RANK[b] > BAND_RANK[rf_worst[rf]]:
                 rf_worst[rf] = b
         for name in list(self._hold):
             if name not in r.bands:
@@ -448,11 +447,49 @@ class SummaryAccumulator:
 
     def finish(self) -> SessionSummary:
         """Close open alerts/bouts/breaks and compute the summary (call once, at the end)."""
+        single, duration = self._close()
+        scale = 0.0 if single else 1.0  # a single image has no duration: report shares only
+        view = (
+            max(self._view_s, key=lambda v: self._view_s[v]) if self._view_s else View.UNKNOWN.value
+        )
+        return SessionSummary(
+            schema_version=SUMMARY_SCHEMA,
+            profile=self.cfg.profile,
+            t0_s=(self._t0 or 0) / 1000.0,
+            duration_s=duration,
+            frames_analyzed=self._frames,
+            person_present_s=self._present_s * scale,
+            assessed_s=self._assessed_s * scale,
+            view=view,
+            view_s={k: v * scale for k, v in self._view_s.items()},
+            status_s={k: v * scale for k, v in self._status_s.items()},
+            worst_band_s={k: v * scale for k, v in self._worst_s.items()},
+            metrics=self._metric_stats(scale),
+            alerts=tuple(sorted(self._alerts, key=lambda a: (a.fired_s, a.kind))),
+            sitting_bouts=tuple(self._bouts),
+            breaks=tuple(self._breaks),
+            risk_factors=self._risk_exposure(scale),
+            longest_holds={
+                k: v * scale for k, v in sorted(self._hold_max.items(), key=lambda kv: -kv[1])
+            },
+            notes=tuple(self._notes),
+            caution=CAUTION,
+            score=self._score(),
+            score_formula=SCORE_FORMULA,
+        )
+
+    def _close(self) -> tuple[bool, float]:
+        """Weigh the last frame and close what is still open at the end.
+
+        Returns:
+            ``(single, duration_s)``: whether the session was one frame (an image), and its
+            length including the last frame's weight.
+        """
         single = False
         if self._pending is not None:
             if self._frames == 1:
                 single = True
-                self._weigh(self._pending, 1.0)  # one image: weigh it as one unit (see below)
+                self._weigh(self._pending, 1.0)  # one image: weigh it as one unit (see finish)
             else:
                 dt = self._last_dt_ms
                 self._weigh(self._pending, dt / 1000.0 if dt <= self._cap_ms else 0.0)
@@ -467,8 +504,10 @@ class SummaryAccumulator:
         if self._break_start is not None:
             self._close_break(int(t_end + last_w_ms))
         duration = 0.0 if self._t0 is None else self._rel_s(t_end) + last_w_ms / 1000.0
-        scale = 0.0 if single else 1.0  # a single image has no duration: report shares only
+        return single, duration
 
+    def _metric_stats(self, scale: float) -> dict[str, MetricStats]:
+        """Statistics of every metric measured at least once, in catalogue order."""
         metrics: dict[str, MetricStats] = {}
         for name in METRICS:
             h = self._hists.get(name)
@@ -492,21 +531,23 @@ class SummaryAccumulator:
                 band_pct={b: 100.0 * s / tot for b, s in bs.items()} if bs and tot > 0 else {},
                 longest_hold_s=self._hold_max.get(name, 0.0) * scale,
             )
+        return metrics
 
-        # Score.
-        score: int | None = None
-        if self._assessed_s > 0:
-            posture = 100.0 * (
-                1.0
-                - (0.5 * self._worst_s[CONDITIONAL] + self._worst_s[NOT_ACCEPTABLE])
-                / self._assessed_s
-            )
-            interval = self.cfg.breaks.interval_s
-            over_min = sum(max(0.0, b.duration_s - interval) for b in self._bouts) / 60.0
-            sedentary = min(20.0, over_min) if self.cfg.breaks.enabled else 0.0
-            score = int(round(max(0.0, min(100.0, posture - sedentary))))
+    def _score(self) -> int | None:
+        """The 0-100 score of :data:`SCORE_FORMULA`, or ``None`` when nothing was assessed."""
+        if self._assessed_s <= 0:
+            return None
+        posture = 100.0 * (
+            1.0
+            - (0.5 * self._worst_s[CONDITIONAL] + self._worst_s[NOT_ACCEPTABLE]) / self._assessed_s
+        )
+        interval = self.cfg.breaks.interval_s
+        over_min = sum(max(0.0, b.duration_s - interval) for b in self._bouts) / 60.0
+        sedentary = min(20.0, over_min) if self.cfg.breaks.enabled else 0.0
+        return int(round(max(0.0, min(100.0, posture - sedentary))))
 
-        # Risk-factor exposure.
+    def _risk_exposure(self, scale: float) -> dict[str, RiskExposure]:
+        """Exposure per risk factor of the seed article, with its own details."""
         rfs: dict[str, RiskExposure] = {}
         for rf, section in RISK_FACTORS.items():
             band_s = {b: s * scale for b, s in self._rf_band_s.get(rf, {}).items()}
@@ -539,36 +580,7 @@ class SummaryAccumulator:
                 alerts=self._rf_alerts.get(rf, 0),
                 details=details,
             )
-
-        view = (
-            max(self._view_s, key=lambda v: self._view_s[v]) if self._view_s else View.UNKNOWN.value
-        )
-        alerts = tuple(sorted(self._alerts, key=lambda a: (a.fired_s, a.kind)))
-        return SessionSummary(
-            schema_version=SUMMARY_SCHEMA,
-            profile=self.cfg.profile,
-            t0_s=(self._t0 or 0) / 1000.0,
-            duration_s=duration,
-            frames_analyzed=self._frames,
-            person_present_s=self._present_s * scale,
-            assessed_s=self._assessed_s * scale,
-            view=view,
-            view_s={k: v * scale for k, v in self._view_s.items()},
-            status_s={k: v * scale for k, v in self._status_s.items()},
-            worst_band_s={k: v * scale for k, v in self._worst_s.items()},
-            metrics=metrics,
-            alerts=alerts,
-            sitting_bouts=tuple(self._bouts),
-            breaks=tuple(self._breaks),
-            risk_factors=rfs,
-            longest_holds={
-                k: v * scale for k, v in sorted(self._hold_max.items(), key=lambda kv: -kv[1])
-            },
-            notes=tuple(self._notes),
-            caution=CAUTION,
-            score=score,
-            score_formula=SCORE_FORMULA,
-        )
+        return rfs
 
 
 __all__ = [

@@ -17,7 +17,6 @@ import math
 import os
 import shutil
 import subprocess
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,19 +25,18 @@ from typing import Any
 import numpy as np
 
 from posturecheck import __version__
-from posturecheck.core.metrics import METRIC_NAMES, METRICS
-from posturecheck.core.types import FrameResult, Status
+from posturecheck.core.catalog import BAND_RANK, METRIC_NAMES, METRICS
+from posturecheck.core.config import Config
+from posturecheck.core.rules import resolve_limits
+from posturecheck.core.summary import SessionSummary, SummaryAccumulator
+from posturecheck.core.types import FrameResult
+from posturecheck.render import report
+from posturecheck.render.timeline import Timeline, status_pct
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1.0"
 """Version of ``summary.json`` (major changes when a field changes meaning or disappears)."""
-
-STATUS_CODES: dict[str, int] = {s.value: i for i, s in enumerate(Status)}
-"""Status -> small integer, for compact timelines."""
-
-BAND_CODES: dict[str | None, int] = {"acceptable": 0, "conditional": 1, "not_acceptable": 2}
-"""Band -> small integer, for compact timelines (-1 = not judged)."""
 
 INDEX_COLUMNS: tuple[str, ...] = (
     "input",
@@ -185,61 +183,6 @@ class FramesCsvWriter:
 # --------------------------------------------------------------------------- timeline for plots
 
 
-class Timeline:
-    """Compact per-frame numbers for the report's plots (8 bytes per metric per frame).
-
-    Attributes:
-        t_s: frame times.
-        values: metric -> judged value per frame (NaN = not assessable).
-        bands: metric -> band per frame (-1 = not judged, 0 acceptable, 1 conditional,
-            2 not acceptable).
-        status: :data:`STATUS_CODES` per frame.
-        people: people in view per frame.
-        events: ``(t_s, kind, title)`` of every alert that fired.
-    """
-
-    def __init__(self, metric_names: Sequence[str] = METRIC_NAMES) -> None:
-        self.metric_names = tuple(metric_names)
-        self.t_s = array("d")
-        self.values: dict[str, array] = {m: array("d") for m in self.metric_names}
-        self.bands: dict[str, array] = {m: array("b") for m in self.metric_names}
-        self.status = array("b")
-        self.people = array("b")
-        self.events: list[tuple[float, str, str]] = []
-
-    def add(self, r: FrameResult) -> None:
-        t = r.timestamp_ms / 1000.0
-        self.t_s.append(t)
-        vals = r.values
-        bands = r.bands
-        nan = math.nan
-        for m in self.metric_names:
-            v = vals.get(m)
-            self.values[m].append(nan if v is None else float(v))
-            self.bands[m].append(BAND_CODES.get(bands.get(m), -1))
-        self.status.append(STATUS_CODES.get(r.status.value, 0))
-        self.people.append(min(int(r.people), 127))
-        for a in r.alerts:
-            self.events.append((a.t_ms / 1000.0, a.kind, a.title))
-
-    def __len__(self) -> int:
-        return len(self.t_s)
-
-    def arrays(self) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-        """``(t_s, values, status)`` as numpy arrays (metrics never measured are left out)."""
-        t = np.array(self.t_s, dtype=np.float64)
-        vals = {}
-        for m, a in self.values.items():
-            arr = np.array(a, dtype=np.float64)
-            if arr.size and np.isfinite(arr).any():
-                vals[m] = arr
-        return t, vals, np.array(self.status, dtype=np.int8)
-
-    def band_array(self, metric: str) -> np.ndarray:
-        """Per-frame band codes of one metric (see ``bands``)."""
-        return np.array(self.bands.get(metric, array("b")), dtype=np.int8)
-
-
 # --------------------------------------------------------------------------- session sink
 
 
@@ -253,9 +196,9 @@ class SessionSink:
         keep_timeline: keep the compact timeline for the report's plots.
     """
 
-    def __init__(self, out_dir: Path, config: Any, *, write_csv: bool, keep_timeline: bool) -> None:
-        from posturecheck.core.summary import SummaryAccumulator
-
+    def __init__(
+        self, out_dir: Path, config: Config, *, write_csv: bool, keep_timeline: bool
+    ) -> None:
         self.out_dir = Path(out_dir)
         self.config = config
         self.csv = FramesCsvWriter(self.out_dir / "frames.csv") if write_csv else None
@@ -340,10 +283,8 @@ class SessionSink:
         return out
 
 
-def limits_dict(config: Any) -> dict[str, Any]:
+def limits_dict(config: Config) -> dict[str, Any]:
     """The limits each judged metric was held to (baseline applied), for readers and plots."""
-    from posturecheck.core.rules import resolve_limits
-
     out: dict[str, Any] = {}
     for m, lim in resolve_limits(config).items():
         out[m] = {
@@ -398,7 +339,7 @@ _DOC_ORDER = (
 
 
 def build_summary_doc(
-    summary: Any,
+    summary: SessionSummary,
     *,
     source: dict[str, Any],
     settings: dict[str, Any],
@@ -460,9 +401,6 @@ def build_summary_doc(
     return ordered
 
 
-_BAND_RANK = {"acceptable": 0, "conditional": 1, "not_acceptable": 2}
-
-
 def image_verdict(r: FrameResult) -> dict[str, Any]:
     """Per-image result: metrics, bands and a verdict from the worst band.
 
@@ -482,7 +420,7 @@ def image_verdict(r: FrameResult) -> dict[str, Any]:
             f"A person is visible ({r.view.value} view) but nothing can be judged from this view."
         )
     else:
-        worst = max(r.bands.values(), key=lambda b: _BAND_RANK.get(b, 0))
+        worst = max(r.bands.values(), key=lambda b: BAND_RANK.get(b, 0))
         if worst == "not_acceptable":
             bad = [
                 METRICS[m].label
@@ -544,26 +482,6 @@ def _round(v: Any, nd: int = 1) -> Any:
     return round(float(v), nd) if isinstance(v, (int, float)) and math.isfinite(v) else ""
 
 
-def status_pct(doc: Mapping[str, Any]) -> dict[str, float]:
-    """Percent of analysed time per overall status (good/caution/poor/away/unknown)."""
-    st = doc.get("status_time") or doc.get("status_s") or {}
-    out: dict[str, float] = {}
-    if isinstance(st, Mapping):
-        vals = {}
-        for k, v in st.items():
-            if isinstance(v, Mapping):
-                if v.get("pct") is not None:
-                    out[k] = float(v["pct"])
-                elif v.get("s") is not None:
-                    vals[k] = float(v["s"])
-            elif isinstance(v, (int, float)):
-                vals[k] = float(v)
-        total = sum(vals.values())
-        if vals and total > 0:
-            out.update({k: 100.0 * v / total for k, v in vals.items()})
-    return out
-
-
 def top_risk_factor(doc: Mapping[str, Any]) -> str | None:
     """The risk factor with the most alerts, then the most time outside the acceptable band."""
     rf = doc.get("risk_factors")
@@ -600,8 +518,6 @@ def write_index(out_dir: Path, outcomes: Sequence[Any], *, write_html: bool = Tr
     os.replace(tmp, out_dir / "summary.csv")
     index = out_dir / "index.html"
     if write_html:
-        from posturecheck.render import report
-
         report.write_index_html(index, rows, outcomes)
     return index if write_html else out_dir / "summary.csv"
 

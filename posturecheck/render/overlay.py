@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from posturecheck.core import fmt
+from posturecheck.core.catalog import BAND_RANK
 from posturecheck.core.landmarks import DEFAULT_MIN_VISIBILITY, SIDE_CHAIN, SKELETON_EDGES
 from posturecheck.core.types import Alert, FrameResult, Pose, Status, View
 
@@ -42,15 +44,6 @@ _PANEL_BG = (30, 30, 30)
 _WHITE = (255, 255, 255)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
-# Worse bands first when a panel has to choose which metrics to show.
-_BAND_RANK = {
-    "not_acceptable": 0,
-    "poor": 0,
-    "conditional": 1,
-    "caution": 1,
-    "acceptable": 2,
-    "good": 2,
-}
 
 # Short labels for metric names we know; anything else is derived from its name.
 _LABELS: dict[str, str] = {
@@ -87,22 +80,11 @@ def metric_label(name: str) -> str:
 
 
 def format_value(name: str, value: float | None) -> str:
-    """Format a metric value with its unit, taken from the metric's name; ``None`` -> ``"n/a"``."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    if name.endswith("_deg"):
-        return f"{value:+.0f} deg" if value < 0 else f"{value:.0f} deg"
+    """A value for the window (ASCII: the Hershey fonts have no ``°``), its unit taken from the
+    name's suffix (``_deg``, ``_s`` as a clock, else a ratio); ``None`` -> ``"n/a"``."""
     if name.endswith("_s"):
-        return format_duration(value)
-    return f"{value:.2f}"
-
-
-def format_duration(seconds: float) -> str:
-    """``75.2`` -> ``"1:15"``; ``3725`` -> ``"1:02:05"``."""
-    s = max(0, int(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+        return fmt.clock(value, missing="n/a")
+    return fmt.value(value, "deg" if name.endswith("_deg") else "ratio", ascii=True, missing="n/a")
 
 
 # ----------------------------------------------------------------------------- primitives
@@ -278,7 +260,8 @@ def metric_rows(result: FrameResult, limit: int = 6) -> list[tuple[str, str, str
     Metrics with a band (i.e. judged) come before unjudged ones; ``None`` values are skipped.
     """
     names = [n for n, v in result.values.items() if v is not None]
-    names.sort(key=lambda n: (_BAND_RANK.get(result.bands.get(n, ""), 3), n))
+    # Worse bands first when the panel has to choose which metrics to show; unjudged last.
+    names.sort(key=lambda n: (-BAND_RANK.get(result.bands.get(n, ""), -1), n))
     return [
         (metric_label(n), format_value(n, result.values[n]), result.bands.get(n))
         for n in names[:limit]
@@ -350,7 +333,7 @@ def draw_result(image: np.ndarray, result: FrameResult, *, max_metrics: int = 6)
     draw_status_panel(image, result, max_metrics=max_metrics)
     h, w = image.shape[:2]
     m = _thick(image, 3)
-    t_txt = f"t={format_duration(result.t_s)}"
+    t_txt = f"t={fmt.clock(result.t_s)}"
     tw, th, base = text_size(image, t_txt, 0.8)
     put_text(image, t_txt, (w - tw - 3 * m, h - th - base - 3 * m), k=0.8)
     return image
@@ -400,20 +383,20 @@ def timer_rows(timers: Mapping[str, float]) -> list[tuple[str, str, str]]:
     """
     rows: list[tuple[str, str, str]] = []
     if timers.get("away_s", 0.0) > 0:
-        rows.append(("away", format_duration(timers["away_s"]), "away_s"))
+        rows.append(("away", fmt.clock(timers["away_s"]), "away_s"))
     if timers.get("break_s", 0.0) > 0:
-        rows.append(("break", format_duration(timers["break_s"]), "break_s"))
+        rows.append(("break", fmt.clock(timers["break_s"]), "break_s"))
     if "sitting_s" in timers and not timers.get("away_s", 0.0) > 0:
-        rows.append(("sitting bout", format_duration(timers["sitting_s"]), "sitting_s"))
+        rows.append(("sitting bout", fmt.clock(timers["sitting_s"]), "sitting_s"))
     hold = timers.get("poor_hold_s", 0.0)
     if hold > 0:
-        text = format_duration(hold)
+        text = fmt.clock(hold)
         frac = timers.get("hold_fraction")
         if frac is not None and frac > 0:
             text += f" ({100 * frac:.0f}% of limit)"
         rows.append(("bad-posture hold", text, "poor_hold_s"))
     if timers.get("static_s", 0.0) >= 60:
-        rows.append(("without moving", format_duration(timers["static_s"]), "static_s"))
+        rows.append(("without moving", fmt.clock(timers["static_s"]), "static_s"))
     return rows
 
 
@@ -477,7 +460,7 @@ def draw_perf(
 
 def _banner_lines(image: np.ndarray, alert: Alert) -> list[tuple[str, float]]:
     w = image.shape[1]
-    title = f"{alert.title} for {format_duration(alert.duration_s)}"
+    title = f"{alert.title} for {fmt.clock(alert.duration_s)}"
     lines = [(title, 1.1), (f"Risk factor: {alert.risk_factor}", 0.8)]
     lines += [(s, 0.8) for s in _wrap(image, f"Tip: {alert.advice}", w - 4 * _thick(image, 3), 0.8)]
     return lines

@@ -1,22 +1,18 @@
 """Self-contained HTML reports: one per video or image, and an index over all inputs.
 
 A report is one file a person opens in a browser: no scripts, no external resources; plots are
-PNGs embedded as base64. matplotlib is imported lazily (only when a report is written) through
-its object-oriented API with the Agg canvas, so no global backend is switched and no window can
-open. Per-frame code never touches this module: plots are drawn once, from the compact
-:class:`posturecheck.render.export.Timeline`.
+PNGs embedded as base64, drawn by :mod:`posturecheck.render.report_plots` (the only matplotlib
+user) once, from the compact :class:`posturecheck.render.timeline.Timeline`. Per-frame code never
+touches this module.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 import logging
-import math
 import os
 import re
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from posturecheck import __version__
+from posturecheck.core import fmt
 from posturecheck.core.advice import (
     ADVICE,
     CAUTION,
@@ -34,32 +31,30 @@ from posturecheck.core.advice import (
     SOURCE_TITLE,
     advice_for,
 )
-from posturecheck.core.metrics import METRICS
-from posturecheck.render.export import STATUS_CODES, Timeline, status_pct
+from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.config import Config
+from posturecheck.render.report_plots import (
+    BAND_COLORS,
+    BAND_LABELS,
+    MAX_PLOT_POINTS,
+    bands_figure_uri,
+    preload,
+    timeline_figure_uri,
+)
+from posturecheck.render.timeline import Timeline, status_pct
+
+__all__ = [  # the plot entry points stay importable from here for the drivers
+    "MAX_PLOT_POINTS",
+    "preload",
+    "render_image_report",
+    "render_index",
+    "render_video_report",
+    "write_image_report",
+    "write_index_html",
+    "write_video_report",
+]
 
 log = logging.getLogger(__name__)
-
-BAND_COLORS = {"acceptable": "#3a9d5d", "conditional": "#e0a526", "not_acceptable": "#d64541"}
-BAND_LABELS = {
-    "acceptable": "acceptable",
-    "conditional": "conditional (limited time)",
-    "not_acceptable": "not acceptable",
-}
-STATUS_COLORS = {
-    "good": "#3a9d5d",
-    "caution": "#e0a526",
-    "poor": "#d64541",
-    "away": "#c9ced6",
-    "unknown": "#8c96a3",
-}
-STATUS_LABELS = {
-    "good": "good",
-    "caution": "caution",
-    "poor": "poor (sustained)",
-    "away": "away",
-    "unknown": "not assessable",
-}
-MAX_PLOT_POINTS = 2400  # longer timelines are drawn as min/max envelopes of this many bins
 
 _CSS = """
 :root{--fg:#1d2430;--muted:#5b6676;--line:#dfe3e8;--bg:#f6f7f9;--card:#fff}
@@ -99,14 +94,6 @@ footer{margin-top:36px;color:var(--muted);font-size:13px}
 """
 
 
-def preload() -> None:
-    """Import the plotting modules ahead of time (the batch driver calls this while its
-    workers are busy, so the first report does not pay for the import)."""
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-    import matplotlib.patches  # noqa: F401
-
-
 # --------------------------------------------------------------------------- small helpers
 
 
@@ -114,49 +101,20 @@ def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x))
 
 
-def fmt_time(s: float | None) -> str:
-    """``m:ss`` (or ``h:mm:ss``) of a time in seconds."""
-    if s is None or not math.isfinite(s):
-        return "–"
-    s = max(0.0, float(s))
-    h, rem = divmod(int(round(s)), 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-def fmt_duration(s: float | None) -> str:
-    """Human duration: ``42 s``, ``3 min 05 s``, ``1 h 02 min``."""
-    if s is None or not math.isfinite(s):
-        return "–"
-    s = int(round(s))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
-
-
 def fmt_value(metric: str | None, v: Any) -> str:
-    """A metric value with its unit (degrees with 1 decimal, ratios with 2)."""
-    if v is None or not isinstance(v, (int, float)) or not math.isfinite(v):
-        return "–"
-    spec = METRICS.get(metric or "")
-    if spec is not None and spec.unit == "deg":
-        return f"{v:.1f}°"
-    return f"{v:.2f}"
+    """A metric value with its unit, degrees with one decimal (see :func:`fmt.value`)."""
+    return fmt.value(v, _unit(metric), precise=True)
 
 
 def _fmt_range(metric: str, r: Sequence[Any] | None) -> str:
     if not r:
-        return "–"
-    lo, hi = r
-    if lo is None and hi is None:
-        return "any"
-    if lo is None:
-        return f"≤ {fmt_value(metric, hi)}"
-    if hi is None:
-        return f"≥ {fmt_value(metric, lo)}"
-    return f"{fmt_value(metric, lo)} … {fmt_value(metric, hi)}"
+        return fmt.MISSING
+    return fmt.value_range(r[0], r[1], _unit(metric), precise=True)
+
+
+def _unit(metric: str | None) -> str:
+    spec = METRICS.get(metric or "")
+    return spec.unit if spec is not None else "ratio"
 
 
 def _badge(text: str, cls: str | None = None) -> str:
@@ -168,16 +126,8 @@ def _label(metric: str) -> str:
     return spec.label if spec is not None else metric
 
 
-def _png_data_uri(fig: Any, dpi: int = 100) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
+    """A whole self-contained HTML page in the reports' style."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -192,252 +142,6 @@ def _write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-# --------------------------------------------------------------------------- plots
-
-
-def _envelope(
-    t: np.ndarray, v: np.ndarray, bins: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-bin time, mean, min and max (NaN where a bin has no value)."""
-    edges = np.linspace(t[0], t[-1] + 1e-9, bins + 1)
-    idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
-    ok = np.isfinite(v)
-    cnt = np.bincount(idx[ok], minlength=bins).astype(float)
-    s = np.bincount(idx[ok], weights=v[ok], minlength=bins)
-    mean = np.where(cnt > 0, s / np.maximum(cnt, 1), np.nan)
-    lo = np.full(bins, np.inf)
-    hi = np.full(bins, -np.inf)
-    np.minimum.at(lo, idx[ok], v[ok])
-    np.maximum.at(hi, idx[ok], v[ok])
-    lo[cnt == 0] = np.nan
-    hi[cnt == 0] = np.nan
-    tc = (edges[:-1] + edges[1:]) / 2
-    return tc, mean, lo, hi
-
-
-def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
-    """``(start_index, end_index_exclusive, code)`` runs of equal values."""
-    if codes.size == 0:
-        return []
-    change = np.flatnonzero(np.diff(codes)) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [codes.size]])
-    return [(int(a), int(b), int(codes[a])) for a, b in zip(starts, ends, strict=True)]
-
-
-def _shade_bands(ax: Any, limits: Mapping[str, Any], ylim: tuple[float, float]) -> None:
-    """Shade not-acceptable (red), conditional (amber) and acceptable (green) value ranges."""
-    lo_y, hi_y = ylim
-    acc = limits.get("acceptable") or [None, None]
-    cond = limits.get("conditional") or acc
-    a0 = -math.inf if acc[0] is None else acc[0]
-    a1 = math.inf if acc[1] is None else acc[1]
-    c0 = -math.inf if cond[0] is None else cond[0]
-    c1 = math.inf if cond[1] is None else cond[1]
-
-    def span(y0: float, y1: float, color: str, alpha: float) -> None:
-        y0, y1 = max(y0, lo_y), min(y1, hi_y)
-        if y1 > y0:
-            ax.axhspan(y0, y1, color=color, alpha=alpha, lw=0, zorder=0)
-
-    span(-math.inf, c0, BAND_COLORS["not_acceptable"], 0.16)
-    span(c1, math.inf, BAND_COLORS["not_acceptable"], 0.16)
-    span(c0, a0, BAND_COLORS["conditional"], 0.18)
-    span(a1, c1, BAND_COLORS["conditional"], 0.18)
-    span(a0, a1, BAND_COLORS["acceptable"], 0.10)
-    for y in (a0, a1, c0, c1):
-        if math.isfinite(y) and lo_y < y < hi_y:
-            ax.axhline(y, color="#6b7480", lw=0.6, ls=(0, (3, 3)), zorder=1)
-
-
-def timeline_figure_uri(
-    timeline: Timeline, doc: Mapping[str, Any], *, max_metrics: int = 6
-) -> str | None:
-    """The timeline plot: overall status strip, then the judged metrics with bands shaded and
-    alert spans marked. Returns a PNG data URI (``None`` when there is nothing to draw)."""
-    t, values, status = timeline.arrays()
-    if t.size == 0:
-        return None
-    limits: Mapping[str, Any] = doc.get("limits") or {}
-    judged = [m for m in values if m in limits]
-    # Most informative first: metrics with time out of band, then by time measured.
-    mstats = doc.get("metrics") or {}
-
-    def rank(m: str) -> tuple[float, float]:
-        st = mstats.get(m) or {}
-        bp = st.get("band_pct") or {}
-        return (
-            -(bp.get("not_acceptable", 0) + bp.get("conditional", 0)),
-            -(st.get("measured_s") or 0),
-        )
-
-    judged.sort(key=rank)
-    plot_metrics = judged[:max_metrics]
-
-    from matplotlib.figure import Figure
-
-    n = len(plot_metrics)
-    heights = [0.45] + [1.55] * n
-    gap_in, top_in, bottom_in = 0.12, 0.36, 0.62
-    height_in = top_in + bottom_in + sum(heights) + gap_in * n
-    width_in = 11.0
-    fig = Figure(figsize=(width_in, height_in))
-    # Fixed margins in inches (constrained layout would cost more than all the drawing).
-    axes = fig.subplots(
-        n + 1,
-        1,
-        sharex=True,
-        gridspec_kw={
-            "height_ratios": heights,
-            "left": 1.25 / width_in,
-            "right": 1 - 0.15 / width_in,
-            "top": 1 - top_in / height_in,
-            "bottom": bottom_in / height_in,
-            "hspace": gap_in / (sum(heights) / (n + 1)),
-        },
-    )
-    axes = np.atleast_1d(axes)
-    t0 = float(t[0])
-    t_end = float(t[-1]) if t.size > 1 else t0 + 1.0
-    dt_last = float(t[-1] - t[-2]) if t.size > 1 else 1.0
-
-    # Status strip.
-    ax = axes[0]
-    code_to_name = {v: k for k, v in STATUS_CODES.items()}
-    for a, b, c in _runs(status):
-        x0 = float(t[a])
-        x1 = float(t[b]) if b < t.size else float(t[-1]) + dt_last
-        name = code_to_name.get(c, "unknown")
-        ax.axvspan(x0, x1, color=STATUS_COLORS.get(name, "#999"), lw=0)
-    ax.set_yticks([])
-    ax.set_ylabel("status", rotation=0, ha="right", va="center", fontsize=9)
-    present = {code_to_name.get(int(c), "unknown") for c in np.unique(status)}
-    from matplotlib.patches import Patch
-
-    handles = [
-        Patch(color=STATUS_COLORS[s], label=STATUS_LABELS[s]) for s in STATUS_COLORS if s in present
-    ]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.02),
-        ncol=len(handles),
-        fontsize=8.5,
-        frameon=False,
-        handlelength=1.2,
-    )
-
-    alerts = doc.get("alerts") or []
-    doc_t0 = float(doc.get("t0_s") or 0.0)
-    for ax, m in zip(axes[1:], plot_metrics, strict=True):
-        v = values[m]
-        lim = limits[m]
-        finite = v[np.isfinite(v)]
-        lo, hi = float(np.min(finite)), float(np.max(finite))
-        for edge in (lim.get("acceptable") or []) + (lim.get("conditional") or []):
-            # Keep limits near the data in view, not ones far away.
-            span = 0.6 * (hi - lo) + (5.0 if METRICS[m].unit == "deg" else 0.05)
-            if edge is not None and math.isfinite(edge) and lo - span <= edge <= hi + span:
-                lo, hi = min(lo, edge), max(hi, edge)
-        pad = max((hi - lo) * 0.12, 2.0 if METRICS[m].unit == "deg" else 0.02)
-        ylim = (lo - pad, hi + pad)
-        _shade_bands(ax, lim, ylim)
-        bands = timeline.band_array(m)
-        if t.size > MAX_PLOT_POINTS:
-            nb = MAX_PLOT_POINTS // 2
-            tc, mean, vlo, vhi = _envelope(t, v, nb)
-            ax.fill_between(tc, vlo, vhi, color="#1f4e79", alpha=0.25, lw=0, zorder=2)
-            ax.plot(tc, mean, color="#1f4e79", lw=1.0, zorder=3)
-            # Worst band per bin, for the coloured overlay below.
-            edges = np.linspace(t[0], t[-1] + 1e-9, nb + 1)
-            idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, nb - 1)
-            worst = np.full(nb, -1, np.int8)
-            np.maximum.at(worst, idx, bands)
-            xs, ys, bs = tc, mean, worst
-        else:
-            ax.plot(t, v, color="#1f4e79", lw=1.3, zorder=3)
-            xs, ys, bs = t, v, bands
-        # Frames judged out of band drawn over the line in the band's colour.
-        for code, band in ((1, "conditional"), (2, "not_acceptable")):
-            sel = np.where(bs == code, ys, np.nan)
-            if np.isfinite(sel).any():
-                ax.plot(xs, sel, color=BAND_COLORS[band], lw=2.6, zorder=4, solid_capstyle="round")
-        for a in alerts:
-            if a.get("metric") and METRICS.get(a["metric"]) and a.get("kind") != lim.get("kind"):
-                continue
-            if a.get("kind") != lim.get("kind"):
-                continue
-            x0 = doc_t0 + float(a.get("start_s") or 0.0)
-            x1 = doc_t0 + float(a.get("end_s") or x0)
-            xf = doc_t0 + float(a.get("fired_s") or x0)
-            ax.axvspan(x0, max(x1, x0 + dt_last), color="#d64541", alpha=0.10, lw=0, zorder=1)
-            ax.axvline(xf, color="#b0302c", lw=1.1, zorder=4)
-        ax.set_ylim(*ylim)
-        unit = "°" if METRICS[m].unit == "deg" else ""
-        label = textwrap.fill(f"{_label(m)}{' (' + unit + ')' if unit else ''}", 18)
-        ax.set_ylabel(label, fontsize=8.5)
-        ax.tick_params(labelsize=8)
-        ax.grid(axis="x", color="#e5e8ec", lw=0.6)
-        if lim.get("relative_to_baseline"):
-            ax.text(
-                0.995,
-                0.94,
-                "limits relative to your baseline",
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=7.5,
-                color="#5b6676",
-            )
-    axes[-1].set_xlim(t0, max(t_end + dt_last, t0 + 1e-3))
-    axes[-1].set_xlabel(
-        "time in the video (s); red line = alert fired, red span = alerted problem", fontsize=8.5
-    )
-    axes[-1].tick_params(labelsize=8)
-    uri = _png_data_uri(fig)
-    return uri
-
-
-def bands_figure_uri(doc: Mapping[str, Any]) -> str | None:
-    """Horizontal stacked bars: share of the judged time each metric spent in each band."""
-    mstats = doc.get("metrics") or {}
-    rows = [(m, st) for m, st in mstats.items() if st.get("judged") and st.get("band_pct")]
-    if not rows:
-        return None
-    from matplotlib.figure import Figure
-
-    height_in = 0.95 + 0.36 * len(rows)
-    fig = Figure(figsize=(11.0, height_in))
-    ax = fig.subplots(
-        gridspec_kw={
-            "left": 2.5 / 11.0,
-            "right": 1 - 0.2 / 11.0,
-            "top": 1 - 0.4 / height_in,
-            "bottom": 0.5 / height_in,
-        }
-    )
-    names = [_label(m) for m, _ in rows][::-1]
-    left = np.zeros(len(rows))
-    for band in ("acceptable", "conditional", "not_acceptable"):
-        vals = np.array([st["band_pct"].get(band, 0.0) for _, st in rows][::-1])
-        ax.barh(
-            names, vals, left=left, color=BAND_COLORS[band], label=BAND_LABELS[band], height=0.62
-        )
-        for y, (x0, w) in enumerate(zip(left, vals, strict=True)):
-            if w >= 7:
-                ax.text(
-                    x0 + w / 2, y, f"{w:.0f}%", ha="center", va="center", fontsize=8, color="white"
-                )
-        left += vals
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the time the measure could be judged", fontsize=8.5)
-    ax.tick_params(labelsize=8.5)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8.5, frameon=False)
-    for s in ("top", "right"):
-        ax.spines[s].set_visible(False)
-    return _png_data_uri(fig)
 
 
 # --------------------------------------------------------------------------- sections
@@ -479,9 +183,9 @@ def _alerts_section(doc: Mapping[str, Any]) -> str:
             what += ' <span class="muted small">(still going at the end)</span>'
         rows.append(
             f"<tr><td class='num'>{i}</td><td>{what}<div class='muted small'>{_e(a.get('message'))}"
-            f"</div></td><td class='num'>{fmt_time(start)}–{fmt_time(end)}</td>"
-            f"<td class='num'>{fmt_time(fired)}</td>"
-            f"<td class='num'>{fmt_duration(a.get('duration_s'))}</td>"
+            f"</div></td><td class='num'>{fmt.clock(start)}–{fmt.clock(end)}</td>"
+            f"<td class='num'>{fmt.clock(fired)}</td>"
+            f"<td class='num'>{fmt.duration(a.get('duration_s'))}</td>"
             f"<td class='num'>{fmt_value(a.get('metric'), a.get('peak'))}</td>"
             f"<td>{_e(a.get('risk_factor'))}</td><td class='small'>{_e(a.get('advice'))}</td></tr>"
         )
@@ -517,15 +221,15 @@ def _risk_section(doc: Mapping[str, Any]) -> str:
         figures = []
         tot = sum(x for x in bands.values() if isinstance(x, (int, float)))
         if tot > 0:
-            for b in ("conditional", "not_acceptable"):
+            for b in BANDS[1:]:
                 if bands.get(b):
-                    figures.append(f"{BAND_LABELS[b]}: {fmt_duration(bands[b])}")
+                    figures.append(f"{BAND_LABELS[b]}: {fmt.duration(bands[b])}")
         if v.get("longest_hold_s") and rf not in (SEDENTARY, OCCUPATION):
-            figures.append(f"longest stretch: {fmt_duration(v['longest_hold_s'])}")
+            figures.append(f"longest stretch: {fmt.duration(v['longest_hold_s'])}")
         for k, x in details.items():
             if isinstance(x, (int, float)) and x and k in _DETAIL_LABELS:
                 figures.append(
-                    f"{_DETAIL_LABELS[k]}: {fmt_duration(x) if k.endswith('_s') else int(x)}"
+                    f"{_DETAIL_LABELS[k]}: {fmt.duration(x) if k.endswith('_s') else int(x)}"
                 )
         advice_lines = "".join(
             f"<li><b>{_e(KIND_TITLES.get(k, k))}:</b> {_e(advice_for(k).text)} "
@@ -601,14 +305,14 @@ def _metrics_section(doc: Mapping[str, Any]) -> str:
         bands = (
             " ".join(
                 f"<span style='color:{BAND_COLORS[b]}'>■</span>{bp[b]:.0f}%"
-                for b in ("acceptable", "conditional", "not_acceptable")
+                for b in BANDS
                 if b in bp
             )
             or "<span class='muted'>not judged</span>"
         )
         rows.append(
             f"<tr><td>{_e(st.get('label') or _label(m))}{est}</td>"
-            f"<td class='num'>{fmt_duration(st.get('measured_s'))}</td>"
+            f"<td class='num'>{fmt.duration(st.get('measured_s'))}</td>"
             f"<td class='num'>{fmt_value(m, st.get('mean'))}</td>"
             f"<td class='num'>{fmt_value(m, st.get('p50'))}</td>"
             f"<td class='num'>{fmt_value(m, st.get('p95'))}</td>"
@@ -632,13 +336,13 @@ def _breaks_section(doc: Mapping[str, Any]) -> str:
         return ""
     t0 = float(doc.get("t0_s") or 0.0)
     items = [
-        f"<li>sitting {fmt_time(t0 + b['start_s'])}–{fmt_time(t0 + b['end_s'])} "
-        f"({fmt_duration(b['duration_s'])})"
+        f"<li>sitting {fmt.clock(t0 + b['start_s'])}–{fmt.clock(t0 + b['end_s'])} "
+        f"({fmt.duration(b['duration_s'])})"
         f"{' — longer than the break interval' if b.get('over_limit') else ''}</li>"
         for b in bouts
     ] + [
-        f"<li>break {fmt_time(t0 + b['start_s'])}–{fmt_time(t0 + b['end_s'])} "
-        f"({fmt_duration(b['duration_s'])})</li>"
+        f"<li>break {fmt.clock(t0 + b['start_s'])}–{fmt.clock(t0 + b['end_s'])} "
+        f"({fmt.duration(b['duration_s'])})</li>"
         for b in breaks
     ]
     return "<h2>Sitting and breaks</h2><ul>" + "".join(items) + "</ul>"
@@ -712,7 +416,7 @@ def _meta_line(doc: Mapping[str, Any]) -> str:
     st = doc.get("settings") or {}
     res = src.get("resolution") or ["?", "?"]
     bits = [
-        f"{fmt_duration(src.get('duration_s'))} video" if src.get("duration_s") else None,
+        f"{fmt.duration(src.get('duration_s'))} video" if src.get("duration_s") else None,
         f"{res[0]}×{res[1]}",
         f"{src['fps']:g} fps" if src.get("fps") else None,
         f"{doc.get('frames_analyzed', 0)} frames analysed at "
@@ -801,14 +505,14 @@ def render_video_report(
     parts.append(_settings_section(doc))
     parts.append(f"<p class='small muted'>Score: {_e(doc.get('score_formula'))}</p>")
     parts.append(f"<div class='caution'>{_e(doc.get('caution') or CAUTION)}</div>")
-    return _page(f"Posture report — {name}", "\n".join(p for p in parts if p))
+    return page(f"Posture report — {name}", "\n".join(p for p in parts if p))
 
 
 def write_video_report(
     path: Path,
     doc: Mapping[str, Any],
     timeline: Timeline | None,
-    config: Any = None,
+    config: Config | None = None,
     *,
     annotated_video: str | None = None,
 ) -> None:
@@ -884,11 +588,11 @@ def render_image_report(doc: Mapping[str, Any], annotated: np.ndarray | None) ->
         _settings_section(doc),
         f"<div class='caution'>{_e(doc.get('caution') or CAUTION)}</div>",
     ]
-    return _page(f"Posture check — {name}", "\n".join(p for p in parts if p))
+    return page(f"Posture check — {name}", "\n".join(p for p in parts if p))
 
 
 def write_image_report(
-    path: Path, doc: Mapping[str, Any], annotated: np.ndarray | None, config: Any = None
+    path: Path, doc: Mapping[str, Any], annotated: np.ndarray | None, config: Config | None = None
 ) -> None:
     """Write one image's ``report.html`` (see :func:`render_image_report`)."""
     _write(path, render_image_report(doc, annotated))
@@ -917,7 +621,7 @@ def render_index(rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
         score = None if r.get("kind") == "image" else r.get("score")
         dur = r.get("duration_s")
         length = (
-            fmt_duration(dur) if isinstance(dur, (int, float)) and r.get("kind") == "video" else "–"
+            fmt.duration(dur) if isinstance(dur, (int, float)) and r.get("kind") == "video" else "–"
         )
         trs.append(
             f"<tr><td>{link}<div class='small muted'>{_e(r.get('input'))}</div>{reason}</td>"
@@ -938,7 +642,7 @@ def render_index(rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
         "<th class='num'>Caution</th><th class='num'>Poor</th><th class='num'>Away</th>"
         "<th>Main risk factor</th></tr>" + "".join(trs) + "</table>"
     )
-    return _page("posturecheck — index", head + table)
+    return page("posturecheck — index", head + table)
 
 
 def _pct(v: Any) -> str:

@@ -1,0 +1,361 @@
+"""The report's plots: the only module that imports matplotlib.
+
+matplotlib is imported lazily (only when a plot is drawn) through its object-oriented API with the
+Agg canvas, so no global backend is switched and no window can open. Plots are drawn once per
+report from the compact :class:`posturecheck.render.timeline.Timeline`, never per frame.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from posturecheck.adapters.history import DayRow
+from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.render.timeline import BAND_CODES, STATUS_CODES, Timeline
+
+BAND_COLORS = {"acceptable": "#3a9d5d", "conditional": "#e0a526", "not_acceptable": "#d64541"}
+BAND_LABELS = {
+    "acceptable": "acceptable",
+    "conditional": "conditional (limited time)",
+    "not_acceptable": "not acceptable",
+}
+STATUS_COLORS = {
+    "good": "#3a9d5d",
+    "caution": "#e0a526",
+    "poor": "#d64541",
+    "away": "#c9ced6",
+    "unknown": "#8c96a3",
+}
+STATUS_LABELS = {
+    "good": "good",
+    "caution": "caution",
+    "poor": "poor (sustained)",
+    "away": "away",
+    "unknown": "not assessable",
+}
+MAX_PLOT_POINTS = 2400  # longer timelines are drawn as min/max envelopes of this many bins
+
+
+def preload() -> None:
+    """Import the plotting modules ahead of time (the batch driver calls this while its
+    workers are busy, so the first report does not pay for the import)."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.patches  # noqa: F401
+
+
+def _label(metric: str) -> str:
+    spec = METRICS.get(metric)
+    return spec.label if spec is not None else metric
+
+
+def _png_data_uri(fig: Any, dpi: int = 100) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _envelope(
+    t: np.ndarray, v: np.ndarray, bins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-bin time, mean, min and max (NaN where a bin has no value)."""
+    edges = np.linspace(t[0], t[-1] + 1e-9, bins + 1)
+    idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
+    ok = np.isfinite(v)
+    cnt = np.bincount(idx[ok], minlength=bins).astype(float)
+    s = np.bincount(idx[ok], weights=v[ok], minlength=bins)
+    mean = np.where(cnt > 0, s / np.maximum(cnt, 1), np.nan)
+    lo = np.full(bins, np.inf)
+    hi = np.full(bins, -np.inf)
+    np.minimum.at(lo, idx[ok], v[ok])
+    np.maximum.at(hi, idx[ok], v[ok])
+    lo[cnt == 0] = np.nan
+    hi[cnt == 0] = np.nan
+    tc = (edges[:-1] + edges[1:]) / 2
+    return tc, mean, lo, hi
+
+
+def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
+    """``(start_index, end_index_exclusive, code)`` runs of equal values."""
+    if codes.size == 0:
+        return []
+    change = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [codes.size]])
+    return [(int(a), int(b), int(codes[a])) for a, b in zip(starts, ends, strict=True)]
+
+
+def _shade_bands(ax: Any, limits: Mapping[str, Any], ylim: tuple[float, float]) -> None:
+    """Shade not-acceptable (red), conditional (amber) and acceptable (green) value ranges."""
+    lo_y, hi_y = ylim
+    acc = limits.get("acceptable") or [None, None]
+    cond = limits.get("conditional") or acc
+    a0 = -math.inf if acc[0] is None else acc[0]
+    a1 = math.inf if acc[1] is None else acc[1]
+    c0 = -math.inf if cond[0] is None else cond[0]
+    c1 = math.inf if cond[1] is None else cond[1]
+
+    def span(y0: float, y1: float, color: str, alpha: float) -> None:
+        y0, y1 = max(y0, lo_y), min(y1, hi_y)
+        if y1 > y0:
+            ax.axhspan(y0, y1, color=color, alpha=alpha, lw=0, zorder=0)
+
+    span(-math.inf, c0, BAND_COLORS["not_acceptable"], 0.16)
+    span(c1, math.inf, BAND_COLORS["not_acceptable"], 0.16)
+    span(c0, a0, BAND_COLORS["conditional"], 0.18)
+    span(a1, c1, BAND_COLORS["conditional"], 0.18)
+    span(a0, a1, BAND_COLORS["acceptable"], 0.10)
+    for y in (a0, a1, c0, c1):
+        if math.isfinite(y) and lo_y < y < hi_y:
+            ax.axhline(y, color="#6b7480", lw=0.6, ls=(0, (3, 3)), zorder=1)
+
+
+def timeline_figure_uri(
+    timeline: Timeline, doc: Mapping[str, Any], *, max_metrics: int = 6
+) -> str | None:
+    """The timeline plot: overall status strip, then the judged metrics with bands shaded and
+    alert spans marked. Returns a PNG data URI (``None`` when there is nothing to draw)."""
+    t, values, status = timeline.arrays()
+    if t.size == 0:
+        return None
+    limits: Mapping[str, Any] = doc.get("limits") or {}
+    plot_metrics = _plot_order(values, limits, doc.get("metrics") or {})[:max_metrics]
+    fig, axes = _timeline_axes(len(plot_metrics))
+    t0 = float(t[0])
+    t_end = float(t[-1]) if t.size > 1 else t0 + 1.0
+    dt_last = float(t[-1] - t[-2]) if t.size > 1 else 1.0
+    _draw_status_strip(axes[0], t, status, dt_last)
+    alerts = doc.get("alerts") or []
+    doc_t0 = float(doc.get("t0_s") or 0.0)
+    for ax, m in zip(axes[1:], plot_metrics, strict=True):
+        lim = limits[m]
+        ylim = _metric_ylim(m, values[m], lim)
+        _shade_bands(ax, lim, ylim)
+        _draw_metric_line(ax, t, values[m], timeline.band_array(m))
+        _draw_alert_spans(ax, lim, alerts, doc_t0, dt_last)
+        _label_metric_axis(ax, m, lim, ylim)
+    axes[-1].set_xlim(t0, max(t_end + dt_last, t0 + 1e-3))
+    axes[-1].set_xlabel(
+        "time in the video (s); red line = alert fired, red span = alerted problem", fontsize=8.5
+    )
+    axes[-1].tick_params(labelsize=8)
+    return _png_data_uri(fig)
+
+
+def _plot_order(
+    values: Mapping[str, np.ndarray], limits: Mapping[str, Any], mstats: Mapping[str, Any]
+) -> list[str]:
+    """The judged metrics, most informative first: time out of band, then time measured."""
+
+    def rank(m: str) -> tuple[float, float]:
+        st = mstats.get(m) or {}
+        bp = st.get("band_pct") or {}
+        return (
+            -(bp.get("not_acceptable", 0) + bp.get("conditional", 0)),
+            -(st.get("measured_s") or 0),
+        )
+
+    return sorted((m for m in values if m in limits), key=rank)
+
+
+def _timeline_axes(n: int) -> tuple[Any, np.ndarray]:
+    """A figure with the status strip on top of ``n`` metric axes sharing the time axis."""
+    from matplotlib.figure import Figure
+
+    heights = [0.45] + [1.55] * n
+    gap_in, top_in, bottom_in = 0.12, 0.36, 0.62
+    height_in = top_in + bottom_in + sum(heights) + gap_in * n
+    width_in = 11.0
+    fig = Figure(figsize=(width_in, height_in))
+    # Fixed margins in inches (constrained layout would cost more than all the drawing).
+    axes = fig.subplots(
+        n + 1,
+        1,
+        sharex=True,
+        gridspec_kw={
+            "height_ratios": heights,
+            "left": 1.25 / width_in,
+            "right": 1 - 0.15 / width_in,
+            "top": 1 - top_in / height_in,
+            "bottom": bottom_in / height_in,
+            "hspace": gap_in / (sum(heights) / (n + 1)),
+        },
+    )
+    return fig, np.atleast_1d(axes)
+
+
+def _draw_status_strip(ax: Any, t: np.ndarray, status: np.ndarray, dt_last: float) -> None:
+    """The overall verdict per moment as coloured spans, with its legend above."""
+    from matplotlib.patches import Patch
+
+    code_to_name = {v: k for k, v in STATUS_CODES.items()}
+    for a, b, c in _runs(status):
+        x0 = float(t[a])
+        x1 = float(t[b]) if b < t.size else float(t[-1]) + dt_last
+        name = code_to_name.get(c, "unknown")
+        ax.axvspan(x0, x1, color=STATUS_COLORS.get(name, "#999"), lw=0)
+    ax.set_yticks([])
+    ax.set_ylabel("status", rotation=0, ha="right", va="center", fontsize=9)
+    present = {code_to_name.get(int(c), "unknown") for c in np.unique(status)}
+    handles = [
+        Patch(color=STATUS_COLORS[s], label=STATUS_LABELS[s]) for s in STATUS_COLORS if s in present
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.02),
+        ncol=len(handles),
+        fontsize=8.5,
+        frameon=False,
+        handlelength=1.2,
+    )
+
+
+def _metric_ylim(m: str, v: np.ndarray, lim: Mapping[str, Any]) -> tuple[float, float]:
+    """The data range, widened to the limits that lie near it, plus a margin."""
+    deg = METRICS[m].unit == "deg"
+    finite = v[np.isfinite(v)]
+    lo, hi = float(np.min(finite)), float(np.max(finite))
+    for edge in (lim.get("acceptable") or []) + (lim.get("conditional") or []):
+        # Keep limits near the data in view, not ones far away.
+        span = 0.6 * (hi - lo) + (5.0 if deg else 0.05)
+        if edge is not None and math.isfinite(edge) and lo - span <= edge <= hi + span:
+            lo, hi = min(lo, edge), max(hi, edge)
+    pad = max((hi - lo) * 0.12, 2.0 if deg else 0.02)
+    return lo - pad, hi + pad
+
+
+def _draw_metric_line(ax: Any, t: np.ndarray, v: np.ndarray, bands: np.ndarray) -> None:
+    """The metric over time (a min/max envelope when long), out-of-band frames in colour."""
+    if t.size > MAX_PLOT_POINTS:
+        nb = MAX_PLOT_POINTS // 2
+        tc, mean, vlo, vhi = _envelope(t, v, nb)
+        ax.fill_between(tc, vlo, vhi, color="#1f4e79", alpha=0.25, lw=0, zorder=2)
+        ax.plot(tc, mean, color="#1f4e79", lw=1.0, zorder=3)
+        # Worst band per bin, for the coloured overlay below.
+        edges = np.linspace(t[0], t[-1] + 1e-9, nb + 1)
+        idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, nb - 1)
+        worst = np.full(nb, -1, np.int8)
+        np.maximum.at(worst, idx, bands)
+        xs, ys, bs = tc, mean, worst
+    else:
+        ax.plot(t, v, color="#1f4e79", lw=1.3, zorder=3)
+        xs, ys, bs = t, v, bands
+    # Frames judged out of band drawn over the line in the band's colour.
+    for band in BANDS[1:]:
+        sel = np.where(bs == BAND_CODES[band], ys, np.nan)
+        if np.isfinite(sel).any():
+            ax.plot(xs, sel, color=BAND_COLORS[band], lw=2.6, zorder=4, solid_capstyle="round")
+
+
+def _draw_alert_spans(
+    ax: Any, lim: Mapping[str, Any], alerts: Any, doc_t0: float, dt_last: float
+) -> None:
+    """The alerted problems of this metric's kind: a span, and a line where the alert fired."""
+    for a in alerts:
+        if a.get("kind") != lim.get("kind"):
+            continue
+        x0 = doc_t0 + float(a.get("start_s") or 0.0)
+        x1 = doc_t0 + float(a.get("end_s") or x0)
+        xf = doc_t0 + float(a.get("fired_s") or x0)
+        ax.axvspan(x0, max(x1, x0 + dt_last), color="#d64541", alpha=0.10, lw=0, zorder=1)
+        ax.axvline(xf, color="#b0302c", lw=1.1, zorder=4)
+
+
+def _label_metric_axis(ax: Any, m: str, lim: Mapping[str, Any], ylim: tuple[float, float]) -> None:
+    ax.set_ylim(*ylim)
+    unit = "°" if METRICS[m].unit == "deg" else ""
+    label = textwrap.fill(f"{_label(m)}{' (' + unit + ')' if unit else ''}", 18)
+    ax.set_ylabel(label, fontsize=8.5)
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", color="#e5e8ec", lw=0.6)
+    if lim.get("relative_to_baseline"):
+        ax.text(
+            0.995,
+            0.94,
+            "limits relative to your baseline",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=7.5,
+            color="#5b6676",
+        )
+
+
+def bands_figure_uri(doc: Mapping[str, Any]) -> str | None:
+    """Horizontal stacked bars: share of the judged time each metric spent in each band."""
+    mstats = doc.get("metrics") or {}
+    rows = [(m, st) for m, st in mstats.items() if st.get("judged") and st.get("band_pct")]
+    if not rows:
+        return None
+    from matplotlib.figure import Figure
+
+    height_in = 0.95 + 0.36 * len(rows)
+    fig = Figure(figsize=(11.0, height_in))
+    ax = fig.subplots(
+        gridspec_kw={
+            "left": 2.5 / 11.0,
+            "right": 1 - 0.2 / 11.0,
+            "top": 1 - 0.4 / height_in,
+            "bottom": 0.5 / height_in,
+        }
+    )
+    names = [_label(m) for m, _ in rows][::-1]
+    left = np.zeros(len(rows))
+    for band in BANDS:
+        vals = np.array([st["band_pct"].get(band, 0.0) for _, st in rows][::-1])
+        ax.barh(
+            names, vals, left=left, color=BAND_COLORS[band], label=BAND_LABELS[band], height=0.62
+        )
+        for y, (x0, w) in enumerate(zip(left, vals, strict=True)):
+            if w >= 7:
+                ax.text(
+                    x0 + w / 2, y, f"{w:.0f}%", ha="center", va="center", fontsize=8, color="white"
+                )
+        left += vals
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the time the measure could be judged", fontsize=8.5)
+    ax.tick_params(labelsize=8.5)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8.5, frameon=False)
+    for s in ("top", "right"):
+        ax.spines[s].set_visible(False)
+    return _png_data_uri(fig)
+
+
+def daily_status_figure_uri(rows: Sequence[DayRow]) -> str | None:
+    """Stacked bars of the minutes in view per status per day (the history report's chart)."""
+    if not rows:
+        return None
+    from matplotlib.figure import Figure
+
+    days = [r.day.strftime("%a %d") for r in rows]
+    series = [
+        ("good", [r.good_s / 60 for r in rows], STATUS_COLORS["good"]),
+        ("caution", [r.caution_s / 60 for r in rows], STATUS_COLORS["caution"]),
+        ("poor", [r.poor_s / 60 for r in rows], STATUS_COLORS["poor"]),
+        ("not assessable", [r.unknown_s / 60 for r in rows], STATUS_COLORS["unknown"]),
+    ]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(9, 3.2), dpi=100)
+    FigureCanvasAgg(fig)  # tight_layout needs the renderer
+    ax = fig.add_subplot()
+    bottom = [0.0] * len(rows)
+    for label, vals, color in series:
+        ax.bar(days, vals, bottom=bottom, label=label, color=color)
+        bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+    ax.set_ylabel("minutes in view")
+    ax.legend(loc="upper left", fontsize=8, ncol=4, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png_data_uri(fig)
