@@ -125,8 +125,10 @@ def bench_full_rate_paced(clip: Path, model: str, seconds: float) -> dict:
 def bench_full_rate(clip: Path, model: str, n: int) -> dict:
     from posturecheck.adapters.estimator import MediaPipePoseEstimator
     from posturecheck.adapters.models import resolve_model
+    from posturecheck.adapters.sources import FileFeed
     from posturecheck.core.config import load_config
-    from posturecheck.live.session import FileFeed, LiveSession, LiveSettings
+    from posturecheck.live.session import LiveSession
+    from posturecheck.live.settings import LiveSettings
 
     est = MediaPipePoseEstimator(resolve_model(model), num_poses=2, mode="video")
     try:

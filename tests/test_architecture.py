@@ -5,9 +5,8 @@ still ties two modules together. Layers, lowest first (imports only go downward)
 
     core (+ errors and the package root)  <-  adapters  <-  render  <-  batch | live  <-  cli
 
-A rule that only another branch's pending work still breaks is listed in :data:`PENDING` with the
-offender; the rule holds for everything else, and a non-strict xfail test reports when the
-pending offence is gone (then delete its entry).
+A rule that only another branch's pending work still breaks can be listed in :data:`PENDING` with
+the offender; the rule holds for everything else (empty since the live split landed).
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "posturecheck"
@@ -45,16 +42,7 @@ OWNER_OF_MODULE = {
 }
 
 # Offences of code that other engineers are rewriting in parallel (issue 10): rule -> offenders.
-PENDING: dict[str, set[str]] = {
-    "cycles": {"posturecheck.cli.calibrate <-> posturecheck.live.session"},
-    "owners": {
-        "posturecheck.live.session uses imshow",
-        "posturecheck.live.session uses pollKey",
-        "posturecheck.live.session uses waitKey",
-        "posturecheck.live.session uses VideoCapture",
-    },
-    "downward": {"posturecheck.live.session -> posturecheck.cli.calibrate"},
-}
+PENDING: dict[str, set[str]] = {}  # the live split (calibrate<->live, HighGUI, VideoCapture) landed
 
 
 @dataclass(frozen=True)
@@ -119,11 +107,6 @@ def _external_roots(m: Module) -> set[str]:
 def _report(rule: str, found: set[str]) -> None:
     unexpected = found - PENDING.get(rule, set())
     assert not unexpected, f"{rule}: " + "; ".join(sorted(unexpected))
-
-
-def _pending_gone(rule: str, found: set[str]) -> None:
-    still = found & PENDING.get(rule, set())
-    assert not still, f"{rule}, still pending: " + "; ".join(sorted(still))
 
 
 # --------------------------------------------------------------------------- the rules
@@ -266,23 +249,6 @@ def test_every_module_is_imported_by_another() -> None:
         if n not in imported and n not in ENTRY_POINTS and m.path.name != "__init__.py"
     }
     assert not orphans, orphans
-
-
-@pytest.mark.xfail(strict=False, reason="calibrate<->live cycle: the live branch splits it")
-def test_pending_cycles_are_gone() -> None:
-    _pending_gone("cycles", cycles())
-
-
-@pytest.mark.xfail(
-    strict=False, reason="live/session.py still owns HighGUI and a VideoCapture: live branch"
-)
-def test_pending_owners_are_gone() -> None:
-    _pending_gone("owners", owner_violations())
-
-
-@pytest.mark.xfail(strict=False, reason="live/session.py imports cli/calibrate: live branch")
-def test_pending_downward_imports_are_gone() -> None:
-    _pending_gone("downward", downward_violations())
 
 
 # --------------------------------------------------------------------------- the checker itself

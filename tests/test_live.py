@@ -28,18 +28,15 @@ from live_fakes import (
 
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.notify import Notifier
-from posturecheck.cli.calibrate import load_setup
+from posturecheck.adapters.setups import load_setup
+from posturecheck.adapters.sources import CameraFeed, FileFeed
 from posturecheck.core.config import load_config
 from posturecheck.core.types import Status
 from posturecheck.errors import SourceError
-from posturecheck.live.session import (
-    CameraFeed,
-    FileFeed,
-    LiveSession,
-    LiveSettings,
-    format_report,
-    person_position,
-)
+from posturecheck.live.hud import person_position
+from posturecheck.live.report import format_report
+from posturecheck.live.session import LiveSession
+from posturecheck.live.settings import Environment, LiveSettings
 
 WALL0 = 1_700_000_000.0
 
@@ -83,16 +80,18 @@ class Harness:
             self.feed,
             self.estimator,
             config or load_config(),
-            settings=LiveSettings(**settings),
+            LiveSettings(**settings),
+            env=Environment(
+                emit=self.lines.append,
+                clock=self.clock,
+                sleep=self.clock.sleep,
+                wall_clock=lambda: WALL0 + self.clock.t - 1000.0,
+                cpu_clock=lambda: 0.0,
+            ),
             display=display,
             keys=keys(self.clock) if keys is not None else None,
             notifier=self.notifier,
             history=history,
-            emit=self.lines.append,
-            clock=self.clock,
-            sleep=self.clock.sleep,
-            wall_clock=lambda: WALL0 + self.clock.t - 1000.0,
-            cpu_clock=lambda: 0.0,
         )
 
     def run(self):
@@ -309,12 +308,8 @@ def test_calibrate_only_with_slouch_capture(clip: Path, home: Path) -> None:
         CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
         est,
         load_config(),
-        emit=lines.append,
-        clock=clock,
-        sleep=clock.sleep,
-        calibrate_only=True,
-        calibrate_slouch=True,
-        setup_name="docked",
+        LiveSettings(calibrate_only=True, calibrate_slouch=True, setup="docked"),
+        env=Environment(emit=lines.append, clock=clock, sleep=clock.sleep),
     )
     rep = s.run()
     assert rep.end_reason == "calibrated"
@@ -330,9 +325,8 @@ def test_calibration_fails_when_nobody_is_in_view(clip: Path, home: Path) -> Non
         CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
         ScriptedEstimator(lambda t: []),
         load_config(),
-        clock=clock,
-        sleep=clock.sleep,
-        calibrate_only=True,
+        LiveSettings(calibrate_only=True),
+        env=Environment(clock=clock, sleep=clock.sleep),
     )
     rep = s.run()
     assert rep.end_reason == "calibration failed" and rep.setup is None
@@ -382,14 +376,13 @@ def test_window_keys_pause_releases_camera_help_and_quit(home: Path) -> None:
         est,
         load_config(),
         display=disp,
-        clock=clock,
-        sleep=clock.sleep,
+        env=Environment(clock=clock, sleep=clock.sleep),
     )
     rep = s.run()
     assert rep.end_reason == "quit" and disp.closed
     assert len(caps) == 2 and caps[0].released  # released while paused, reopened on resume
     assert not any(5_200 < t < 14_900 for t in est.times)  # nothing analysed while paused
-    assert s.show_help
+    assert s.hud.show_help
     assert len(disp.shown) > 20  # preview refreshed between analyses
     assert disp.shown[-1].shape == (240, 320, 3)
 
@@ -402,8 +395,7 @@ def test_closing_the_window_ends_the_session(clip: Path) -> None:
         ScriptedEstimator(lambda t: [UPRIGHT]),
         load_config(),
         display=disp,
-        clock=clock,
-        sleep=clock.sleep,
+        env=Environment(clock=clock, sleep=clock.sleep),
     )
     assert s.run().end_reason == "window closed"
 
@@ -619,3 +611,88 @@ def test_cli_live_rejects_bad_fps(home: Path, capsys: pytest.CaptureFixture[str]
 
     assert main(["live", "--fps", "fast", "--no-window"]) == 2  # checked while parsing
     assert "--fps" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- core use, Environment
+
+
+def test_calibrating_with_c_makes_the_judge_follow_the_calibrated_person(
+    clip: Path, home: Path
+) -> None:
+    """Regression (issue 10): after ``c`` the calibrated person's size was not re-derived, so
+    with two people in view live kept judging the closest one until a restart."""
+    near = front_pose(dx_px=60, scale=1.0)
+    far = front_pose(dx_px=-90, scale=0.5)  # the person who calibrates sits farther away
+
+    def script(t: int):
+        if t < 10_000:
+            return [far]  # calibration: countdown 3 s + capture 5 s
+        if t < 12_000:
+            return []  # they step out; the judge forgets whom it followed
+        return [near, far]  # someone closer is in view when they come back
+
+    h = Harness(script, clip, max_duration_s=20)
+    notes: list[tuple[int, tuple[str, ...]]] = []
+    step = h.session.judge.step
+
+    def spy(detections):  # what the judge said about each frame
+        r = step(detections)
+        notes.append((r.timestamp_ms, r.notes))
+        return r
+
+    h.session.judge.step = spy  # type: ignore[method-assign]
+    h.session.handle_key(ord("c"))
+    rep = h.run()
+    assert rep.setup is not None and rep.setup.baseline.get("shoulder_width_ratio")
+    r = h.session.last_result
+    assert r is not None and r.people == 2 and r.poses == (near, far)
+    assert r.pose is far
+    assert r.notes[0] == "2 people in view; following the same person as before"
+    first = next(n for t, ns in notes if t >= 12_000 for n in ns if "people in view" in n)
+    assert first == "2 people in view; judging the calibrated person"
+
+
+def test_the_environment_supplies_every_clock(clip: Path, home: Path) -> None:
+    store = HistoryStore(home / "h.sqlite3")
+    cpu = FakeClock(50.0)
+    h = Harness(lambda t: [UPRIGHT], clip, history=store, max_duration_s=10)
+    h.session = LiveSession(
+        h.feed,
+        h.estimator,
+        load_config(),
+        LiveSettings(max_duration_s=10),
+        env=Environment(
+            emit=h.lines.append,
+            clock=h.clock,
+            sleep=lambda s: (h.clock.sleep(s), cpu.advance(s / 10)),
+            wall_clock=lambda: WALL0 + h.clock.t - 1000.0,
+            cpu_clock=cpu,
+        ),
+        history=store,
+    )
+    rep = h.run()
+    assert rep.duration_s == pytest.approx(10.0, abs=0.6)
+    assert rep.cpu_s == pytest.approx(rep.duration_s / 10, abs=0.1)  # 10 % of the fake time
+    (row,) = store.sessions()
+    assert row["started_unix"] == pytest.approx(WALL0)
+    assert row["ended_unix"] == pytest.approx(WALL0 + rep.duration_s, abs=0.6)
+
+
+def test_snapshot_key_writes_one_png_of_the_window(tmp_path: Path) -> None:
+    clock = FakeClock()
+    disp = FakeDisplay(clock, {3.0: "s", 4.0: "q"})
+    lines: list[str] = []
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=lambda _d: FakeCapture()),
+        ScriptedEstimator(lambda t: [UPRIGHT]),
+        load_config(),
+        LiveSettings(snapshot_dir=str(tmp_path)),
+        env=Environment(
+            emit=lines.append, clock=clock, sleep=clock.sleep, wall_clock=lambda: WALL0
+        ),
+        display=disp,
+    )
+    s.run()
+    (png,) = tmp_path.glob("posturecheck-snapshot-*.png")
+    assert cv2.imread(str(png)).shape == (240, 320, 3)
+    assert any(line == f"snapshot saved: {png.resolve()}" for line in lines)

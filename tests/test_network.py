@@ -263,8 +263,8 @@ def test_control_without_the_guard_the_trace_catches_mediapipes_uploader(
 def test_live_keeps_the_network_only_for_a_network_camera_or_tcp_display(
     camera: str, display: str, window: bool, need: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from posturecheck.live import session
+    from posturecheck.cli import live
 
     monkeypatch.setenv("DISPLAY", display)
-    monkeypatch.setattr(session.sys, "platform", "linux")
-    assert session.network_need(camera, window=window) == need
+    monkeypatch.setattr("sys.platform", "linux")
+    assert live.network_need(camera, window=window) == need

@@ -60,7 +60,7 @@ def test_live_failing_after_the_model_loaded_prints_one_line_and_no_traceback(
     proc = _run(
         f"""
         import sys
-        from posturecheck.live import session
+        from posturecheck.cli import live as session
         from posturecheck.cli.main import main
 
         class Broken:

@@ -1,7 +1,9 @@
 """Frame sources: video files, still images, folders and cameras -> ``Iterator[Frame]``.
 
 The only owner of ``cv2.VideoCapture``. Timestamps are strictly increasing: the container's
-presentation time for recordings, a monotonic clock for cameras.
+presentation time for recordings, a monotonic clock for cameras (one repair rule for both,
+:func:`repair_timestamp`). The live driver's feeds (:class:`CameraFeed`, :class:`FileFeed`, the
+paced file-as-camera source, and :func:`make_feed`) live here too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -40,6 +43,35 @@ VIDEO_EXTS = frozenset(
         ".ts",
     }
 )
+
+
+def repair_timestamp(
+    raw_ms: float | None,
+    last_ms: int | None,
+    *,
+    index: int = 0,
+    fps: float = 30.0,
+    zero_ok: bool = True,
+) -> int:
+    """One frame's timestamp in ms: ``raw_ms`` made usable and strictly after ``last_ms``.
+
+    Args:
+        raw_ms: the container's position of the frame, or a clock reading; ``None``, a
+            non-finite value or (unless ``zero_ok``) ``0`` means unknown: OpenCV reports 0 for
+            containers without timestamps.
+        last_ms: the previous frame's timestamp, ``None`` for the first frame.
+        index, fps: the fallback for an unknown ``raw_ms``: ``index / fps``.
+        zero_ok: whether a 0 reading is a real time (the first frame of a file, any clock).
+
+    Returns:
+        The timestamp; ``last_ms + 1`` when the raw one does not move forward (broken container
+        timestamps, a clock that did not tick).
+    """
+    if raw_ms is not None and math.isfinite(raw_ms) and (raw_ms > 0 or zero_ok):
+        ts = int(round(raw_ms))
+    else:
+        ts = int(round(index * 1000.0 / fps))
+    return ts if last_ms is None or ts > last_ms else last_ms + 1
 
 
 def is_image(path: str | os.PathLike[str]) -> bool:
@@ -226,11 +258,13 @@ class VideoFileSource:
                 index = max(0, int(cap.get(cv2.CAP_PROP_POS_FRAMES)) - 1) if start_ms > 0 else 0
             else:
                 index += 1
-            pos = cap.get(cv2.CAP_PROP_POS_MSEC)
-            ok_pos = np.isfinite(pos) and (pos > 0 or (index == 0 and start_ms == 0))
-            ts = int(round(pos)) if ok_pos else int(round(index * 1000.0 / fps))
-            if last_ts is not None and ts <= last_ts:
-                ts = last_ts + 1  # broken container timestamps: keep time strictly increasing
+            ts = repair_timestamp(
+                cap.get(cv2.CAP_PROP_POS_MSEC),
+                last_ts,
+                index=index,
+                fps=fps,
+                zero_ok=index == 0 and start_ms == 0,
+            )
             last_ts = ts
             if ts < start_ms:
                 continue
@@ -344,9 +378,7 @@ class CameraSource:
         if not ok or image is None:
             self.release()
             raise SourceError(f"camera {self.device!r} stopped delivering frames (unplugged?)")
-        ts = int(round((self.clock() - self._t0) * 1000.0))
-        if self._last_ts is not None and ts <= self._last_ts:
-            ts = self._last_ts + 1
+        ts = repair_timestamp((self.clock() - self._t0) * 1000.0, self._last_ts)
         self._last_ts = ts
         frame = Frame(
             index=self._index, timestamp_ms=ts, image=image, source=f"camera:{self.device}"
@@ -368,3 +400,179 @@ class CameraSource:
     def __iter__(self) -> Iterator[Frame]:
         while True:
             yield self.read()
+
+
+# ----------------------------------------------------------------------------- live feeds
+
+
+class Feed(Protocol):
+    """Where live frames come from: a camera, a stream, or a video file standing in for one.
+
+    ``live`` feeds deliver frames in real time (the loop sleeps between analyses); a non-live
+    feed (a file read as fast as possible) is asked for the frame at or after ``due_ms``.
+    """
+
+    label: str
+    live: bool
+    is_file: bool
+
+    @property
+    def is_open(self) -> bool: ...
+
+    def open(self) -> None: ...
+
+    def read(self, due_ms: int | None) -> Frame | None: ...
+
+    def release(self) -> None: ...
+
+
+class CameraFeed(CameraSource):
+    """A camera index, device path or stream URL as a live :class:`Feed` (640x480 by default).
+
+    Args:
+        device: ``0``, ``"/dev/video2"`` or a URL.
+        width, height: requested resolution.
+        clock: monotonic seconds (frame timestamps come from it).
+        open_fn: capture factory (tests pass one that opens a video file or fails on purpose).
+    """
+
+    live = True
+    is_file = False
+
+    def __init__(
+        self,
+        device: int | str,
+        *,
+        width: int | None = 640,
+        height: int | None = 480,
+        clock: Callable[[], float] = time.monotonic,
+        open_fn: Callable[[int | str], Any] = cv2.VideoCapture,
+    ) -> None:
+        super().__init__(device, width=width, height=height, clock=clock, open_fn=open_fn)
+        self.label = f"camera {device}"
+
+    def read(self, due_ms: int | None = None) -> Frame:
+        """The newest frame (``due_ms`` is for non-live feeds); raises :class:`SourceError`."""
+        return super().read()
+
+
+class FileFeed:
+    """A video file used as the camera.
+
+    With ``realtime`` it is paced like a camera: :meth:`read` returns the frame being "shown" at
+    the current clock time (frames in between are skipped with ``grab()``), so sleeping between
+    analyses costs what it costs with a camera. Without it, frames come as fast as they decode
+    and :meth:`read` skips to the frame at ``due_ms`` of file time (a fast, exact replay).
+
+    Args:
+        path: the video file.
+        realtime: pace the file with ``clock``.
+        clock, sleep: time functions (injectable for tests).
+    """
+
+    is_file = True
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        realtime: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SourceError(f"{self.path}: no such file")
+        self.label = str(self.path)
+        self.live = realtime
+        self._clock, self._sleep = clock, sleep
+        self._cap: Any = None
+        self._t0: float | None = None
+        self._fps = 30.0
+        self._index = -1
+        self._ts: int | None = None
+        self.eof = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._cap is not None
+
+    def open(self) -> None:
+        """Open (or reopen after a pause: a paced file then resumes where the clock is)."""
+        self.release()
+        self._fps = probe_video(self.path).fps or 30.0  # the one probe rule for every reader
+        cap = _open_capture(self.path)
+        self._cap = cap
+        self._index = -1
+        if self.live:
+            if self._t0 is None:
+                self._t0 = self._clock()
+            elif self._ts is not None:  # reopened after a pause: the "camera" kept running
+                cap.set(cv2.CAP_PROP_POS_MSEC, self._elapsed_ms())
+                self._index = int(cap.get(cv2.CAP_PROP_POS_FRAMES)) - 1
+
+    def _elapsed_ms(self) -> float:
+        assert self._t0 is not None
+        return (self._clock() - self._t0) * 1000.0
+
+    def _grab(self) -> int | None:
+        """Advance one frame without decoding it; its timestamp, or ``None`` at the end."""
+        if not self._cap.grab():
+            self.eof = True
+            return None
+        self._index += 1
+        self._ts = repair_timestamp(
+            self._cap.get(cv2.CAP_PROP_POS_MSEC),
+            self._ts,
+            index=self._index,
+            fps=self._fps,
+            zero_ok=self._index == 0,
+        )
+        return self._ts
+
+    def read(self, due_ms: int | None = None) -> Frame | None:
+        """The next frame (see the class doc); ``None`` at the end of the file."""
+        if self._cap is None:
+            self.open()
+        period_ms = 1000.0 / self._fps
+        if self.live:
+            target = self._elapsed_ms()
+            ts = self._grab()
+            while ts is not None and ts + period_ms <= target:  # what the "camera" already showed
+                ts = self._grab()
+            if ts is not None and ts > target:
+                self._sleep((ts - target) / 1000.0)  # ahead of time: wait like a camera would
+        else:
+            target = float(due_ms or 0)
+            ts = self._grab()
+            while ts is not None and ts + 0.5 * period_ms < target:
+                ts = self._grab()
+        if ts is None:
+            return None
+        ok, image = self._cap.retrieve()
+        if not ok or image is None:
+            self.eof = True
+            return None
+        return Frame(index=self._index, timestamp_ms=ts, image=image, source=self.label)
+
+    def release(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+def make_feed(
+    camera: str,
+    *,
+    realtime: bool = False,
+    width: int = 640,
+    height: int = 480,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Feed:
+    """Feed for ``--camera``: an index (``0``), a device path, a URL, or a video file."""
+    if camera.isdigit():
+        return CameraFeed(int(camera), width=width, height=height, clock=clock)
+    if "://" in camera or camera.startswith("/dev/"):
+        return CameraFeed(camera, width=width, height=height, clock=clock)
+    return FileFeed(camera, realtime=realtime, clock=clock, sleep=sleep)

@@ -30,7 +30,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from posturecheck.live import session as live
+    from posturecheck.cli import live
 
     return live.run_cli(args)
 

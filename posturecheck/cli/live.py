@@ -1,0 +1,227 @@
+"""``posturecheck live`` (and the capture of ``posturecheck calibrate``): options -> a session.
+
+Parses the option values into :class:`~posturecheck.live.settings.LiveSettings`, opens the
+camera (before the model, so a wrong ``--camera`` fails fast), the model, the window or the
+terminal keys, the notifier and the history, runs the session with SIGTERM ending it cleanly,
+and prints its summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import signal
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+from posturecheck.adapters.estimator import LIVE_SCAN_EVERY_S, MediaPipePoseEstimator
+from posturecheck.adapters.history import HistoryStore
+from posturecheck.adapters.models import resolve_model
+from posturecheck.adapters.notify import Notifier
+from posturecheck.adapters.setups import load_setup
+from posturecheck.adapters.sources import make_feed
+from posturecheck.adapters.termkeys import open_terminal_keys
+from posturecheck.adapters.window import CvWindow, Display, display_available
+from posturecheck.core.config import load_config
+from posturecheck.errors import ConfigError, ExitStatus, ModelError
+from posturecheck.live.report import LiveReport, format_report
+from posturecheck.live.session import LiveSession
+from posturecheck.live.settings import Environment, LiveSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIVE_MODEL = "lite"
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """``"640x480"`` -> ``(640, 480)``; at least 64x48.
+
+    Raises:
+        ConfigError: not ``WxH``.
+    """
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        if w < 64 or h < 48:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"--resolution: expected WxH such as 640x480, got {text!r}") from None
+    return w, h
+
+
+def parse_fps(text: str) -> float:
+    """``--fps``: a number in (0, 120], or ``full`` (``0``: every frame).
+
+    Raises:
+        ConfigError: anything else.
+    """
+    if str(text).lower() in ("full", "max", "0"):
+        return 0.0
+    try:
+        v = float(text)
+        if not (0 < v <= 120):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"--fps: expected a number in (0, 120] or 'full', got {text!r}") from None
+    return v
+
+
+def settings_from_args(args: argparse.Namespace, *, calibrate_only: bool) -> LiveSettings:
+    """The session parameters the options ask for.
+
+    Raises:
+        ConfigError: an option value the settings reject (e.g. a negative ``--preview-fps``).
+    """
+    w, h = parse_resolution(args.resolution)
+    try:
+        return LiveSettings(
+            fps=2.0 if calibrate_only else parse_fps(args.fps),
+            width=w,
+            height=h,
+            preview_fps=getattr(args, "preview_fps", 5.0),
+            max_duration_s=getattr(args, "duration", None),
+            setup=args.setup,
+            calibrate_only=calibrate_only,
+            calibrate_slouch=getattr(args, "slouch", False),
+            camera=args.camera,
+        )
+    except ValueError as exc:  # one line and the config exit code, not an "internal error"
+        name, _, why = str(exc).partition(": ")
+        raise ConfigError(f"--{name.replace('_', '-')}: {why or exc}") from None
+
+
+def network_need(camera: str, *, window: bool) -> str | None:
+    """Why this live run needs IPv4/IPv6 sockets after the model loads, or None.
+
+    The estimator's no-network guard would cut a network camera stream (a URL other than
+    ``file://``) and an X11 display reached over TCP (``DISPLAY=host:N``, e.g. SSH forwarding).
+    """
+    if "://" in camera and not camera.lower().startswith("file://"):
+        return "--camera is a network stream"
+    display = os.environ.get("DISPLAY", "")
+    host, sep, _ = display.rpartition(":")
+    # "", "unix" and a socket path (macOS XQuartz) are local sockets; anything else is TCP.
+    tcp = bool(sep) and host not in ("", "unix") and not host.startswith("/")
+    if window and tcp and display_available():
+        return f"the display {display} is reached over TCP"
+    return None
+
+
+def _estimator(
+    requested: str | None, max_people: int, say: Callable[[str], None], *, offline: bool
+) -> tuple[str, MediaPipePoseEstimator]:
+    model = requested or DEFAULT_LIVE_MODEL
+    try:
+        path = resolve_model(model)
+    except ModelError:
+        if requested is not None:
+            raise
+        model, path = "full", resolve_model("full")  # lite not built: full works, at ~1.4x CPU
+        say("the lite model is not built (`posturecheck models build --variant lite`); using full")
+    return model, MediaPipePoseEstimator(
+        path, num_poses=max_people, mode="video", offline=offline, scan_every_s=LIVE_SCAN_EVERY_S
+    )
+
+
+def build_session(
+    args: argparse.Namespace, stack: ExitStack, env: Environment, *, calibrate_only: bool
+) -> LiveSession:
+    """A session for ``args``; everything it opened is closed by ``stack``."""
+    settings = settings_from_args(args, calibrate_only=calibrate_only)
+    cfg = load_config(args.config, args.profile, view=args.view)
+    # The camera first: a wrong --camera should fail before the model loads (~1 s).
+    feed = make_feed(
+        args.camera, realtime=args.realtime, width=settings.width, height=settings.height
+    )
+    setup = load_setup(args.setup)
+    if setup is not None:
+        cfg = cfg.with_baseline(setup.baseline)
+        env.say(f"using calibration '{setup.name}' ({setup.baseline.frames} frames)")
+    elif not calibrate_only:
+        env.say(
+            f"no calibration for setup '{args.setup}' yet: front-view limits are conservative "
+            "absolute ones; press c in the window (or run `posturecheck calibrate`) to calibrate"
+        )
+    needs_network = network_need(args.camera, window=not args.no_window)
+    if needs_network:
+        log.warning(
+            "%s, so network access stays open: MediaPipe may send usage statistics to Google "
+            "(see the README's Privacy section)",
+            needs_network,
+        )
+    model, estimator = _estimator(args.model, args.max_people, env.say, offline=not needs_network)
+    stack.callback(estimator.close)
+    display: Display | None = None
+    if not args.no_window:
+        if env.has_display:
+            display = CvWindow()
+        else:
+            env.warn("no display found: running without a window (use --no-window to say so)")
+    keys = open_terminal_keys(env.stdin) if display is None and env.stdin_isatty else None
+    if keys is not None:
+        stack.callback(keys.close)  # the terminal back to normal before the summary is printed
+    notifier = history = None
+    if not calibrate_only:
+        notifier = Notifier(emit=env.emit or print, desktop=args.notify, sound=args.sound)
+        if not args.no_history:
+            history = stack.enter_context(HistoryStore(args.db))
+    settings = dataclasses.replace(settings, model=model)
+    return LiveSession(
+        feed,
+        estimator,
+        cfg,
+        settings,
+        env=env,
+        display=display,
+        keys=keys,
+        notifier=notifier,
+        history=history,
+    )
+
+
+def run_session(session: LiveSession) -> LiveReport:
+    """Run ``session`` with SIGTERM asking it to stop (the same clean finish as ``q``)."""
+
+    def on_term(signum: int, _frame: Any) -> None:
+        session.stop("terminated")
+
+    old = signal.signal(signal.SIGTERM, on_term) if hasattr(signal, "SIGTERM") else None
+    try:
+        return session.run()
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _banner(session: LiveSession) -> str:
+    s = session.settings
+    rate = (
+        "every frame"
+        if s.fps == 0
+        else f"{s.fps:g} fps ({max(s.fps, s.pending_fps):g} while a problem builds up)"
+    )
+    desktop = session.notifier.desktop_name if session.notifier else "off"
+    keys = (
+        "Press q in the window to stop."
+        if session.display
+        else "Keys: p pause/resume, c calibrate, h help, q quit (Ctrl-C works too)."
+        if session.keys
+        else "Ctrl-C to stop."
+    )
+    return (
+        f"monitoring {session.feed.label} with the {s.model} model at {rate}; "
+        f"desktop notifications: {desktop}. {keys}"
+    )
+
+
+def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
+    """``posturecheck live``: monitor until quit; prints (and stores) a summary at the end."""
+    env = env or Environment.current()
+    with ExitStack() as stack:  # closed (terminal restored) before the summary is printed
+        session = build_session(args, stack, env, calibrate_only=False)
+        env.say(_banner(session))
+        rep = run_session(session)
+    env.say(format_report(rep))
+    return int(ExitStatus.OK)
