@@ -53,7 +53,10 @@ from make_clip import DEFAULT_SRC, default_out, make_clip  # noqa: E402
 
 from posturecheck.adapters import models  # noqa: E402
 from posturecheck.adapters.av_source import open_video_frames  # noqa: E402
-from posturecheck.adapters.estimator import MediaPipePoseEstimator  # noqa: E402
+from posturecheck.adapters.estimator import (  # noqa: E402
+    DEFAULT_SCAN_EVERY_S,
+    MediaPipePoseEstimator,
+)
 from posturecheck.adapters.sources import probe_video  # noqa: E402
 from posturecheck.batch import run as batch  # noqa: E402
 from posturecheck.core.config import load_config  # noqa: E402
@@ -101,8 +104,11 @@ def sampled_frames(path: Path, fps: float, limit: int = 300) -> list[np.ndarray]
 
 
 MODEL_VARIANTS = {
-    "num_poses=2 on every frame (before)": {"num_poses": 2, "scan_every_s": None},
-    "num_poses=1 + second-person watch (default)": {"num_poses": 2},
+    "num_poses=2 on every frame (default)": {"num_poses": 2, "scan_every_s": None},
+    "num_poses=1 + second-person watch (opt-in)": {
+        "num_poses": 2,
+        "scan_every_s": DEFAULT_SCAN_EVERY_S,
+    },
     "num_poses=1 alone (--max-people 1)": {"num_poses": 1},
 }
 
