@@ -21,6 +21,18 @@ def _model_path(variant: str = "full") -> Path:
 
 
 @pytest.fixture(scope="session")
+def _empty_config_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("xdg-config")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(_empty_config_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's own config file (the CLI discovers one when present)."""
+    monkeypatch.delenv("POSTURECHECK_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(_empty_config_home))
+
+
+@pytest.fixture(scope="session")
 def full_model() -> Path:
     return _model_path("full")
 

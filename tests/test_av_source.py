@@ -200,14 +200,15 @@ class _PixelEstimator:
 def test_batch_frames_csv_same_with_pyav_and_opencv_and_any_workers(
     h264_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from posturecheck.batch import run as batch
+    from posturecheck.batch import pool
+    from posturecheck.cli import analyze as analyze_cli
     from posturecheck.cli import main as cli
 
     monkeypatch.setattr(
-        batch, "default_estimator_factory", lambda path, num_poses=2: _PixelEstimator
+        analyze_cli, "default_estimator_factory", lambda path, num_poses=2: _PixelEstimator
     )
     monkeypatch.setattr("posturecheck.adapters.models.resolve_model", lambda spec: Path(__file__))
-    monkeypatch.setattr(batch, "MIN_SEGMENT_S", 2.0)
+    monkeypatch.setattr(pool, "MIN_SEGMENT_S", 2.0)
     csvs = {}
     for reader in ("pyav", "opencv"):
         if reader == "opencv":

@@ -8,9 +8,9 @@ segmenting and worker threads, while the poses have exact, known geometry.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -19,7 +19,9 @@ import numpy as np
 import pytest
 from posefactory import Body, make_pose
 
+from posturecheck.batch import pool, resume
 from posturecheck.batch import run as batch
+from posturecheck.cli import analyze as analyze_cli
 from posturecheck.cli import main as cli
 from posturecheck.core.types import Frame, Pose
 from posturecheck.errors import ExitStatus
@@ -132,7 +134,7 @@ def fast_cfg(tmp_path: Path) -> Path:
 
 def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, factory=fake_factory) -> int:
     """``posturecheck analyze ...`` in-process with the fake estimator and no model."""
-    monkeypatch.setattr(batch, "default_estimator_factory", lambda path, num_poses=2: factory)
+    monkeypatch.setattr(analyze_cli, "default_estimator_factory", lambda path, num_poses=2: factory)
     monkeypatch.setattr("posturecheck.adapters.models.resolve_model", lambda spec: Path(__file__))
     return cli.main(["analyze", *argv])
 
@@ -202,8 +204,8 @@ def test_workers_and_segments_do_not_change_results(
     """Split into segments over 2 workers == one worker on the whole video (same sampling grid,
     same temporal rules), and every segment starts with a fresh tracking state."""
     video = write_video(tmp_path / "long.mp4", SESSION * 2)
-    monkeypatch.setattr(batch, "MIN_SEGMENT_S", 5.0)
-    monkeypatch.setattr(batch, "MAX_SEGMENT_S", 8.0)
+    monkeypatch.setattr(pool, "MIN_SEGMENT_S", 5.0)
+    monkeypatch.setattr(pool, "MAX_SEGMENT_S", 8.0)
     results = {}
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
@@ -233,25 +235,23 @@ def test_workers_and_segments_do_not_change_results(
 
 
 def test_segment_plan() -> None:
-    seg = batch._plan_segment_s([60.0], workers=2, period_s=0.2)
+    seg = pool.plan_segment_s([60.0], workers=2, period_s=0.2)
     assert seg == pytest.approx(30.0)  # one recording: one equal share per worker
-    assert batch._segments_for(60.0, seg) == [(0, 30000), (30000, None)]
-    assert batch._plan_segment_s([10.0], workers=2, period_s=0.2) == pytest.approx(
-        batch.MIN_SEGMENT_S
-    )
-    assert batch._segments_for(60.0, 15.0) == [
+    assert pool.segments_for(60.0, seg) == [(0, 30000), (30000, None)]
+    assert pool.plan_segment_s([10.0], workers=2, period_s=0.2) == pytest.approx(pool.MIN_SEGMENT_S)
+    assert pool.segments_for(60.0, 15.0) == [
         (0, 15000),
         (15000, 30000),
         (30000, 45000),
         (45000, None),
     ]
-    assert batch._segments_for(20.0, 15.0) == [(0, None)]
-    two = batch._plan_segment_s([106.0, 166.0], workers=2, period_s=0.2)
+    assert pool.segments_for(20.0, 15.0) == [(0, None)]
+    two = pool.plan_segment_s([106.0, 166.0], workers=2, period_s=0.2)
     assert two == pytest.approx(68.0)  # 4 parts of ~68 s for 2 workers: both busy to the end
-    assert len(batch._segments_for(106.0, two)) == 2 and len(batch._segments_for(166.0, two)) == 2
-    long = batch._plan_segment_s([3600.0] * 10, workers=2, period_s=0.2)
-    assert long == pytest.approx(batch.MAX_SEGMENT_S)
-    odd = batch._plan_segment_s([100.0], workers=2, period_s=1 / 3)
+    assert len(pool.segments_for(106.0, two)) == 2 and len(pool.segments_for(166.0, two)) == 2
+    long = pool.plan_segment_s([3600.0] * 10, workers=2, period_s=0.2)
+    assert long == pytest.approx(pool.MAX_SEGMENT_S)
+    odd = pool.plan_segment_s([100.0], workers=2, period_s=1 / 3)
     assert (odd * 3) == pytest.approx(round(odd * 3))  # a whole number of sampling periods
 
 
@@ -445,23 +445,37 @@ def test_interrupt_keeps_what_is_done(tmp_path: Path, fast_cfg: Path) -> None:
     assert (tmp_path / "out" / "one" / "report.html").is_file()
     assert by["two.mp4"].status == "interrupted" and by["two.mp4"].out_dir is None
     assert (tmp_path / "out" / "index.html").is_file()
-    assert not (tmp_path / "out" / "one" / batch.MARKER_NAME).exists()  # redone next time
+    assert not (tmp_path / "out" / "one" / resume.MARKER_NAME).exists()  # redone next time
 
 
-def test_progress_bar_renders() -> None:
-    buf = io.StringIO()
-    p = batch.Progress(100, 2, enabled=True, stream=buf, sample_fps=5.0)
-    p.add(40)
-    p.input_done()
-    p.render(force=True)
-    p.close()
-    text = buf.getvalue()
-    assert (
-        "40/100 frames" in text and "1/2 inputs" in text and "ETA" in text and text.endswith("\n")
-    )
-    quiet = io.StringIO()
-    batch.Progress(10, 1, enabled=False, stream=quiet).render(force=True)
-    assert quiet.getvalue() == ""
+def test_ctrl_c_finishes_the_outputs_and_exits_130(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys
+) -> None:
+    """A real SIGINT (raised from a worker thread mid-video) through the real CLI: the first
+    Ctrl-C stops the workers, the video in progress keeps what was analysed, the index is
+    written, the next input is listed as not analysed."""
+    v1 = write_video(tmp_path / "one.mp4", [("upright", 20.0)])  # 100 analysed frames
+    v2 = write_video(tmp_path / "two.mp4", [("upright", 2.0)])
+
+    class CtrlC(FakeEstimator):
+        def detect(self, frame: Frame) -> list[Pose]:
+            if self.calls == 10:
+                signal.raise_signal(signal.SIGINT)
+            return super().detect(frame)
+
+    out = tmp_path / "out"
+    argv = [str(v1), str(v2), "--out", str(out), "--config", str(fast_cfg), "--workers", "1"]
+    rc = run(argv, monkeypatch, factory=CtrlC)
+    assert rc == ExitStatus.INTERRUPTED
+    rows = {Path(r["input"]).name: r for r in read_csv(out / "summary.csv")}
+    assert rows["one.mp4"]["status"] == "interrupted"
+    # The handler runs when the main thread next wakes up; the worker stops a frame later.
+    assert 10 <= int(rows["one.mp4"]["frames_analyzed"]) < 100
+    assert (out / "one" / "report.html").is_file()
+    assert not (out / "one" / resume.MARKER_NAME).exists()  # redone next time
+    assert rows["two.mp4"]["status"] == "interrupted" and not (out / "two").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert "Traceback" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -527,14 +541,15 @@ def _check_sidecar(out: Path, sample: str, *, with_baseline: bool) -> None:
 @pytest.mark.slow
 def test_samples_report_what_their_sidecars_say(tmp_path: Path) -> None:
     """The README's main command on samples/ (at 2 analysed fps to keep the test short: the
-    temporal rules run on timestamps, so alerts fire at the same times), and the lean-in clip
-    with the baseline its sidecar recommends."""
+    temporal rules run on timestamps, so alerts fire at the same times): it uses the baseline
+    each sidecar recommends, so the lean-in clip shows its alert (issue 16); then the lean-in
+    clip without it (``--no-sidecar``): nothing fires and the index says lean-in was not judged."""
     out = tmp_path / "samples"
     rc = cli.main(["analyze", str(REPO / "samples"), "--out", str(out), "--fps", "2", "-q"])
     assert rc == ExitStatus.OK
     assert (out / "index.html").is_file()
     _check_sidecar(out, "desk_front_tilt", with_baseline=False)
-    _check_sidecar(out, "desk_front_lean_in", with_baseline=False)
+    _check_sidecar(out, "desk_front_lean_in", with_baseline=True)
     still = json.loads((REPO / "samples" / "still_front_tilted.json").read_text(encoding="utf-8"))
     doc = json.loads((out / "still_front_tilted" / "summary.json").read_text(encoding="utf-8"))
     assert doc["image"]["verdict"] == still["expected"]["verdict"]
@@ -552,13 +567,16 @@ def test_samples_report_what_their_sidecars_say(tmp_path: Path) -> None:
             str(out2),
             "--fps",
             "2",
-            "--baseline",
-            f"{a}-{b}",
+            "--no-sidecar",
             "-q",
         ]
     )
     assert rc == ExitStatus.OK
-    _check_sidecar(out2, "desk_front_lean_in", with_baseline=True)
+    _check_sidecar(out2, "desk_front_lean_in", with_baseline=False)
+    lean = json.loads((out / "desk_front_lean_in" / "summary.json").read_text(encoding="utf-8"))
+    assert lean["baseline"]["window_s"] == [a, b]
+    index = (out2 / "index.html").read_text(encoding="utf-8")
+    assert "not judged: Apparent shoulder width (lean-in)" in index
 
 
 SIDE_VIDEO = REPO.parent / "shared" / "data" / "jonz21_side_video" / "input.mp4"

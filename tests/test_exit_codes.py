@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_batch import fake_factory, write_video
 
-from posturecheck.batch import run as batch
+from posturecheck.cli import analyze as analyze_cli
 from posturecheck.cli import history as history_cmd
 from posturecheck.cli.main import main
 from posturecheck.errors import ExitStatus
@@ -23,7 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """``analyze`` without a model: the fake estimator of test_batch, any model name resolves."""
-    monkeypatch.setattr(batch, "default_estimator_factory", lambda path, num_poses=2: fake_factory)
+    monkeypatch.setattr(
+        analyze_cli, "default_estimator_factory", lambda path, num_poses=2: fake_factory
+    )
     monkeypatch.setattr("posturecheck.adapters.models.resolve_model", lambda spec: Path(__file__))
 
 

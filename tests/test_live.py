@@ -120,9 +120,11 @@ def test_alert_fires_after_sustain_and_not_before(clip: Path) -> None:
     assert a.duration_s >= h.session.config.temporal.sustain_s
     assert a.risk_factor == "Poor Posture and Ergonomics"
     assert a.advice
-    # The terminal line names the problem, how long, the risk factor and the advice.
+    # The terminal line is one short line: the problem, how long and a short tip (issue 16;
+    # the risk factor and the full advice are in the summary and the desktop notification).
     line = next(s for s in h.lines if "ALERT" in s)
-    assert a.title in line and "30 s" in line and a.risk_factor in line and a.advice[:30] in line
+    assert a.title in line and "30 s" in line and a.advice[:30] in line
+    assert line.count(a.title) == 1 and len(line) < 160
 
 
 def test_sampling_is_adaptive(clip: Path) -> None:

@@ -16,6 +16,7 @@ from posturecheck.adapters.notify import (
     format_alert_line,
 )
 from posturecheck.core import fmt
+from posturecheck.core.advice import ALERT_TIP_CHARS
 
 ALERT = notify.Alert(
     kind="neck",
@@ -48,10 +49,13 @@ class Recorder(notify.DesktopBackend):
         self.sent.append((title, body))
 
 
-def test_terminal_line_names_problem_duration_risk_and_advice() -> None:
+def test_terminal_line_is_one_short_line_with_a_tip() -> None:
     line = format_alert_line(ALERT, "14:03:00")
-    assert line.startswith("[14:03:00] ALERT Head dropped for 1 min")
-    assert "Poor Posture and Ergonomics" in line and "Maintaining Good Posture" in line
+    assert line == "[14:03:00] ALERT Head dropped for 1 min: Raise the screen to eye level"
+    long = notify.Alert(**{**{f: getattr(ALERT, f) for f in ALERT.__slots__}, "advice": "x " * 200})
+    text = format_alert_line(long)
+    assert len(text) <= 40 + ALERT_TIP_CHARS and text.endswith("…")
+    assert text.count("Head dropped") == 1
 
 
 def test_desktop_title_and_body() -> None:

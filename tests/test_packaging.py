@@ -44,7 +44,8 @@ def test_console_script_and_version() -> None:
         text=True,
         check=True,
     ).stdout
-    assert out.strip() == f"posturecheck {metadata.version('posturecheck')}"
+    # first line: ours; then Python, MediaPipe and the bundles (tests/test_cli_conventions.py)
+    assert out.splitlines()[0] == f"posturecheck {metadata.version('posturecheck')}"
 
 
 def test_help_does_not_load_mediapipe() -> None:

@@ -522,6 +522,20 @@ class HistoryStore:
             )
         return rows
 
+    # -- deleting
+
+    def prune(self, before_unix: float) -> int:
+        """Delete the sessions started before ``before_unix``, with their minutes and alerts.
+
+        Returns:
+            How many sessions were deleted.
+        """
+        with self._db:
+            cur = self._db.execute("DELETE FROM sessions WHERE started_unix < ?", (before_unix,))
+        if cur.rowcount:
+            self._db.execute("VACUUM")  # give the space back; history is small
+        return int(cur.rowcount)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._db:

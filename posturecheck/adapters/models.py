@@ -102,10 +102,75 @@ def models_dir() -> Path:
     return Path(platformdirs.user_data_dir("posturecheck")) / "models"
 
 
-def _default_cache_dir() -> Path:
+def cache_dir() -> Path:
+    """The download cache of the registry archives (it may not exist yet).
+
+    Returns:
+        ``platformdirs.user_cache_dir("posturecheck")/downloads``.
+    """
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("posturecheck")) / "downloads"
+
+
+_default_cache_dir = cache_dir
+
+
+def clear_cache(directory: Path | None = None, *, dry_run: bool = False) -> list[tuple[Path, int]]:
+    """Delete the download cache's files (built bundles are elsewhere and stay).
+
+    Args:
+        directory: the cache (default :func:`cache_dir`).
+        dry_run: only list what would go.
+
+    Returns:
+        ``(path, bytes)`` of every file deleted (or that would be).
+    """
+    root = Path(directory) if directory is not None else cache_dir()
+    if not root.is_dir():
+        return []
+    files = sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink())
+    removed = [(p, p.lstat().st_size) for p in files]
+    if not dry_run:
+        shutil.rmtree(root)
+    return removed
+
+
+PIP_FIX = (
+    "this Python has no pip (uv tool environments have none): reinstall with "
+    "`uv tool install --with pip posturecheck`, or run `python -m ensurepip`, "
+    "or put pip on PATH"
+)
+
+
+def pip_command() -> tuple[list[str], dict[str, str]]:
+    """How to run ``pip download`` here: the command prefix and extra environment.
+
+    In order: this interpreter's pip; else pip run straight from the wheel that ``ensurepip``
+    bundles (nothing is installed: pip runs from the wheel on ``PYTHONPATH``); else a ``pip`` on
+    ``PATH`` (only downloads, with fixed target tags, so any pip does).
+
+    Raises:
+        ModelError: no pip anywhere; the message says how to get one.
+    """
+    if importlib.util.find_spec("pip") is not None:
+        return [sys.executable, "-m", "pip"], {}
+    wheel = _bundled_pip_wheel()
+    if wheel is not None:
+        return [sys.executable, "-m", "pip"], {"PYTHONPATH": str(wheel)}
+    for name in ("pip3", "pip"):
+        exe = shutil.which(name)
+        if exe:
+            return [exe], {}
+    raise ModelError(PIP_FIX)
+
+
+def _bundled_pip_wheel() -> Path | None:
+    spec = importlib.util.find_spec("ensurepip")
+    if spec is None or spec.origin is None:
+        return None
+    wheels = sorted((Path(spec.origin).parent / "_bundled").glob("pip-*.whl"))
+    return wheels[-1] if wheels else None
 
 
 def manifest_path() -> Path:
@@ -455,12 +520,15 @@ def write_bundle(members: Sequence[tuple[str, bytes]]) -> bytes:
 # --- fetching inputs
 
 
-def _run(cmd: list[str], cwd: Path, what: str, log: Log) -> None:
+def _run(
+    cmd: list[str], cwd: Path, what: str, log: Log, extra_env: dict[str, str] | None = None
+) -> None:
     log(f"$ {' '.join(cmd)}")
     env = {
         **os.environ,
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "npm_config_update_notifier": "false",
+        **(extra_env or {}),
     }
     try:
         proc = subprocess.run(
@@ -480,11 +548,12 @@ def _download(variant: str, source: dict[str, Any], dest: Path, log: Log) -> Non
     if source["registry"] == "pypi":
         # The tflite files are platform independent; fixed tags make the download deterministic
         # whatever Python runs us.
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        pip, extra_env = pip_command()
+        cmd = [*pip, "download", "--no-deps", "--only-binary=:all:",
                "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
                "--platform", "manylinux_2_28_x86_64", "--dest", str(dest),
                f"{package}=={version}"]  # fmt: skip
-        _run(cmd, dest, f"pip download {package}=={version}", log)
+        _run(cmd, dest, f"pip download {package}=={version}", log, extra_env)
     elif source["registry"] == "npm":
         npm = shutil.which("npm")
         if npm is None:

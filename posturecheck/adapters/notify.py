@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posturecheck.core import fmt
+from posturecheck.core.advice import short_tip
 from posturecheck.core.types import Alert
 
 log = logging.getLogger(__name__)
@@ -57,13 +58,15 @@ def alert_body(alert: Alert) -> str:
 
 
 def format_alert_line(alert: Alert, clock_text: str = "") -> str:
-    """One terminal line: problem, how long, risk factor and advice."""
+    """One short terminal line: the problem, how long, and a short tip.
+
+    The risk factor, the full advice and its source are in the desktop notification and the
+    end-of-session summary; repeating them here made a 400-character line (issue 16).
+    """
     prefix = f"[{clock_text}] " if clock_text else ""
-    msg = alert.message.strip()
     what = f"{alert.title} for {fmt.duration(alert.duration_s)}"
-    if msg:
-        what += f" - {msg}"
-    return f"{prefix}ALERT {what} | risk factor: {alert.risk_factor} | advice: {alert.advice}"
+    tip = short_tip(alert.advice)
+    return f"{prefix}ALERT {what}" + (f": {tip}" if tip else "")
 
 
 # ----------------------------------------------------------------------------- sound

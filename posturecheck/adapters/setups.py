@@ -143,6 +143,24 @@ def load_setup(name: str) -> Setup | None:
     return Setup.from_dict(data, str(path))
 
 
+def delete_setup(name: str) -> bool:
+    """Delete the stored setup ``name``.
+
+    Returns:
+        Whether there was one to delete.
+
+    Raises:
+        ConfigError: the name is invalid.
+    """
+    path = setup_path(name)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    log.info("deleted setup %r (%s)", name, path)
+    return True
+
+
 def list_setups() -> list[str]:
     """Names of the stored setups, sorted."""
     d = setups_dir()

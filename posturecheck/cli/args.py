@@ -165,7 +165,13 @@ def formats(text: str) -> str:
 def add_analysis_options(p: argparse.ArgumentParser, *, model_help: str) -> None:
     """``--model``, ``--config``, ``--profile``, ``--view``: for analyze, live and calibrate."""
     p.add_argument("--model", default=None, metavar="NAME|PATH", help=model_help)
-    p.add_argument("--config", default=None, metavar="FILE", help="TOML configuration file")
+    p.add_argument(
+        "--config",
+        default=None,
+        metavar="FILE",
+        help="TOML configuration file (default: $POSTURECHECK_CONFIG, else "
+        "$XDG_CONFIG_HOME/posturecheck/config.toml if it exists, else the built-in defaults)",
+    )
     p.add_argument(
         "--profile",
         default=None,
@@ -180,10 +186,31 @@ def add_analysis_options(p: argparse.ArgumentParser, *, model_help: str) -> None
     )
 
 
+MAX_PEOPLE_HELP = (
+    "people the pose model tracks per frame (default 2: notices a second person and keeps "
+    "judging the same one, the closest at the start; 1 is about 25-35%% faster, since MediaPipe "
+    "re-runs its person detector on every frame while fewer than N people are tracked, but "
+    "never notices a second person)"
+)
+"""One help text for ``--max-people`` of analyze, live and calibrate (they mean the same)."""
+
+
+def add_max_people(p: argparse.ArgumentParser) -> None:
+    """``--max-people N`` (1-4, default 2)."""
+    p.add_argument(
+        "--max-people", type=int, default=2, choices=[1, 2, 3, 4], metavar="N", help=MAX_PEOPLE_HELP
+    )
+
+
 def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``posturecheck analyze`` (called by :mod:`posturecheck.cli.main`)."""
     p.add_argument("paths", nargs="+", metavar="PATH", help="video/image files, folders, globs")
-    p.add_argument("--out", default="posturecheck-out", metavar="DIR", help="output folder")
+    p.add_argument(
+        "--out",
+        default="posturecheck-out",
+        metavar="DIR",
+        help="output folder (default posturecheck-out)",
+    )
     p.add_argument(
         "--fps",
         type=number(0.0, 240.0, lo_open=True),
@@ -200,30 +227,32 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
         type=time_window,
         default=None,
         metavar="START-END",
-        help="seconds of upright posture in each video to use as the personal baseline",
+        help="seconds of upright posture in each video to use as the personal baseline "
+        "(default: the recommended_baseline_s of a video's sidecar NAME.json when it has one, "
+        "as the samples do; else none)",
+    )
+    p.add_argument(
+        "--no-sidecar",
+        action="store_true",
+        help="ignore the baseline window a video's sidecar NAME.json recommends",
     )
     p.add_argument(
         "--workers",
         type=integer(1, 256),
         default=None,
-        help="parallel workers (default: cores)",
+        help="parallel workers (default: the number of CPU cores)",
     )
-    p.add_argument("--format", type=formats, default="json,csv,html", help="outputs: json,csv,html")
+    p.add_argument(
+        "--format",
+        type=formats,
+        default="json,csv,html",
+        help="outputs, comma-separated (default json,csv,html)",
+    )
     p.add_argument("--annotate", action="store_true", help="also write an annotated video")
     p.add_argument(
         "--force", action="store_true", help="reanalyse videos whose outputs are current"
     )
-    p.add_argument(
-        "--max-people",
-        type=int,
-        default=2,
-        choices=[1, 2, 3, 4],
-        metavar="N",
-        help="people the pose model tracks per frame (default 2: notices a second person and "
-        "judges the closest; 1 is ~35%% faster, since MediaPipe re-runs its person detector on "
-        "every frame while fewer than N people are tracked)",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_max_people(p)
 
 
 def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -> None:
@@ -255,15 +284,7 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
         metavar="WxH",
         help="camera resolution to request (default 640x480, the lowest useful)",
     )
-    p.add_argument(
-        "--max-people",
-        type=int,
-        default=2,
-        choices=[1, 2, 3, 4],
-        metavar="N",
-        help="people the pose model tracks (default 2: notices a second person and keeps judging "
-        "the same one; 1 uses ~25%% less CPU but never notices a second person)",
-    )
+    add_max_people(p)
     if calibrate:
         p.add_argument(
             "--slouch",
@@ -271,7 +292,17 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
             help='also capture a "now slouch" posture to check the limits',
         )
         p.add_argument("--list", action="store_true", help="list the stored setups and exit")
+        p.add_argument("--json", action="store_true", help="with --list: print JSON")
+        p.add_argument(
+            "--delete", default=None, metavar="NAME", help="delete the stored setup NAME and exit"
+        )
         return
+    p.add_argument(
+        "--tray",
+        action="store_true",
+        help="status icon instead of a window (colour = status; menu: pause, calibrate, today's "
+        "report, quit); needs pip install posturecheck[tray]",
+    )
     p.add_argument(
         "--fps",
         type=live_fps,

@@ -8,13 +8,45 @@ the state machine is :mod:`posturecheck.core.calibration`, the setup files
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from contextlib import ExitStack
 
-from posturecheck.adapters.setups import list_setups, load_setup, setups_dir
+from posturecheck.adapters.setups import (
+    delete_setup,
+    list_setups,
+    load_setup,
+    setup_path,
+    setups_dir,
+)
 from posturecheck.cli.live import build_session, run_session
-from posturecheck.errors import ExitStatus
+from posturecheck.errors import ConfigError, ExitStatus
 from posturecheck.live.settings import Environment
+
+
+def _list_json(env: Environment) -> int:
+    rows = []
+    for n in list_setups():
+        s = load_setup(n)
+        rows.append(
+            {
+                "name": n,
+                "path": str(setup_path(n)),
+                "created_unix": s.created_unix if s else None,
+                "frames": s.baseline.frames if s else 0,
+                "view": s.baseline.view.value if s and s.baseline.view else None,
+                "source": s.source if s else "",
+            }
+        )
+    env.say(json.dumps({"setups_dir": str(setups_dir()), "setups": rows}, indent=2))
+    return int(ExitStatus.OK)
+
+
+def _delete(env: Environment, name: str) -> int:
+    if not delete_setup(name):
+        raise ConfigError(f"no setup named {name!r} (see `posturecheck calibrate --list`)")
+    env.say(f"deleted setup '{name}'")
+    return int(ExitStatus.OK)
 
 
 def _list(env: Environment) -> int:
@@ -32,8 +64,10 @@ def _list(env: Environment) -> int:
 def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
     """``posturecheck calibrate``: ``--list``, or capture ``--setup`` and save it."""
     env = env or Environment.current()
+    if getattr(args, "delete", None):
+        return _delete(env, args.delete)
     if getattr(args, "list", False):
-        return _list(env)
+        return _list_json(env) if getattr(args, "json", False) else _list(env)
     with ExitStack() as stack:
         session = build_session(args, stack, env, calibrate_only=True)
         rep = run_session(session)

@@ -7,11 +7,15 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from posturecheck.adapters.history import HistoryStore, default_db_path, format_daily_table
 from posturecheck.cli.args import integer
+from posturecheck.core import trends as trends_mod
+from posturecheck.core.fmt import hours_minutes
 from posturecheck.errors import ExitStatus
 from posturecheck.render.history_report import render_html
+from posturecheck.render.trends_report import trends_html
 
 MAX_DAYS = 3660
 """The longest period ``--days`` can ask for (ten years)."""
@@ -30,8 +34,67 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print the daily rows as JSON instead of a table"
     )
     p.add_argument(
+        "--trends",
+        action="store_true",
+        help="also the last 7 and 30 days (alerts and breaks per hour, time out of band per "
+        "region and risk factor) and the setups with their last use; with --json one object",
+    )
+    p.add_argument(
         "--db", default=None, metavar="FILE", help="history database (default: user data dir)"
     )
+    p.add_argument(
+        "--prune",
+        type=integer(0, MAX_DAYS, what="a whole number of days"),
+        default=None,
+        metavar="DAYS",
+        help="keep only the sessions of the last DAYS calendar days (what --days DAYS shows; "
+        "0 deletes all), delete the rest and exit",
+    )
+
+
+TREND_DAYS = (7, 30)
+
+
+def collect_trends(store: HistoryStore, *, today: dt.date | None = None) -> dict[str, Any]:
+    """The last 7 and 30 days' trends and the setups' last use, from the store."""
+    today = today or dt.date.today()
+    starts = {
+        n: dt.datetime.combine(today - dt.timedelta(days=n - 1), dt.time()).timestamp()
+        for n in TREND_DAYS
+    }
+    sessions = store.sessions(0.0)
+    first = min(starts.values())
+    minutes = [
+        m
+        for s in sessions
+        if (s.get("ended_unix") or s["started_unix"]) >= first
+        for m in store.minutes(s["id"])
+    ]
+    alerts = store.alerts(first)
+    periods = [trends_mod.trend(minutes, alerts, since_unix=starts[n], days=n) for n in TREND_DAYS]
+    return {"periods": periods, "setups": trends_mod.setups_last_used(sessions)}
+
+
+def format_trends(tr: dict[str, Any]) -> list[str]:
+    """Text lines of :func:`collect_trends`."""
+    out = []
+    for t in tr["periods"]:
+        rate = "-" if t.alerts_per_hour is None else f"{t.alerts_per_hour:.2f}"
+        brk = "-" if t.breaks_per_hour is None else f"{t.breaks_per_hour:.2f}"
+        out.append(
+            f"last {t.days} days: {hours_minutes(t.present_s)} in view, {t.alerts} alerts "
+            f"({rate}/h), {t.breaks} breaks ({brk}/h)"
+        )
+        for kind, per in sorted(t.exposure_s.items(), key=lambda kv: -sum(kv[1].values())):
+            out.append(
+                f"  {kind}: out of band {hours_minutes(sum(per.values()))} "
+                f"(not acceptable {hours_minutes(per['not_acceptable'])}) "
+                f"- {t.risk_factor[kind]}"
+            )
+    for s in tr["setups"]:
+        when = dt.datetime.fromtimestamp(s["last_unix"]).strftime("%Y-%m-%d %H:%M")
+        out.append(f"setup {s['setup']}: last used {when}, {s['sessions']} sessions")
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +103,16 @@ def run(args: argparse.Namespace) -> int:
     if not db.exists():
         print(f"no history yet ({db} does not exist): run `posturecheck live` first")
         return int(ExitStatus.OK)
+    if args.prune is not None:
+        cutoff = dt.datetime.combine(
+            dt.date.today() - dt.timedelta(days=int(args.prune) - 1), dt.time()
+        ).timestamp()
+        if args.prune == 0:
+            cutoff = float("inf")
+        with HistoryStore(db) as store:
+            n = store.prune(cutoff)
+        print(f"deleted {n} session(s) from {db}")
+        return int(ExitStatus.OK)
     days = int(args.days)
     with HistoryStore(db) as store:
         rows = store.daily(days)
@@ -47,15 +120,32 @@ def run(args: argparse.Namespace) -> int:
             dt.date.today() - dt.timedelta(days=days - 1), dt.time()
         ).timestamp()
         alerts = store.alerts(since)
-    if args.json:
+        sessions = store.sessions(since) if args.html else []
+        minutes = [m for srow in sessions for m in store.minutes(srow["id"])]
+        tr = collect_trends(store) if args.trends or args.html else None
+    if args.json and args.trends and tr is not None:
+        obj = {
+            "days": [r.as_dict() for r in rows],
+            "trends": [t.as_dict() for t in tr["periods"]],
+            "setups": tr["setups"],
+        }
+        print(json.dumps(obj, indent=2))
+    elif args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
     elif rows:
         print(format_daily_table(rows))
     else:
         print(f"no sessions in the last {days} days")
+    if args.trends and not args.json and tr is not None:
+        print("\n".join(format_trends(tr)))
     if args.html:
         out = Path(args.html)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_html(rows, alerts, days=days, db_path=str(db)), encoding="utf-8")
+        page = render_html(
+            rows, alerts, days=days, db_path=str(db), sessions=sessions, minutes=minutes
+        )
+        if tr is not None:
+            page = page.replace("<h2>Alerts</h2>", trends_html(tr) + "\n<h2>Alerts</h2>", 1)
+        out.write_text(page, encoding="utf-8")
         print(f"wrote {out}")
     return int(ExitStatus.OK)

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
@@ -21,6 +22,7 @@ from posturecheck.adapters.estimator import LIVE_SCAN_EVERY_S, MediaPipePoseEsti
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.models import resolve_model
 from posturecheck.adapters.notify import Notifier
+from posturecheck.adapters.screenlock import LockMonitor, open_lock_monitor
 from posturecheck.adapters.setups import load_setup
 from posturecheck.adapters.sources import make_feed
 from posturecheck.adapters.termkeys import open_terminal_keys
@@ -29,7 +31,9 @@ from posturecheck.core.config import load_config
 from posturecheck.errors import ConfigError, ExitStatus, ModelError
 from posturecheck.live.report import LiveReport, format_report
 from posturecheck.live.session import LiveSession
-from posturecheck.live.settings import Environment, LiveSettings
+from posturecheck.live.settings import Environment, LiveSettings, _isatty
+from posturecheck.live.status_line import StatusLine
+from posturecheck.live.tray import Tray, TrayUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +144,16 @@ def build_session(
         cfg = cfg.with_baseline(setup.baseline)
         env.say(f"using calibration '{setup.name}' ({setup.baseline.frames} frames)")
     elif not calibrate_only:
+        press = (
+            "press c in the window, or "
+            if not args.no_window
+            else "press c here, or "
+            if env.stdin_isatty
+            else ""
+        )
         env.say(
             f"no calibration for setup '{args.setup}' yet: front-view limits are conservative "
-            "absolute ones; press c in the window (or run `posturecheck calibrate`) to calibrate"
+            f"absolute ones; {press}run `posturecheck calibrate --setup {args.setup}` to calibrate"
         )
     needs_network = network_need(args.camera, window=not args.no_window)
     if needs_network:
@@ -154,19 +165,28 @@ def build_session(
     model, estimator = _estimator(args.model, args.max_people, env.say, offline=not needs_network)
     stack.callback(estimator.close)
     display: Display | None = None
-    if not args.no_window:
+    tray = _open_tray(args, env) if getattr(args, "tray", False) and not calibrate_only else None
+    if tray is not None:
+        stack.callback(tray.close)
+    if not args.no_window and not getattr(args, "tray", False):
         if env.has_display:
             display = CvWindow()
         else:
             env.warn("no display found: running without a window (use --no-window to say so)")
     keys = open_terminal_keys(env.stdin) if display is None and env.stdin_isatty else None
+    if keys is None and display is None and tray is not None:
+        keys = tray  # menu clicks wake the loop like keys
     if keys is not None:
         stack.callback(keys.close)  # the terminal back to normal before the summary is printed
     notifier = history = None
+    lock: LockMonitor | None = None
     if not calibrate_only:
         notifier = Notifier(emit=env.emit or print, desktop=args.notify, sound=args.sound)
         if not args.no_history:
             history = stack.enter_context(HistoryStore(args.db))
+        if feed.live:  # a camera: pause (camera released) while the screen is locked
+            lock = open_lock_monitor()
+            stack.callback(lock.close)
     settings = dataclasses.replace(settings, model=model)
     return LiveSession(
         feed,
@@ -178,7 +198,37 @@ def build_session(
         keys=keys,
         notifier=notifier,
         history=history,
+        lock=lock,
+        tray=tray,
     )
+
+
+def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
+    """The status icon, or None after one line saying why there is none."""
+    db = args.db
+
+    def today_report() -> None:
+        import datetime as dt
+        import tempfile
+        import webbrowser
+        from pathlib import Path
+
+        from posturecheck.adapters.history import default_db_path
+        from posturecheck.render.history_report import render_html
+
+        path = Path(db) if db else default_db_path()
+        with HistoryStore(path) as store:
+            rows = store.daily(1)
+            alerts = store.alerts(dt.datetime.combine(dt.date.today(), dt.time()).timestamp())
+        out = Path(tempfile.gettempdir()) / "posturecheck-today.html"
+        out.write_text(render_html(rows, alerts, days=1, db_path=str(path)), encoding="utf-8")
+        webbrowser.open(out.as_uri())
+
+    try:
+        return Tray(on_report=None if args.no_history else today_report)
+    except TrayUnavailable as exc:
+        env.warn(f"{exc}; going on without it (pip install posturecheck[tray] for the icon)")
+        return None
 
 
 def run_session(session: LiveSession) -> LiveReport:
@@ -219,9 +269,29 @@ def _banner(session: LiveSession) -> str:
 def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
     """``posturecheck live``: monitor until quit; prints (and stores) a summary at the end."""
     env = env or Environment.current()
+    # -q: only the alerts (the notifier prints those) and the closing summary reach the
+    # terminal; the start-up and status lines are logged instead.
+    quiet = getattr(args, "quiet", False)
+    status: StatusLine | None = None
+    if quiet:
+        run_env = dataclasses.replace(env, emit=None)
+    elif env.emit is print:  # the real terminal: other lines are printed around the status
+        status = StatusLine(
+            sys.stdout, tty=_isatty(sys.stdout), break_interval_s=1800.0, min_break_s=60.0
+        )
+        run_env = dataclasses.replace(env, emit=status.say)
+    else:
+        run_env = env
     with ExitStack() as stack:  # closed (terminal restored) before the summary is printed
-        session = build_session(args, stack, env, calibrate_only=False)
-        env.say(_banner(session))
+        session = build_session(args, stack, run_env, calibrate_only=False)
+        if session.notifier is not None and run_env is not env and env.emit is not None:
+            session.notifier.emit = status.say if status is not None else env.emit
+        if status is not None and session.display is None:
+            status.break_interval_s = session.config.breaks.interval_s
+            status.min_break_s = session.config.breaks.min_break_s
+            session.on_result = status.update
+            stack.callback(status.close)
+        run_env.say(_banner(session))
         rep = run_session(session)
     env.say(format_report(rep))
     return int(ExitStatus.OK)

@@ -188,3 +188,16 @@ def advice_for(kind: str, *, holding: bool = False) -> Advice:
 def risk_factor_for_kind(kind: str) -> str:
     """The risk factor a metric kind's time out of band counts toward in summaries."""
     return advice_for(kind).risk_factor
+
+
+ALERT_TIP_CHARS = 90
+"""The longest tip a one-line alert carries (terminal line, window banner)."""
+
+
+def short_tip(advice: str, limit: int = ALERT_TIP_CHARS) -> str:
+    """The advice's first sentence without its citation, cut at a word to ``limit`` chars."""
+    text = advice.split(" (prevention:", 1)[0].split(" (source:", 1)[0].strip()
+    first = text.split(". ", 1)[0].rstrip(".")
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return first

@@ -11,6 +11,7 @@ overrides given to :func:`load_config` (the CLI's options).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import sys
 from collections.abc import Mapping
@@ -184,9 +185,12 @@ def _expect_number(where: str, v: Any, lo: float, hi: float, integer: bool = Fal
 
 
 def _unknown(where: str, key: str, allowed: Any) -> ConfigError:
+    """An unknown key: names the nearest valid key first (a typo), then all of them."""
     prefix = f"{where}." if where else ""
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
+    hint = f"did you mean '{prefix}{close[0]}'? " if close else ""
     return ConfigError(
-        f"unknown key '{prefix}{key}' (expected one of: {', '.join(sorted(allowed))})"
+        f"unknown key '{prefix}{key}' ({hint}expected one of: {', '.join(sorted(allowed))})"
     )
 
 
@@ -241,8 +245,10 @@ _RULE_KEYS = {
 
 def _rule(metric: str, data: Any, base: MetricRule | None, where: str) -> MetricRule:
     if metric not in METRICS:
+        close = difflib.get_close_matches(str(metric), list(METRICS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"{where}: unknown metric {metric!r} (expected one of: {', '.join(METRICS)})"
+            f"{where}: unknown metric {metric!r} ({hint}expected one of: {', '.join(METRICS)})"
         )
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, got {data!r}")

@@ -28,6 +28,8 @@ HELP_LINES = (
     "h   show / hide this help",
     "q   quit (Esc too)",
 )
+KEY_HINT = "keys: c calibrate  p pause  s snapshot  h help  q quit"
+"""The one-line key hint at the bottom of the window."""
 OTHER_PERSON_BGR = (120, 120, 120)
 
 
@@ -130,6 +132,7 @@ class Hud:
             alert=self._current_banner(result),
             show_help=self.show_help,
             help_lines=HELP_LINES,
+            key_hint=KEY_HINT,
             countdown_s=countdown,
             countdown_text=text,
             limits=limits,
@@ -158,4 +161,5 @@ class Hud:
             img = (last.image * 0.4).astype(np.uint8)
         else:
             img = np.zeros((wh[1], wh[0], 3), np.uint8)
-        return overlay.draw_live(img, None, panel)
+        # no alert banner while paused or disconnected: it would be stale
+        return overlay.draw_live(img, None, dataclasses.replace(panel, alert=None))

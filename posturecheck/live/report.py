@@ -92,6 +92,22 @@ def score_report(rep: LiveReport, acc: SummaryAccumulator | None) -> None:
         rep.score = fallback_score(t.get("good", 0.0), t.get("caution", 0.0), t.get("poor", 0.0))
 
 
+def _score_reason(rep: LiveReport) -> str:
+    """Why a score is below 100 when the status shares alone would not say (e.g. "good 100 %"
+    next to 83/100: time out of band shorter than an alert needs still lowers the score)."""
+    if rep.score is None or rep.score >= 100:
+        return ""
+    worst = (rep.summary or {}).get("worst_band_s") or {}
+    out_s = sum(float(worst.get(b) or 0.0) for b in ("conditional", "not_acceptable"))
+    bits = []
+    if out_s > 0:
+        bits.append(f"{fmt.duration(out_s)} outside an acceptable band, counted even when too "
+                    "short for an alert")  # fmt: skip
+    else:  # the only other term of the score (core/summary.py SCORE_FORMULA)
+        bits.append("sitting past the break interval")
+    return f" (lowered by {' and '.join(bits)})"
+
+
 def format_report(rep: LiveReport) -> str:
     """The summary printed at the end: times, breaks, alerts, score, risk factors, caution."""
     t = rep.totals
@@ -128,7 +144,7 @@ def format_report(rep: LiveReport) -> str:
     else:
         lines.append("  alerts: none")
     if rep.score is not None:
-        lines.append(f"  posture score: {rep.score:.0f}/100")
+        lines.append(f"  posture score: {rep.score:.0f}/100{_score_reason(rep)}")
     if rep.session_id is not None:
         lines.append(
             f"  stored in history as session {rep.session_id} (see `posturecheck history`)"
@@ -184,9 +200,13 @@ class Recorder:
                 settings=settings.history_settings(),
             )
 
-    def add(self, r: FrameResult) -> None:
-        """One analysed frame: into the summary and the minute being aggregated."""
-        self.report.analyses += 1
+    def add(self, r: FrameResult, *, analysed: bool = True) -> None:
+        """One judged frame: into the summary and the minute being aggregated.
+
+        ``analysed=False`` for a frame the estimator never saw (the away stand-ins while the
+        screen is locked): judged and recorded, but not counted as an analysis.
+        """
+        self.report.analyses += 1 if analysed else 0
         self.report.last_t_ms = r.timestamp_ms
         if self.summary is not None:
             try:

@@ -15,18 +15,23 @@ from one :class:`~.settings.Environment`, so tests drive it with a fake clock.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from posturecheck.adapters.history import HistoryStore
 from posturecheck.adapters.notify import Notifier
+from posturecheck.adapters.screenlock import LockMonitor
 from posturecheck.adapters.setups import Setup, check_setup_name, save_setup
 from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import Display, KeySource, save_snapshot
 from posturecheck.core import pipeline
+from posturecheck.core.audit import audit
 from posturecheck.core.calibration import CalibrationRun, Phase, limit_preview
 from posturecheck.core.config import Config
-from posturecheck.core.types import Alert, Frame, FrameResult
+from posturecheck.core.fmt import duration
+from posturecheck.core.types import Alert, Detections, Frame, FrameResult
 from posturecheck.errors import SourceError
 from posturecheck.live.hud import HELP_LINES, Hud, time_of_day
+from posturecheck.live.lockpause import LockPause
 from posturecheck.live.report import LiveReport, Recorder
 from posturecheck.live.settings import (
     Backoff,
@@ -35,6 +40,7 @@ from posturecheck.live.settings import (
     Presence,
     sampling_mode,
 )
+from posturecheck.live.tray import Tray, tooltip, tray_state
 from posturecheck.render.overlay import LiveHud
 
 
@@ -51,6 +57,10 @@ class LiveSession:
         keys: where keys come from without a window (the terminal), or ``None``.
         notifier: alert delivery (terminal line, sound, desktop); ``None`` = banner + a line.
         history: where the session is stored, or ``None``.
+        lock: screen-lock monitor: while locked the session pauses with the camera released,
+            and the time counts as away (:mod:`~.lockpause`); ``None`` = not followed.
+        tray: the status icon (:mod:`~.tray`): shows the status, its menu keys are handled
+            like the window's; ``None`` = no icon.
     """
 
     def __init__(
@@ -65,6 +75,8 @@ class LiveSession:
         keys: KeySource | None = None,
         notifier: Notifier | None = None,
         history: HistoryStore | None = None,
+        lock: LockMonitor | None = None,
+        tray: Tray | None = None,
     ) -> None:
         self.feed, self.estimator = feed, estimator
         self.settings = s = settings or LiveSettings()
@@ -87,7 +99,11 @@ class LiveSession:
         self._lost_since: float | None = None
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
+        self.lock_pause = LockPause(lock) if lock is not None else None
+        self._audit_frames: list = []  # (pose, metrics) of the upright capture
+        self.tray = tray
         self._t_start = self._cpu_start = 0.0
+        self.on_result: Callable[[FrameResult], None] | None = None  # e.g. the status line
         if s.calibrate_only:
             self.start_calibration()
 
@@ -104,6 +120,7 @@ class LiveSession:
     def start_calibration(self) -> None:
         """Begin the guided capture (key ``c``)."""
         name = check_setup_name(self.settings.setup)
+        self._audit_frames = []
         self.calibration = CalibrationRun(name, slouch=self.settings.calibrate_slouch)
         self._next_due_s = 0.0  # start sampling at the calibration rate now, even if away
         self.env.say(f"calibration of setup '{name}': {self.calibration.instruction}")
@@ -178,6 +195,10 @@ class LiveSession:
             return self.stop("window closed")
         if s.max_duration_s is not None and now - self._t_start >= s.max_duration_s:
             return self.stop("limit")
+        if self.tray is not None:
+            self._tray_step()
+        if self.lock_pause is not None and self._follow_lock(now):
+            return None
         if self.paused:
             self._render_idle()
             return self._wait(0.1 if self.display is not None else 0.5)  # a key ends it at once
@@ -214,6 +235,55 @@ class LiveSession:
             self.frames_shown += 1
             if not self.feed.live:
                 self._wait(0.001)
+
+    def _follow_lock(self, now: float) -> bool:
+        """Screen locked: camera released, the time judged as away; whether still locked."""
+        lp = self.lock_pause
+        assert lp is not None
+        last_ms = self.last_result.timestamp_ms if self.last_result is not None else None
+        change = lp.poll(now, last_ms)
+        if change is not None and change.locked:
+            self.feed.release()
+            self.hud.set_message("screen locked: camera off", 1e9)
+            self.env.say("screen locked: paused, camera released (the time counts as away)")
+        elif change is not None:
+            self._judge_away(lp.due(now, final=True))
+            if self.paused:
+                self.hud.set_message("paused: camera off (press p to resume)", 1e9)
+            else:
+                self.hud.set_message("", 0)
+            self._next_due_s = 0.0
+            again = "; still paused (p resumes)" if self.paused else "; monitoring resumes"
+            self.env.say(f"screen unlocked after {duration(change.held_s)}{again}")
+        if not lp.locked:
+            return False
+        self._judge_away(lp.due(now))
+        self._render_idle()
+        self._wait(0.1 if self.display is not None else 0.5)
+        return True
+
+    def _tray_step(self) -> None:
+        """Handle a menu click, then show the current status on the icon."""
+        tray = self.tray
+        assert tray is not None
+        key = tray.take_key()
+        if key != -1:
+            self.handle_key(key)
+        locked = self.lock_pause is not None and self.lock_pause.locked
+        state = tray_state(self.last_result, paused=self.paused, locked=locked)
+        r = self.last_result
+        sitting = r.timers.get("sitting_s") if r is not None else None
+        last = self.report.alerts[-1] if self.report.alerts else None
+        tray.show(state, tooltip(state, last, sitting))
+
+    def _judge_away(self, detections: Detections | None) -> None:
+        """Judge a stand-in for a frame nobody was seen in (while locked): away, not a gap."""
+        if detections is None:
+            return
+        r = self.judge.step(detections)
+        self.last_result = r
+        self.record.add(r, analysed=False)
+        self._presence.update(r)
 
     def _reconnect(self, now: float) -> bool:
         """Reopen a lost (or paused) feed when its retry time has come; whether it is open."""
@@ -252,6 +322,8 @@ class LiveSession:
         calibrating = cal is not None and not cal.finished
         if cal is not None and calibrating:
             before = cal.phase
+            if before == Phase.UPRIGHT and r.pose is not None and r.metrics is not None:
+                self._audit_frames.append((r.pose, r.metrics))  # the workstation audit's input
             cal.feed(r.timestamp_ms, r.metrics)
             if cal.phase != before and not cal.finished:
                 left = cal.seconds_left(r.timestamp_ms)
@@ -264,6 +336,8 @@ class LiveSession:
         line = self._presence.update(r, first=self.report.analyses <= 1)
         if line:
             self.env.say(line)
+        if self.on_result is not None:
+            self.on_result(r)
         still = self.calibration is not None and not self.calibration.finished
         self.mode = sampling_mode(
             r, self.settings, calibrating=still, away_since_ms=self._presence.away_since_ms
@@ -290,6 +364,12 @@ class LiveSession:
             for label, text in limits:
                 self.env.say(f"  {label}: {text}")
             self.hud.calibrated(setup.name, limits)
+            if self._audit_frames:  # the same frames say something about the desk, too
+                poses, metrics = zip(*self._audit_frames, strict=True)
+                self.env.say("workstation audit of the upright capture:")
+                for f in audit(poses, metrics):
+                    if f.verdict != "unknown":
+                        self.env.say(f"  {f.check.replace('_', ' ')}: {f.line}")
             if self.settings.calibrate_only:
                 self.stop("calibrated")
         else:
@@ -331,7 +411,7 @@ class LiveSession:
 
     def _finish(self) -> None:
         self.feed.release()
-        for sink in (self.display, self.notifier):
+        for sink in (self.display, self.notifier, self.tray):
             if sink is not None:
                 sink.close()
         rep, env = self.report, self.env

@@ -31,7 +31,7 @@ from posturecheck.core.rules import resolve_limits
 from posturecheck.core.summary import SessionSummary, SummaryAccumulator
 from posturecheck.core.types import FrameResult
 from posturecheck.render import report
-from posturecheck.render.timeline import Timeline, status_pct
+from posturecheck.render.timeline import STATUS_COLUMNS, Timeline, not_judged, status_pct
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,10 @@ INDEX_COLUMNS: tuple[str, ...] = (
     "good_pct",
     "caution_pct",
     "poor_pct",
+    "not_assessable_pct",
     "away_pct",
     "top_risk_factor",
+    "not_judged",
     "verdict",
 )
 """Columns of ``OUT/summary.csv`` (one row per input)."""
@@ -470,9 +472,11 @@ def index_row(o: Any, out_dir: Path) -> dict[str, Any]:
         row["score"] = score if isinstance(score, int) else _round(score, 0)
         row["alerts"] = len(doc.get("alerts") or [])
         st = status_pct(doc)
-        for k in ("good", "caution", "poor", "away"):
-            row[f"{k}_pct"] = _round(st.get(k))
+        if st:  # shares of the analysed time: they add up to 100 (a missing status is 0)
+            for k, col in STATUS_COLUMNS:
+                row[col] = _round(st.get(k, 0.0))
         row["top_risk_factor"] = top_risk_factor(doc) or ""
+        row["not_judged"] = "; ".join(not_judged(doc))
         if doc.get("image"):
             row["verdict"] = doc["image"].get("verdict", "")
     return row
@@ -483,13 +487,17 @@ def _round(v: Any, nd: int = 1) -> Any:
 
 
 def top_risk_factor(doc: Mapping[str, Any]) -> str | None:
-    """The risk factor with the most alerts, then the most time outside the acceptable band."""
+    """The risk factor that was a problem: the most alerts, then the most time out of band.
+
+    Only a factor with at least one alert counts: out-of-band time that never became a sustained
+    problem is not named as the video's "main risk factor" (it would read like a diagnosis).
+    """
     rf = doc.get("risk_factors")
     if not isinstance(rf, Mapping):
         return None
     best, best_key = None, (0, 0.0)
     for name, v in rf.items():
-        if not isinstance(v, Mapping):
+        if not isinstance(v, Mapping) or int(v.get("alerts") or 0) < 1:
             continue
         key = (int(v.get("alerts") or 0), exposure_s(v))
         if key > best_key:

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from posturecheck.core import fmt
+from posturecheck.core.advice import short_tip
 from posturecheck.core.catalog import BAND_RANK
 from posturecheck.core.landmarks import DEFAULT_MIN_VISIBILITY, SIDE_CHAIN, SKELETON_EDGES
 from posturecheck.core.types import Alert, FrameResult, Pose, Status, View
@@ -309,8 +310,12 @@ def draw_status_panel(
     _, bh = put_text(image, status_text(result), (x, y), color=_WHITE, bg=color, alpha=0.85, k=1.1)
     y += bh + m // 2
     for label, value, band in metric_rows(result, max_metrics):
-        _, bh = put_text(
-            image, f"{label}: {value}", (x, y), color=BAND_BGR.get(band or "", _NEUTRAL_BGR)
+        _, bh = put_text(  # a solid panel: red text on the picture is unreadable
+            image,
+            f"{label}: {value}",
+            (x, y),
+            color=BAND_BGR.get(band or "", _NEUTRAL_BGR),
+            alpha=1.0,
         )
         y += bh
     return y
@@ -358,6 +363,7 @@ class LiveHud:
         limits: calibration preview, ``(label, text)`` rows (e.g. neck limit after calibration).
         message: a transient message (e.g. "camera lost, retrying in 4 s").
         profile: the calibration profile in use, if any.
+        key_hint: one line at the bottom naming the keys (hidden while the help is shown).
     """
 
     fps: float | None = None
@@ -366,6 +372,7 @@ class LiveHud:
     alert: Alert | None = None
     show_help: bool = False
     help_lines: Sequence[str] = ()
+    key_hint: str = ""
     countdown_s: float | None = None
     countdown_text: str = ""
     limits: Sequence[tuple[str, str]] = ()
@@ -459,11 +466,18 @@ def draw_perf(
 
 
 def _banner_lines(image: np.ndarray, alert: Alert) -> list[tuple[str, float]]:
-    w = image.shape[1]
-    title = f"{alert.title} for {fmt.clock(alert.duration_s)}"
-    lines = [(title, 1.1), (f"Risk factor: {alert.risk_factor}", 0.8)]
-    lines += [(s, 0.8) for s in _wrap(image, f"Tip: {alert.advice}", w - 4 * _thick(image, 3), 0.8)]
-    return lines
+    """One short line: the problem, how long, and a short tip cut to the image width (the
+    risk factor and the full advice with its source are in the terminal summary)."""
+    w = image.shape[1] - 2 * _thick(image, 3)
+    title = f"{alert.title} {fmt.clock(alert.duration_s)}"
+    tip = short_tip(alert.advice).replace("…", "...")
+    text = f"{title}: {tip}" if tip else title
+    if text_size(image, text, 0.9)[0] > w:
+        words = text.split(" ")
+        while len(words) > 2 and text_size(image, " ".join(words) + "...", 0.9)[0] > w:
+            words.pop()
+        text = " ".join(words).rstrip(",;:") + "..."
+    return [(text, 0.9)]
 
 
 def _line_h(image: np.ndarray, text: str, k: float) -> int:
@@ -480,7 +494,7 @@ def draw_banner(image: np.ndarray, alert: Alert, *, y0: int = 0) -> np.ndarray:
     """The active alert across the top: title and duration, then risk factor and advice."""
     w = image.shape[1]
     color = BAND_BGR["not_acceptable"] if alert.severity == "poor" else (0, 140, 220)
-    fill_rect(image, (0, y0, w, y0 + banner_height(image, alert)), color, 0.85)
+    fill_rect(image, (0, y0, w, y0 + banner_height(image, alert)), color, 1.0)
     y = y0 + _thick(image)
     for s, k in _banner_lines(image, alert):
         put_text(image, s, (_thick(image, 3), y), color=_WHITE, k=k, bg=None)
@@ -620,4 +634,7 @@ def draw_live(
     draw_message(image, hud.message)
     if hud.show_help:
         draw_help(image, hud.help_lines)
+    elif hud.key_hint:
+        _, th, base = text_size(image, hud.key_hint, 0.7)
+        put_text(image, hud.key_hint, (m, image.shape[0] - th - base - 3 * m), k=0.7, alpha=1.0)
     return image

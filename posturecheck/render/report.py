@@ -41,7 +41,7 @@ from posturecheck.render.report_plots import (
     preload,
     timeline_figure_uri,
 )
-from posturecheck.render.timeline import Timeline, status_pct
+from posturecheck.render.timeline import STATUS_COLUMNS, Timeline, not_judged, status_pct
 
 __all__ = [  # the plot entry points stay importable from here for the drivers
     "MAX_PLOT_POINTS",
@@ -388,6 +388,7 @@ def _status_block(doc: Mapping[str, Any]) -> str:
 def _cards(doc: Mapping[str, Any]) -> str:
     st = status_pct(doc)
     score = doc.get("score")
+    missing = not_judged(doc)
     cards = [
         (
             "Posture score",
@@ -397,10 +398,11 @@ def _cards(doc: Mapping[str, Any]) -> str:
         ("Good", f"{st.get('good', 0):.0f}%", "of the analysed time"),
         ("Caution", f"{st.get('caution', 0):.0f}%", "out of band, not yet sustained"),
         ("Poor", f"{st.get('poor', 0):.0f}%", "sustained problem (alerted)"),
+        ("Not assessable", f"{st.get('unknown', 0):.0f}%", "in view, nothing judgeable"),
         ("Away", f"{st.get('away', 0):.0f}%", "nobody in view"),
         ("Alerts", str(len(doc.get("alerts") or [])), "see the list below"),
     ]
-    return (
+    html = (
         "<div class='cards'>"
         + "".join(
             f"<div class='card'><div class='l'>{_e(a)}</div><div class='v'>{_e(b)}</div>"
@@ -408,6 +410,23 @@ def _cards(doc: Mapping[str, Any]) -> str:
             for a, b, c in cards
         )
         + "</div>"
+    )
+    if missing:
+        html += f"<div class='problem not-judged'>{_e(not_judged_text(missing, doc))}</div>"
+    return html
+
+
+def not_judged_text(missing: Sequence[str], doc: Mapping[str, Any]) -> str:
+    """ "Not judged: lean-in. The score covers only the other measures ..." for a verdict."""
+    why = (
+        " (they need a personal baseline: run again with --baseline START-END, seconds where "
+        "you sit upright)"
+        if not doc.get("baseline")
+        else ""
+    )
+    return (
+        f"Not judged: {', '.join(missing)}{why}. The score and the shares cover only the "
+        "measures that were judged."
     )
 
 
@@ -433,9 +452,16 @@ def _baseline_block(doc: Mapping[str, Any]) -> str:
     limits = doc.get("limits") or {}
     if bl:
         w = bl.get("window_s") or ["?", "?"]
+        origin = str(bl.get("window_from") or "")
+        whence = (
+            f"; the window comes from {_e(origin.removeprefix('sidecar '))}, the video's "
+            "sidecar file (<code>--no-sidecar</code> ignores it)"
+            if origin.startswith("sidecar")
+            else ""
+        )
         return (
             f"<p class='small'>Front-view measures are judged against your upright baseline "
-            f"({w[0]:g}–{w[1]:g} s of this video, {bl.get('frames', '?')} frames).</p>"
+            f"({w[0]:g}–{w[1]:g} s of this video, {bl.get('frames', '?')} frames{whence}).</p>"
         )
     if (doc.get("view") == "front") and any(
         not v.get("relative_to_baseline") for v in limits.values()
@@ -623,24 +649,29 @@ def render_index(rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
         length = (
             fmt.duration(dur) if isinstance(dur, (int, float)) and r.get("kind") == "video" else "–"
         )
+        unjudged = (
+            f"<div class='small not-judged'>not judged: {_e(r.get('not_judged'))}</div>"
+            if r.get("not_judged")
+            else ""
+        )
         trs.append(
             f"<tr><td>{link}<div class='small muted'>{_e(r.get('input'))}</div>{reason}</td>"
             f"<td>{_e(r.get('kind'))}</td><td>{_badge(str(r.get('status')))}</td>"
             f"<td class='num'>{length}</td>"
             f"<td class='num'>{'' if score in ('', None) else _e(score)}"
-            f"{(' ' + _badge(verdict)) if verdict else ''}</td>"
+            f"{(' ' + _badge(verdict)) if verdict else ''}{unjudged}</td>"
             f"<td class='num'>{_e(r.get('alerts'))}</td>"
-            + "".join(
-                f"<td class='num'>{_pct(r.get(k + '_pct'))}</td>"
-                for k in ("good", "caution", "poor", "away")
-            )
-            + f"<td class='small'>{_e(r.get('top_risk_factor'))}</td></tr>"
+            + "".join(f"<td class='num'>{_pct(r.get(col))}</td>" for _, col in STATUS_COLUMNS)
+            + f"<td class='small'>{_e(r.get('top_risk_factor')) or '–'}</td></tr>"
         )
     table = (
         "<table><tr><th>Input</th><th>Kind</th><th>Status</th><th class='num'>Length</th>"
         "<th class='num'>Score</th><th class='num'>Alerts</th><th class='num'>Good</th>"
-        "<th class='num'>Caution</th><th class='num'>Poor</th><th class='num'>Away</th>"
-        "<th>Main risk factor</th></tr>" + "".join(trs) + "</table>"
+        "<th class='num'>Caution</th><th class='num'>Poor</th>"
+        "<th class='num'>Not assessable</th><th class='num'>Away</th>"
+        "<th>Main risk factor (alerted)</th></tr>" + "".join(trs) + "</table>"
+        "<p class='small muted'>Good + caution + poor + not assessable + away = 100 % of the "
+        "analysed time. A risk factor is named only when it raised an alert.</p>"
     )
     return page("posturecheck — index", head + table)
 

@@ -8,6 +8,7 @@ report from the compact :class:`posturecheck.render.timeline.Timeline`, never pe
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import math
 import textwrap
@@ -332,30 +333,76 @@ def bands_figure_uri(doc: Mapping[str, Any]) -> str | None:
     return _png_data_uri(fig)
 
 
-def daily_status_figure_uri(rows: Sequence[DayRow]) -> str | None:
-    """Stacked bars of the minutes in view per status per day (the history report's chart)."""
+def daily_series(
+    rows: Sequence[DayRow], *, days: int | None = None, today: dt.date | None = None
+) -> tuple[list[dt.date], list[tuple[str, list[float]]], str]:
+    """The history chart's data: one bar per calendar day of the period (days without a
+    session are empty bars, so a 7-day chart shows 7 days), the stacked series, and the unit.
+
+    Args:
+        rows: the daily rows (any order, gaps allowed).
+        days: the period's length; ``None``: only the days that have rows.
+        today: the period's last day (default: today, local time).
+
+    Returns:
+        ``(dates, [(label, values per date)], unit)`` with unit ``"minutes"``, or ``"seconds"``
+        when no day reaches two minutes in view.
+    """
+    by_day = {r.day: r for r in rows}
+    if days is None:
+        dates = sorted(by_day)
+    else:
+        last = today or dt.date.today()
+        dates = [last - dt.timedelta(days=k) for k in range(days - 1, -1, -1)]
+    fields = (
+        ("good", "good_s"),
+        ("caution", "caution_s"),
+        ("poor", "poor_s"),
+        ("not assessable", "unknown_s"),
+    )
+    total = max((by_day[d].present_s for d in dates if d in by_day), default=0.0)
+    div, unit = (1.0, "seconds") if total < 120 else (60.0, "minutes")
+    series = [
+        (label, [getattr(by_day[d], f) / div if d in by_day else 0.0 for d in dates])
+        for label, f in fields
+    ]
+    return dates, series, unit
+
+
+def daily_status_figure_uri(
+    rows: Sequence[DayRow], *, days: int | None = None, today: dt.date | None = None
+) -> str | None:
+    """Stacked bars of the time in view per status per day (the history report's chart).
+
+    Every day of the period gets a slot (see :func:`daily_series`); the legend sits above the
+    plot, never over the bars.
+    """
     if not rows:
         return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    days = [r.day.strftime("%a %d") for r in rows]
-    series = [
-        ("good", [r.good_s / 60 for r in rows], STATUS_COLORS["good"]),
-        ("caution", [r.caution_s / 60 for r in rows], STATUS_COLORS["caution"]),
-        ("poor", [r.poor_s / 60 for r in rows], STATUS_COLORS["poor"]),
-        ("not assessable", [r.unknown_s / 60 for r in rows], STATUS_COLORS["unknown"]),
-    ]
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = Figure(figsize=(9, 3.2), dpi=100)
+    dates, series, unit = daily_series(rows, days=days, today=today)
+    colors = {
+        "good": STATUS_COLORS["good"],
+        "caution": STATUS_COLORS["caution"],
+        "poor": STATUS_COLORS["poor"],
+        "not assessable": STATUS_COLORS["unknown"],
+    }
+    labels = [d.strftime("%a %d") for d in dates]
+    fig = Figure(figsize=(9, 3.4), dpi=100)
     FigureCanvasAgg(fig)  # tight_layout needs the renderer
     ax = fig.add_subplot()
-    bottom = [0.0] * len(rows)
-    for label, vals, color in series:
-        ax.bar(days, vals, bottom=bottom, label=label, color=color)
+    x = list(range(len(dates)))
+    bottom = [0.0] * len(dates)
+    for label, vals in series:
+        ax.bar(x, vals, bottom=bottom, label=label, color=colors[label], width=0.7)
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
-    ax.set_ylabel("minutes in view")
-    ax.legend(loc="upper left", fontsize=8, ncol=4, frameon=False)
+    step = max(1, len(dates) // 14)  # at most ~14 tick labels
+    ax.set_xticks(x[::step], labels[::step], fontsize=8)
+    ax.set_xlim(-0.6, len(dates) - 0.4)
+    ax.set_ylabel(f"{unit} in view")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), fontsize=8, ncol=4, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return _png_data_uri(fig)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from posturecheck.core.catalog import BANDS, METRIC_NAMES
+from posturecheck.core.catalog import BANDS, METRIC_NAMES, METRICS
 from posturecheck.core.types import FrameResult, Status
 
 STATUS_CODES: dict[str, int] = {s.value: i for i, s in enumerate(Status)}
@@ -95,4 +95,32 @@ def status_pct(doc: Mapping[str, Any]) -> dict[str, float]:
         total = sum(vals.values())
         if vals and total > 0:
             out.update({k: 100.0 * v / total for k, v in vals.items()})
+    return out
+
+
+STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("good", "good_pct"),
+    ("caution", "caution_pct"),
+    ("poor", "poor_pct"),
+    ("unknown", "not_assessable_pct"),
+    ("away", "away_pct"),
+)
+"""Overall status -> its ``summary.csv`` column; together they are all of the analysed time."""
+
+
+def not_judged(doc: Mapping[str, Any]) -> list[str]:
+    """Labels of the measures that were measured but could not be judged (e.g. lean-in without
+    a baseline), so a verdict can say what it does not cover. Reported-only measures (the 3D
+    estimates, the CVA proxy) are never judged and are not listed."""
+    out: list[str] = []
+    metrics = doc.get("metrics") or {}
+    if not isinstance(metrics, Mapping):
+        return out
+    for name, m in metrics.items():
+        if not isinstance(m, Mapping) or m.get("judged") or not m.get("measured_s"):
+            continue
+        spec = METRICS.get(name)
+        if spec is None or "reported only" in spec.standard:
+            continue
+        out.append(str(m.get("label") or spec.label))
     return out
