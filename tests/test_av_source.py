@@ -220,3 +220,13 @@ def test_batch_frames_csv_same_with_pyav_and_opencv_and_any_workers(
             csvs[reader, workers] = (out / "pan" / "frames.csv").read_text(encoding="utf-8")
     assert len(csvs["pyav", 1].splitlines()) == 1 + 5 * SECONDS
     assert len(set(csvs.values())) == 1
+
+
+def test_a_window_that_ends_before_the_file_is_not_an_early_end(h264_clip: Path) -> None:
+    """The last packets of a short file all lie within the read-ahead: reaching the file's end
+    while reading past ``end_ms`` must not look like a truncated video (the batch driver stops
+    a video whose non-last segment reports EOF)."""
+    first = PyAVFileSource(h264_clip, sample_fps=5.0, end_ms=SECONDS * 1000 - 500)
+    assert _read(first) and not first.eof
+    last = PyAVFileSource(h264_clip, sample_fps=5.0, start_ms=3000)
+    assert _read(last) and last.eof

@@ -273,7 +273,9 @@ class PyAVFileSource:
                 if past_end > REORDER_WINDOW:
                     break  # every frame before end_ms has been read
         else:
-            self.eof = True
+            # The file ended; for a window with an end, that is "early" only if no frame at or
+            # after the end was read (like OpenCV's reader, which stops at the end without EOF).
+            self.eof = past_end == 0
         # The rest of the read-ahead, up to the last packet whose frame is wanted (packets after
         # it in decoding order can only serve frames nobody wants).
         want_rest = [wants(p.pts) for p in ahead]
