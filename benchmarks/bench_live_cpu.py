@@ -25,8 +25,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))  # this checkout's package, not an installed one
 
 from live_clip import OUT, make_clip  # noqa: E402
+
+
+def cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo: the live figure depends on it (recorded with it)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
 
 
 def _cpu_s(pid: int) -> float:
@@ -141,6 +153,35 @@ def bench_full_rate(clip: Path, model: str, n: int) -> dict:
     }
 
 
+def bench_parts(clip: Path, model: str, analyses_per_s: float = 2.0) -> None:
+    """Where live's CPU goes, in-process on the same clip: decoding a 30 fps file as the
+    camera (OpenCV grab of every frame, retrieve at the analysis rate; and PyAV skipping
+    unwanted non-reference frames), and the model per analysis (2 poses on every frame vs
+    1 pose + the second-person watch vs 1 pose), as percent of one core at live's rates."""
+    import time as _t
+
+    from bench_batch import model_ms, sampled_frames  # noqa: PLC0415
+
+    from posturecheck.adapters import models  # noqa: PLC0415
+    from posturecheck.adapters.av_source import PyAVFileSource  # noqa: PLC0415
+    from posturecheck.adapters.sources import VideoFileSource  # noqa: PLC0415
+
+    fps_video = 30.0
+    for name, cls in (("OpenCV grab all", VideoFileSource), ("PyAV + NONREF", PyAVFileSource)):
+        src = cls(clip, sample_fps=analyses_per_s, end_ms=60_000)
+        c = _t.process_time()
+        n = sum(1 for _ in src)
+        ms = (_t.process_time() - c) * 1000.0 / max(1, src.frames_read)
+        print(
+            f"  decode ({name}, {n} frames retrieved): {ms:.2f} ms CPU per video frame -> "
+            f"{ms * fps_video / 10:.1f} % of a core at {fps_video:g} fps"
+        )
+    images = sampled_frames(clip, analyses_per_s, limit=120)
+    for k, v in model_ms(models.resolve_model(model), images, analyses_per_s).items():
+        pct = v["cpu_mean_ms"] * analyses_per_s / 10
+        print(f"  model {model}, {k}: {v['cpu_mean_ms']:.1f} ms CPU -> {pct:.1f} % of a core")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="lite")
@@ -153,6 +194,7 @@ def main() -> int:
     )
     ap.add_argument("--skip-default", action="store_true")
     ap.add_argument("--skip-full", action="store_true")
+    ap.add_argument("--parts", action="store_true", help="also: where the CPU goes (in-process)")
     ap.add_argument(
         "--window", action="store_true", help="with the window (needs a display, e.g. xvfb-run)"
     )
@@ -162,6 +204,7 @@ def main() -> int:
         OUT / "live_640x480_30fps_70s.mp4", seconds=max(70.0, a.warmup + a.measure + 10)
     )
     print(f"clip: {clip} (640x480, 30 fps)")
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical); load {os.getloadavg()[0]:.2f}")
     if not a.skip_default:
         r = bench_default(clip, a.model, a.warmup, a.measure, a.extra, a.window)
         verdict = "PASS" if r["cpu_pct"] <= 8.0 else "FAIL"
@@ -173,6 +216,8 @@ def main() -> int:
         )
         print(f"  command: posturecheck {r['cmd'].split('posturecheck ', 1)[-1]}")
         print(f"  {r['summary']}")
+    if a.parts:
+        bench_parts(clip, a.model)
     if not a.skip_full:
         f = bench_full_rate(clip, a.model, a.full_frames)
         verdict = "PASS" if f["fps"] >= 25.0 else "FAIL"

@@ -56,7 +56,7 @@ from bench_live_cpu import bench_default  # noqa: E402
 from evalcommon import machine_info  # noqa: E402
 from live_clip import OUT as LIVE_OUT  # noqa: E402
 from live_clip import make_clip as make_live_clip  # noqa: E402
-from make_clip import DEFAULT_SRC  # noqa: E402
+from make_clip import DEFAULT_SRC, default_out  # noqa: E402
 from make_clip import make_clip as make_720p_clip  # noqa: E402
 
 from posturecheck.adapters import models  # noqa: E402
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     q = args.quick
     # 60 s in both modes: batch splits a video into segments of at least 15 s, so a shorter clip
     # would give the second worker nothing to do.
-    clip = make_720p_clip(DEFAULT_SRC, OUT / "clip_720p30_60s.mp4", 60.0)
+    clip = make_720p_clip(DEFAULT_SRC, default_out("landscape", 60.0), 60.0)  # real, full-frame
     info = probe_video(clip)
     live_clip = make_live_clip(LIVE_OUT / "live_640x480_30fps_70s.mp4", seconds=70.0)
     full = models.resolve_model("full")

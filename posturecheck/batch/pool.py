@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from posturecheck.adapters.av_source import PyAVFileSource, open_video_frames
 from posturecheck.adapters.sources import VideoFileSource, VideoInfo, probe_video, read_image
 from posturecheck.batch.parallel import SegmentScheduler, TaskStream
 from posturecheck.core.pipeline import PoseEstimator, detect
@@ -366,14 +367,15 @@ class ThreadDetectorPool:
         start_ms, end_ms = job.segments[k]
         end = SegmentEnd()
         est = self._estimator("video")
-        src: VideoFileSource | None = None
+        src: PyAVFileSource | VideoFileSource | None = None
         try:
-            src = VideoFileSource(
+            src = open_video_frames(  # PyAV (decodes only what is analysed), OpenCV as fallback
                 job.path,
                 sample_fps=self.sample_fps,
                 start_ms=start_ms,
                 end_ms=end_ms,
                 decode_threads=self.decode_threads,
+                info=job.info,
             )
             for frame in src:
                 if stop.is_set():

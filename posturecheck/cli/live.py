@@ -18,7 +18,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from posturecheck.adapters.estimator import MediaPipePoseEstimator
+from posturecheck.adapters.estimator import LIVE_SCAN_EVERY_S, MediaPipePoseEstimator
 from posturecheck.adapters.history import HistoryStore, ResilientHistory
 from posturecheck.adapters.models import resolve_model
 from posturecheck.adapters.notify import Notifier
@@ -124,7 +124,9 @@ def _estimator(
             raise
         model, path = "full", resolve_model("full")  # lite not built: full works, at ~1.4x CPU
         say("the lite model is not built (`posturecheck models build --variant lite`); using full")
-    return model, MediaPipePoseEstimator(path, num_poses=max_people, mode="video", offline=offline)
+    return model, MediaPipePoseEstimator(
+        path, num_poses=max_people, mode="video", offline=offline, scan_every_s=LIVE_SCAN_EVERY_S
+    )
 
 
 def build_session(
