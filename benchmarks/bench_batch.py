@@ -49,6 +49,7 @@ sys.path.insert(1, str(REPO))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from machine import cpu_model  # noqa: E402
 from make_clip import DEFAULT_SRC, default_out, make_clip  # noqa: E402
 
 from posturecheck.adapters import models  # noqa: E402
@@ -61,17 +62,6 @@ from posturecheck.adapters.sources import probe_video  # noqa: E402
 from posturecheck.batch import run as batch  # noqa: E402
 from posturecheck.core.config import load_config  # noqa: E402
 from posturecheck.core.types import Frame  # noqa: E402
-
-
-def cpu_model() -> str:
-    """The CPU model from /proc/cpuinfo (the figures depend on it)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _children_cpu_s() -> float:

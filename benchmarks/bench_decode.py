@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -38,20 +37,10 @@ sys.path.insert(0, str(HERE.parent))
 
 import av  # noqa: E402
 import cv2  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 from posturecheck.adapters.av_source import PyAVFileSource  # noqa: E402
 from posturecheck.adapters.sources import VideoFileSource  # noqa: E402
-
-
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo (or the platform's processor string)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def opencv_read(path: Path, end_ms: int, fps: float) -> tuple[int, int]:

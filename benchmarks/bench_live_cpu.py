@@ -28,17 +28,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))  # this checkout's package, not an installed one
 
 from live_clip import OUT, make_clip  # noqa: E402
-
-
-def cpu_model() -> str:
-    """The CPU model from /proc/cpuinfo: the live figure depends on it (recorded with it)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
+from machine import cpu_model  # noqa: E402
 
 
 def _cpu_s(pid: int) -> float:

@@ -8,7 +8,7 @@ One run measures, on the same machine state:
 1. **Model only**, ms per analysed frame, lite / full / heavy in VIDEO mode on the same frames of
    the 720p clip (decoded and converted to RGB beforehand), interleaved in chunks so that load
    from elsewhere hits all three alike.
-2. **Our per-frame pipeline** (``Analyzer.process``: colour conversion, inference, pose
+2. **Our per-frame pipeline** (``Judge.step(detect(frame))``: colour conversion, inference, pose
    conversion, subject choice, metrics, temporal rules) against the bare landmarker on the same
    frames, frame by frame in one loop, and the overhead in percent; also the metrics + rules
    alone.
@@ -64,7 +64,7 @@ from posturecheck.adapters.estimator import MediaPipePoseEstimator, quiet_native
 from posturecheck.adapters.sources import VideoFileSource, probe_video  # noqa: E402
 from posturecheck.core.config import load_config  # noqa: E402
 from posturecheck.core.metrics import compute_metrics  # noqa: E402
-from posturecheck.core.pipeline import Analyzer, select_subject  # noqa: E402
+from posturecheck.core.pipeline import Judge, detect, select_subject  # noqa: E402
 from posturecheck.core.rules import initial_state, step  # noqa: E402
 from posturecheck.core.types import Frame  # noqa: E402
 from posturecheck.errors import ModelError  # noqa: E402
@@ -265,15 +265,16 @@ def model_only(variants: list[str], frames: list[Frame], rounds: int) -> dict[st
 
 
 def pipeline_vs_model(variant: str, frames: list[Frame]) -> dict[str, Any]:
-    """Per frame, in one loop: the bare landmarker, then our Analyzer on its own landmarker."""
+    """Per frame, in one loop: the bare landmarker, then our detect + Judge on its own one."""
     import mediapipe as mp
 
     cfg = load_config()
     path = models.resolve_model(variant)
     bare = _landmarker(path)
     est = MediaPipePoseEstimator(path, num_poses=NUM_POSES, mode="video")
-    an = Analyzer(est, cfg)
-    an.process(Frame(0, 0, np.zeros((720, 1280, 3), np.uint8)))  # warm-up, as for the bare one
+    judge = Judge(cfg)
+    warm = Frame(0, 0, np.zeros((720, 1280, 3), np.uint8))
+    judge.step(detect(warm, est))  # warm-up, as for the bare one
     t_bare, t_ours, t_core = [], [], []
     state = initial_state(cfg)
     subject = None
@@ -287,7 +288,7 @@ def pipeline_vs_model(variant: str, frames: list[Frame]) -> dict[str, Any]:
             t_bare.append((time.perf_counter() - t) * 1000.0)
             fr = Frame(f.index, ts, f.image)
             t = time.perf_counter()
-            r = an.process(fr)
+            r = judge.step(detect(fr, est))
             t_ours.append((time.perf_counter() - t) * 1000.0)
             # The pure part alone (subject choice, metrics, rules) on the poses just found.
             poses = [r.pose] if r.pose is not None else []

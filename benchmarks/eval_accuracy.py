@@ -30,12 +30,12 @@ copied) or on exact ground truth, plus a comparison of the three models:
    (an hour per person; 15 minutes with ``--quick``).
 4. **Timeline on real side-view video** (``jonz21_side_video``): per-segment metric means and
    verdicts (share of frames out of the acceptable band, with the status's onset delay reported
-   separately) through the real :class:`posturecheck.core.pipeline.Analyzer`, as computed by
+   separately) through the real :class:`posturecheck.core.pipeline.Judge`, as computed by
    ``benchmarks/side_view_evidence.py``.
 5. **False alarms**: alerts per hour of good posture with default settings. Good-posture
    stretches (the upright and head-back parts of the side-view clip; the "good" images of each
    front-view session) are looped forward-backward for an hour of frame time through the real
-   Analyzer (live defaults: lite, 2/s; batch defaults: full, 5/s), and in a harsher variant each
+   Judge (live defaults: lite, 2/s; batch defaults: full, 5/s), and in a harsher variant each
    good posture is held still for 45 s. The real model runs over the first 10 minutes of each
    loop, whose output is replayed to fill the hour; its output repeats exactly from one loop
    period to the next (checked), and the live-default side loop also runs the real model for
@@ -70,10 +70,8 @@ import numpy as np  # noqa: E402
 import side_view_evidence as sve  # noqa: E402
 from evalcommon import (  # noqa: E402
     DEFAULT_DATA,
-    DUMMY_IMAGE,
     REPO,
     EstimatorPool,
-    ReplayEstimator,
     data_dir_from_env,
     incl_deg,
     looped_video_poses,
@@ -99,9 +97,9 @@ from posturecheck.core.baseline import Baseline  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.landmarks import L  # noqa: E402
 from posturecheck.core.metrics import METRICS, compute_metrics  # noqa: E402
-from posturecheck.core.pipeline import Analyzer  # noqa: E402
+from posturecheck.core.pipeline import Judge  # noqa: E402
 from posturecheck.core.rules import BREAK_KIND, STATIC_KIND, resolve_limits  # noqa: E402
-from posturecheck.core.types import Frame, Pose, PostureMetrics, View  # noqa: E402
+from posturecheck.core.types import Detections, Pose, PostureMetrics, View  # noqa: E402
 from posturecheck.errors import ModelError  # noqa: E402
 
 GOLDEN_PATH = REPO / "tests" / "data" / "accuracy_golden.json"
@@ -907,15 +905,19 @@ REMINDER_KINDS = (BREAK_KIND, STATIC_KIND)
 def simulate(
     poses_period: Sequence[list[Pose]], cfg: Config, fps: float, hours: float = 1.0
 ) -> dict[str, Any]:
-    """Feed a periodic pose sequence through the real Analyzer for ``hours`` of frame time."""
-    an = Analyzer(ReplayEstimator(poses_period), cfg)
+    """Judge a periodic pose sequence (``poses_period[k % len]`` for frame ``k``) with the real
+    :class:`~posturecheck.core.pipeline.Judge` for ``hours`` of frame time."""
+    if not poses_period:
+        raise ValueError("simulate: expected at least one cached frame")
+    judge = Judge(cfg)
     n = int(round(hours * 3600.0 * fps))
     status: Counter[str] = Counter()
     views: Counter[str] = Counter()
     oob: Counter[str] = Counter()
     alerts = []
     for k in range(n):
-        r = an.process(Frame(index=k, timestamp_ms=int(round(k * 1000.0 / fps)), image=DUMMY_IMAGE))
+        poses = tuple(poses_period[k % len(poses_period)])
+        r = judge.step(Detections(k, int(round(k * 1000.0 / fps)), poses))
         status[r.status.value] += 1
         views[r.view.value] += 1
         oob.update(m for m, b in r.bands.items() if b != "acceptable")

@@ -240,25 +240,6 @@ class EstimatorPool:
         self.close()
 
 
-class ReplayEstimator:
-    """A :class:`posturecheck.core.pipeline.PoseEstimator` that returns cached poses by frame index.
-
-    ``poses[k % len(poses)]`` is returned for the frame with index ``k``, so a periodic input
-    (a looped stretch of video) can run for hours of simulated time at the cost of the rules.
-    """
-
-    def __init__(self, poses: Sequence[list[Pose]]) -> None:
-        if not poses:
-            raise ValueError("ReplayEstimator: expected at least one cached frame")
-        self.poses = list(poses)
-
-    def detect(self, frame: Frame) -> list[Pose]:
-        return self.poses[frame.index % len(self.poses)]
-
-
-DUMMY_IMAGE = np.zeros((1, 1, 3), np.uint8)
-
-
 def looped_video_poses(
     pool: EstimatorPool,
     images: Sequence[np.ndarray],

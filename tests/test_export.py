@@ -14,8 +14,8 @@ from posefactory import Body, make_pose
 
 from posturecheck.core.config import load_config
 from posturecheck.core.metrics import METRIC_NAMES
-from posturecheck.core.pipeline import Analyzer
-from posturecheck.core.types import Frame, FrameResult, Status, View
+from posturecheck.core.pipeline import Judge
+from posturecheck.core.types import Detections, FrameResult, Status, View
 from posturecheck.render import export
 
 WH = (320, 240)
@@ -32,21 +32,16 @@ TILTED = make_pose(
         head_pitch_deg=-10.0,
     )
 )
-_IMG = np.zeros((1, 1, 3), np.uint8)
-
-
-class Script:
-    def __init__(self, fn):
-        self.fn = fn
-
-    def detect(self, frame: Frame):
-        return self.fn(frame.timestamp_ms / 1000.0)
 
 
 def session(cfg, script, seconds: float, fps: float = 5.0) -> list[FrameResult]:
-    an = Analyzer(Script(script), cfg)
-    n = int(seconds * fps)
-    return [an.process(Frame(i, int(round(i * 1000 / fps)), _IMG)) for i in range(n)]
+    """Judge ``script(t_s) -> poses`` at ``fps`` for ``seconds`` of frame time."""
+    judge = Judge(cfg)
+    out = []
+    for i in range(int(seconds * fps)):
+        t_ms = int(round(i * 1000 / fps))
+        out.append(judge.step(Detections(i, t_ms, tuple(script(t_ms / 1000.0)))))
+    return out
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from live_fakes import IMAGE_WH, ScriptedEstimator, front_pose
 
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import load_config
-from posturecheck.core.pipeline import Analyzer, Judge, analyze, judge
+from posturecheck.core.pipeline import Judge, analyze, judge
 from posturecheck.core.types import Detections, Frame, View
 
 NEAR = front_pose(dx_px=60, scale=1.0)  # shoulder width ratio 80 / 320
@@ -44,13 +44,6 @@ def test_recalibrate_takes_effect_on_the_next_frame() -> None:
     assert r.pose is FAR
     assert r.notes[0] == "2 people in view; judging the calibrated person"
     assert j.config.baseline is not None
-
-
-def test_analyzer_config_assignment_recalibrates_too() -> None:
-    an = Analyzer(ScriptedEstimator(lambda t: [NEAR, FAR]), load_config())
-    an.config = load_config().with_baseline(_calibrated_on_far())
-    assert an.judge.config.baseline is not None
-    assert an.process(Frame(index=0, timestamp_ms=0, image=IMG)).pose is FAR
 
 
 def test_analyze_is_judge_of_detect_for_every_frame() -> None:

@@ -9,7 +9,7 @@ from live_fakes import IMAGE_WH, ScriptedEstimator, front_pose
 
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import load_config
-from posturecheck.core.pipeline import CALIBRATED_SIZE_TOLERANCE, Analyzer, select_subject
+from posturecheck.core.pipeline import CALIBRATED_SIZE_TOLERANCE, Judge, detect, select_subject
 from posturecheck.core.types import Frame, View
 
 NEAR = front_pose(dx_px=60, scale=1.0)  # shoulders 80 px apart: ratio 80 / 320 = 0.25
@@ -53,14 +53,15 @@ def test_one_person_needs_no_choice_or_note() -> None:
 
 
 @pytest.mark.parametrize(("calibrated", "expected"), [(True, FAR), (False, NEAR)])
-def test_analyzer_judges_the_calibrated_person_and_notes_it(calibrated: bool, expected) -> None:
+def test_the_judge_judges_the_calibrated_person_and_notes_it(calibrated: bool, expected) -> None:
     cfg = load_config()
     if calibrated:
         cfg = cfg.with_baseline(
             Baseline(values=(("shoulder_width_ratio", _width(40.0)),), view=View.FRONT, frames=3)
         )
-    an = Analyzer(ScriptedEstimator(lambda t: [NEAR, FAR]), cfg)
-    results = [an.process(Frame(index=k, timestamp_ms=500 * k, image=IMG)) for k in range(4)]
+    est, judge = ScriptedEstimator(lambda t: [NEAR, FAR]), Judge(cfg)
+    frames = [Frame(index=k, timestamp_ms=500 * k, image=IMG) for k in range(4)]
+    results = [judge.step(detect(f, est)) for f in frames]
     assert all(r.pose is expected and r.people == 2 for r in results)
     first = "judging the calibrated person" if calibrated else "judging the closest (largest) one"
     assert results[0].notes[0] == f"2 people in view; {first}"

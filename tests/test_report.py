@@ -108,14 +108,10 @@ def test_timeline_long_session_is_enveloped(cfg) -> None:
 
 
 def test_image_report(tmp_path: Path, cfg) -> None:
-    from posturecheck.core.pipeline import Analyzer
-    from posturecheck.core.types import Frame
+    from posturecheck.core.pipeline import Judge
+    from posturecheck.core.types import Detections
 
-    class One:
-        def detect(self, frame):
-            return [UPRIGHT]
-
-    r = Analyzer(One(), cfg).process(Frame(0, 0, np.zeros((1, 1, 3), np.uint8)))
+    r = Judge(cfg).step(Detections(0, 0, (UPRIGHT,)))
     sink = export.SessionSink(tmp_path, cfg, write_csv=False, keep_timeline=False)
     sink.add(r)
     doc = finish(sink, kind="image", image_result=r)

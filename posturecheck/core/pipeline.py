@@ -19,7 +19,6 @@ from posturecheck.core.types import Detections, Frame, FrameResult, Pose, View
 
 __all__ = [  # the subject rule stays importable from here for existing callers
     "CALIBRATED_SIZE_TOLERANCE",
-    "Analyzer",
     "Judge",
     "PoseEstimator",
     "analyze",
@@ -113,42 +112,6 @@ class Judge:
 def detect(frame: Frame, estimator: PoseEstimator) -> Detections:
     """Run the estimator on one frame."""
     return Detections(frame.index, frame.timestamp_ms, tuple(estimator.detect(frame)))
-
-
-class Analyzer:
-    """Detect and judge in one call (kept while the drivers move to :class:`Judge`).
-
-    Args:
-        estimator: a :class:`PoseEstimator`.
-        config: the validated configuration.
-        state: rules state to resume from; fresh if omitted.
-    """
-
-    def __init__(
-        self, estimator: PoseEstimator, config: Config, state: rules.RulesState | None = None
-    ):
-        self.estimator = estimator
-        self.judge = Judge(config, state)
-
-    @property
-    def config(self) -> Config:
-        return self.judge.config
-
-    @config.setter
-    def config(self, config: Config) -> None:
-        self.judge.recalibrate(config)
-
-    @property
-    def state(self) -> rules.RulesState:
-        return self.judge.state
-
-    @state.setter
-    def state(self, state: rules.RulesState) -> None:
-        self.judge.state = state
-
-    def process(self, frame: Frame) -> FrameResult:
-        """Analyse one frame; frames must come in increasing ``timestamp_ms``."""
-        return self.judge.step(detect(frame, self.estimator))
 
 
 def judge(detections: Iterable[Detections], config: Config) -> Iterator[FrameResult]:
