@@ -16,7 +16,8 @@ from posturecheck.core.rules import Assessment, RulesState, initial_state, resol
 from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 CFG = Config()
-SEED = Path("/work/shared/seed/000_f778c24257bf98a2.txt")
+# shared/ sits beside the checkout (as for the evaluation data), in CI too.
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_f778c24257bf98a2.txt"
 
 Metrics = PostureMetrics | None
 
