@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import math
 import sys
 from collections.abc import Mapping
@@ -167,17 +166,11 @@ class Config:
         """The baseline's values when it is a front-view one (the calibrated slouch score
         uses them), else ``None``."""
         b = self.baseline
-        return _baseline_values(b) if b is not None and b.view is View.FRONT else None
+        return MappingProxyType(b.as_mapping()) if b is not None and b.view is View.FRONT else None
 
     def with_baseline(self, baseline: Baseline | None) -> Config:
         """A copy with another baseline (e.g. after calibration)."""
         return dataclasses.replace(self, baseline=baseline)
-
-
-@functools.lru_cache(maxsize=8)
-def _baseline_values(baseline: Baseline) -> Mapping[str, float]:
-    """One read-only mapping per baseline (judged every frame; baselines are immutable)."""
-    return MappingProxyType(baseline.as_mapping())
 
 
 # ----------------------------------------------------------------------------------------------

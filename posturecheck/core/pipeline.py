@@ -63,6 +63,9 @@ class Judge:
         derived from the baseline, such as the calibrated person's size, is derived again.
         """
         self._config = config
+        # Derived once here, not per frame: the forced view and the front baseline's values.
+        self._view = config.forced_view
+        self._front_baseline = config.front_baseline_values
         base = config.baseline
         self._calibrated_width = (
             base.get("shoulder_width_ratio")
@@ -80,8 +83,8 @@ class Judge:
             compute_metrics(
                 pose,
                 min_confidence=cfg.min_confidence,
-                view=cfg.forced_view,
-                baseline=cfg.front_baseline_values,
+                view=self._view,
+                baseline=self._front_baseline,
             )
             if pose is not None
             else None
