@@ -163,6 +163,9 @@ def test_either_source_locks_and_both_must_clear(buses) -> None:
         saver.set(True)
         assert mon.wait_for(True, WAIT_S)
         logind.change("LockedHint", True)
+        # The two sources arrive on two buses with no order between them: let logind's land
+        # before the saver clears, or the monitor is (rightly) unlocked for a moment.
+        assert mon.wait_for(True, WAIT_S, source="locked_hint")
         saver.set(False)  # the saver went away but logind still says locked
         assert not mon.wait_for(False, 0.5)
         logind.change("LockedHint", False)

@@ -152,10 +152,13 @@ class DBusLockMonitor:
         with self._cond:
             return self._combined()
 
-    def wait_for(self, value: bool | None, timeout: float) -> bool:
-        """Block until :meth:`is_locked` equals ``value`` (tests, tools); whether it did."""
+    def wait_for(self, value: bool | None, timeout: float, *, source: str | None = None) -> bool:
+        """Block until :meth:`is_locked` (or one ``source``: ``locked_hint``, ``inactive``,
+        ``saver``) equals ``value`` (tests, tools); whether it did."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._combined() == value, timeout)
+            if source is None:
+                return self._cond.wait_for(lambda: self._combined() == value, timeout)
+            return self._cond.wait_for(lambda: self._parts[source] == value, timeout)
 
     def close(self) -> None:
         self._stop.set()
