@@ -48,7 +48,7 @@ def grab(out: Path, states: list[str], *, size: str = "200x40") -> Path:
     procs: list[subprocess.Popen] = []
     try:
         procs.append(subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten",
-                                       "tcp"], stderr=subprocess.DEVNULL))  # fmt: skip
+                                       "tcp", "-noreset"], stderr=subprocess.DEVNULL))  # fmt: skip
         for _ in range(50):
             if Path(f"/tmp/.X11-unix/X{n}").exists():
                 break
@@ -58,36 +58,38 @@ def grab(out: Path, states: list[str], *, size: str = "200x40") -> Path:
                     "0xe8e8e8", "--transparent", "true", "--alpha", "0",
                     "--SetDockType", "false"]  # fmt: skip
         procs.append(subprocess.Popen(tray_cmd, env=env, stderr=subprocess.DEVNULL))
-        time.sleep(1.0)
-        for state in reversed(states):  # trayer puts each new icon on the left
-            child = subprocess.Popen(
-                [sys.executable, "-c", CHILD, state],
-                env=env,
-                stdout=subprocess.PIPE,
-                text=True,
-                cwd=Path(__file__).resolve().parent.parent,
-            )
-            procs.append(child)
-            assert child.stdout is not None
-            line = child.stdout.readline().strip()
-            if line != "shown":
-                raise RuntimeError(f"the tray child did not start (said {line!r})")
-            time.sleep(0.5)
-        from PIL import Image
-
+        # Under load trayer can take seconds to claim the tray: an icon started before that
+        # never embeds (or lands out of order), so wait for the selection owner, not a sleep.
+        if not _until(lambda: _tray_owned(n), 30.0):
+            raise RuntimeError("trayer did not claim the system tray within 30 s")
         from posturecheck.live.tray import STATES
 
-        deadline = time.monotonic() + 15.0
-        while True:  # until the host has embedded and painted every icon (or 15 s)
-            time.sleep(0.5)
-            xwd = subprocess.run(
-                ["xwd", "-root", "-silent", "-display", f":{n}"], capture_output=True, check=True
-            )
-            img = _from_xwd(xwd.stdout)
-            if all(_pixels(img, STATES[st][0]) >= 100 for st in states):
-                break
-            if time.monotonic() > deadline:
-                break
+        for state in reversed(states):  # trayer puts each new icon on the left
+            # One icon at a time, each painted before the next starts, so the order is the
+            # host's placement and not a race between children. pystray's xorg backend now and
+            # then docks an icon that is never painted (about one run in five here); such a
+            # child is replaced, up to three times.
+            for _attempt in range(3):
+                child = subprocess.Popen(
+                    [sys.executable, "-c", CHILD, state],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    cwd=Path(__file__).resolve().parent.parent,
+                )
+                procs.append(child)
+                assert child.stdout is not None
+                line = child.stdout.readline().strip()
+                if line != "shown":
+                    raise RuntimeError(f"the tray child did not start (said {line!r})")
+                rgb = STATES[state][0]
+                if _until(lambda rgb=rgb: _pixels(_screen(n, check=False), rgb) >= 100, 8.0):
+                    break
+                child.terminate()
+                child.wait(timeout=5)
+        from PIL import Image
+
+        img = _screen(n)
         out.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(img).save(out)
         return out
@@ -98,6 +100,45 @@ def grab(out: Path, states: list[str], *, size: str = "200x40") -> Path:
                 p.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def _until(check, timeout: float, every: float = 0.2) -> bool:
+    """Poll ``check()`` until it is true or ``timeout`` seconds pass; whether it became true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+
+
+def _tray_owned(n: int) -> bool:
+    """Whether a tray host owns display ``:n``'s system-tray selection (python-xlib, pystray's)."""
+    from Xlib import X, display
+
+    try:
+        d = display.Display(f":{n}")
+    except Exception:  # noqa: BLE001 - the server is not up yet
+        return False
+    try:
+        owner = d.get_selection_owner(d.intern_atom("_NET_SYSTEM_TRAY_S0"))
+        return owner not in (X.NONE, 0) and getattr(owner, "id", owner) != 0
+    finally:
+        d.close()
+
+
+def _screen(n: int, *, check: bool = True):
+    """The root window of display ``:n`` as an RGB array (black if ``check`` is off and xwd
+    failed)."""
+    import numpy as np
+
+    xwd = subprocess.run(["xwd", "-root", "-silent", "-display", f":{n}"], capture_output=True)
+    if xwd.returncode != 0:
+        if check:
+            raise RuntimeError(f"xwd failed on :{n}: {xwd.stderr.decode(errors='replace')[:200]}")
+        return np.zeros((1, 1, 3), np.uint8)
+    return _from_xwd(xwd.stdout)
 
 
 def _pixels(img, rgb: tuple[int, int, int], tol: int = 6) -> int:
