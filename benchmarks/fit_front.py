@@ -56,6 +56,8 @@ from posturecheck.core.types import PostureMetrics, View  # noqa: E402
 
 REPO = HERE.parent
 CALIBRATION_FRAMES = 5
+AUGMENT_BASELINES = 8
+OPERATING_POINTS = np.round(np.arange(0.30, 0.951, 0.025), 3)
 L2 = 1e-2
 UNCAL_FEATURES = fm.UNCALIBRATED_FEATURES
 CAL_FEATURES = (
@@ -172,22 +174,83 @@ def fit_logistic(
     return float(b[0] - (coef * mu).sum()), coef
 
 
+def training_calibrations(
+    rows: Sequence[Row], n: int = CALIBRATION_FRAMES, k: int | None = None
+) -> list[dict[str, Calibration]]:
+    """``k`` calibrations per session for training: the first ``n`` upright frames (the
+    evaluated one) and ``k - 1`` more from ``n`` consecutive upright frames at evenly spaced
+    places of the session's upright recording. Training on all of them teaches the calibrated
+    model how far a real 5-frame baseline can sit from the person's typical upright posture, so
+    it does not lean on a feature that a slightly-off calibration shifts."""
+    by: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        if r.sample.label == "good":
+            by[r.sample.session].append(r)
+    k = AUGMENT_BASELINES if k is None else k
+    out: list[dict[str, Calibration]] = [calibrations(rows, n)]
+    for j in range(1, k):
+        cal = {}
+        for sess, rs in by.items():
+            rs = sorted(rs, key=lambda r: r.sample.order)
+            start = (len(rs) - n) * j // (k - 1) if len(rs) > n else 0
+            pick = rs[start : start + n]
+            base = Baseline.from_metrics([r.metrics for r in pick], name=sess, min_frames=1)
+            cal[sess] = Calibration(base, frozenset(id(r) for r in pick))
+        out.append(cal)
+    return out
+
+
 def fit(
     rows: Sequence[Row], calib: dict[str, Calibration] | None, exclude: str | None = None
 ) -> fm.LogisticModel:
-    """The model fitted on every person except ``exclude`` (good vs bad frames only)."""
-    x, ok = features(rows, calib)
+    """The model fitted on every person except ``exclude`` (good vs bad frames only).
+
+    Calibrated: trained over :func:`training_calibrations` (the evaluated first-5-frames
+    baseline plus shifted ones), each person still weighing the same.
+    """
     persons = np.array([r.person for r in rows])
     y = np.array([r.bad for r in rows])
-    keep = ok & np.array([r.sample.label in ("good", "bad") for r in rows])
-    if calib is not None:  # calibration frames are not test or training frames
-        used = set().union(*(c.rows for c in calib.values())) if calib else set()
-        keep &= np.array([id(r) not in used for r in rows])
-    if exclude is not None:
-        keep &= persons != exclude
-    b0, coef = fit_logistic(x[keep], y[keep], person_weights(persons[keep], y[keep]))
+    labelled = np.array([r.sample.label in ("good", "bad") for r in rows])
+    xs, ys, ps = [], [], []
+    for cal in [None] if calib is None else training_calibrations(rows):
+        x, ok = features(rows, cal)
+        keep = ok & labelled
+        if cal is not None:  # calibration frames are not training frames of that baseline
+            used = set().union(*(c.rows for c in cal.values()))
+            keep &= np.array([id(r) not in used for r in rows])
+        if exclude is not None:
+            keep &= persons != exclude
+        xs.append(x[keep])
+        ys.append(y[keep])
+        ps.append(persons[keep])
+    xa, ya, pa = np.concatenate(xs), np.concatenate(ys), np.concatenate(ps)
+    b0, coef = fit_logistic(xa, ya, person_weights(pa, ya))
+    # The operating point: the probability limit that maximises the mean per-person balanced
+    # accuracy on the training people (first calibration only), folded into the intercept so
+    # that the shipped score's 0.5 is that point.
+    t = operating_point(xs[0], ys[0], ps[0], b0, coef)
+    b0 -= float(np.log(t / (1.0 - t)))
     names = UNCAL_FEATURES if calib is None else CAL_FEATURES
     return fm.LogisticModel(tuple(names), b0, tuple(float(c) for c in coef))
+
+
+def operating_point(
+    x: np.ndarray, y: np.ndarray, persons: np.ndarray, b0: float, coef: np.ndarray
+) -> float:
+    """The limit on the fitted probability with the best mean per-person balanced accuracy
+    (over :data:`OPERATING_POINTS`; ties keep the lowest)."""
+    p = 1.0 / (1.0 + np.exp(-np.clip(b0 + x @ coef, -30, 30)))
+    best_t, best = 0.5, -1.0
+    for t in OPERATING_POINTS:
+        ba = []
+        for q in np.unique(persons):
+            m = persons == q
+            if y[m].all() or not y[m].any():
+                continue
+            ba.append(((p[m & y] > t).mean() + (p[m & ~y] <= t).mean()) / 2)
+        if ba and np.mean(ba) > best + 1e-12:
+            best_t, best = float(t), float(np.mean(ba))
+    return best_t
 
 
 def lopo_models(
@@ -275,6 +338,51 @@ def per_person_bacc(
 
 
 # ----------------------------------------------------------------------------------------------
+# Framing-change limit (issue 11 part 3)
+
+FRAMING_QUANTILE = 0.99
+
+
+def _weighted_quantile(items: Sequence[tuple[str, float]], q: float) -> float:
+    """Quantile of the values with every person weighing the same."""
+    count: dict[str, int] = defaultdict(int)
+    for p, _ in items:
+        count[p] += 1
+    v = np.array([x for _, x in items])
+    w = np.array([1.0 / count[p] for p, _ in items])
+    o = np.argsort(v)
+    cw = np.cumsum(w[o])
+    return float(v[o][min(int(np.searchsorted(cw / cw[-1], q)), len(v) - 1)])
+
+
+def framing_values(rows: Sequence[Row], calib: dict[str, Calibration]) -> list[tuple[str, float]]:
+    """``(person, framing_change)`` of every labelled upright or slumped frame against its own
+    session's calibration (calibration frames left out): how far posture moves the framing."""
+    used = set().union(*(c.rows for c in calib.values()))
+    out = []
+    for r in rows:
+        c = calib.get(r.sample.session)
+        if c is None or id(r) in used or r.sample.label not in ("good", "bad"):
+            continue
+        v = fm.framing_change(r.metrics.values, c.baseline.as_mapping())
+        if v is not None:
+            out.append((r.person, v))
+    return out
+
+
+def framing_limit(rows: Sequence[Row], calib: dict[str, Calibration]) -> dict[str, Any]:
+    """The limit (person-weighted 99th percentile of :func:`framing_values`) and, leave one
+    person out, how often each person's own frames exceed the limit fitted without them."""
+    vals = framing_values(rows, calib)
+    per = {}
+    for p in sorted({p for p, _ in vals}):
+        lim = _weighted_quantile([x for x in vals if x[0] != p], FRAMING_QUANTILE)
+        own = np.array([v for q, v in vals if q == p])
+        per[p] = {"limit": round(lim, 3), "share_above": round(float((own > lim).mean()), 4)}
+    return {"limit": round(_weighted_quantile(vals, FRAMING_QUANTILE), 2), "lopo": per}
+
+
+# ----------------------------------------------------------------------------------------------
 # Aspect check (the assumed frame size of the landmark CSVs)
 
 
@@ -329,6 +437,7 @@ def fit_all(data: Path, model: str = "full") -> dict[str, Any]:
         )
         full = fit(rows, cal)
         out[key] = {"model": full, "lopo_model_only": res}
+    out["framing"] = framing_limit(rows, calib)
     return out
 
 
@@ -357,9 +466,14 @@ def model_json(res: dict[str, Any], data: Path) -> dict[str, Any]:
             "fitted by benchmarks/fit_front.py --write on labelled front-webcam frames of "
             f"{len(res['people'])} people, every person weighted equally; refit with that "
             "command. Coefficients are in raw feature units; p = 1/(1+exp(-(intercept + "
-            "coef.x))). Ours, not a standard's: see docs/thresholds.md."
+            "coef.x))). The intercepts include the operating point (the probability limit "
+            "with the best mean per-person balanced accuracy), so 0.5 is that point. "
+            "framing_change_limit: person-weighted 99th percentile of framing_change over "
+            "labelled upright and slumped frames. Ours, not a standard's: see "
+            "docs/thresholds.md."
         ),
         "threshold": 0.5,
+        "framing_change_limit": res["framing"]["limit"],
         "uncalibrated": m(res["uncalibrated"]["model"]),
         "calibrated": m(res["calibrated"]["model"]),
         "fit": {
@@ -368,6 +482,10 @@ def model_json(res: dict[str, Any], data: Path) -> dict[str, Any]:
             "date_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
             "lopo_model_only_uncalibrated": lopo("uncalibrated"),
             "lopo_model_only_calibrated": lopo("calibrated"),
+            "calibrated_training_baselines_per_session": AUGMENT_BASELINES,
+            "framing_change_lopo_share_above": {
+                p: v["share_above"] for p, v in res["framing"]["lopo"].items()
+            },
             "assumed_frame_sizes": {
                 k: f"{v[0][0]}x{v[0][1]} ({v[1]})" for k, v in ASSUMED_WH.items()
             },
@@ -404,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         print(f"  model: {md}")
+    print(f"framing_change limit {res['framing']['limit']}: LOPO {res['framing']['lopo']}")
     if args.write:
         fm.MODEL_PATH.write_text(json.dumps(model_json(res, args.data), indent=1) + "\n")
         print(f"wrote {fm.MODEL_PATH}")

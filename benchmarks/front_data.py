@@ -71,6 +71,21 @@ ASSUMED_WH: dict[str, tuple[tuple[int, int], str]] = {
     "s4raaga": ((1280, 720), "assumed: 16:9, a Mac webcam (see the aspect check)"),
 }
 
+# Capture rate of each landmark recording (rows per second) and why. None of the CSVs holds
+# timestamps, so the evaluation replays them at these rates (``front_eval.py``). Image sets are
+# stills with no time between them and are not listed.
+CAPTURE_FPS: dict[str, tuple[float, str]] = {
+    "kochamkotkiic": (10.0, "recording script saves one row every 0.1 s"),
+    "vuhamthieu": (10.0, "about 10 fps (SOURCES_frontal.md)"),
+    "alanfufuu": (
+        15.0,
+        "every processed frame; 300-550 rows per 20-30 s hold (SOURCES_frontal.md)",
+    ),
+    "nelsonak47": (10.0, "assumed: every processed frame, rate not recorded (10 = lowest known)"),
+    "noahli0620": (10.0, "assumed: every IMAGE-mode frame, rate not recorded (10 = lowest known)"),
+    "s4raaga": (10.0, "assumed: every LIVE_STREAM result, rate not recorded (10 = lowest known)"),
+}
+
 # MoveNet's 17 keypoints in file order -> MediaPipe landmark index.
 MOVENET = (
     ("nose", L.NOSE),

@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 import fit_front as ff  # noqa: E402
 import numpy as np  # noqa: E402
 from evalcommon import data_dir_from_env, ping_pong  # noqa: E402
-from front_data import load_all  # noqa: E402
+from front_data import CAPTURE_FPS, load_all  # noqa: E402
 
 from posturecheck.core import rules  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
@@ -89,8 +89,20 @@ def per_frame(
     return out
 
 
-def run_stream(ms: Sequence[PostureMetrics], cfg: Config, seconds: float) -> dict[str, Any]:
-    """Feed ``ms`` looped forward-backward at ``FPS`` through the real temporal rules."""
+def run_stream(
+    ms: Sequence[PostureMetrics],
+    cfg: Config,
+    seconds: float,
+    capture_fps: float | None = None,
+) -> dict[str, Any]:
+    """Feed ``ms`` looped forward-backward through the real temporal rules, analysed at ``FPS``.
+
+    ``capture_fps`` is the rate the frames were recorded at: the replay then runs in the
+    recording's own time (at analysis time ``t`` it judges the frame recorded at ``t``, so a
+    10 fps recording is sampled every 5th frame at 2 fps). ``None`` (stills, or the former
+    ``--replay stretched`` harness) judges one frame per analysis step, which stretches a
+    recording's time by ``capture_fps / FPS``.
+    """
     order = ping_pong(len(ms)) if len(ms) > 1 else [0]
     n = int(round(seconds * FPS))
     st = rules.initial_state(cfg)
@@ -98,7 +110,8 @@ def run_stream(ms: Sequence[PostureMetrics], cfg: Config, seconds: float) -> dic
     alerts: list[tuple[float, str]] = []
     for k in range(n):
         t_ms = int(round(k * 1000.0 / FPS))
-        st, a = rules.step(st, ms[order[k % len(order)]], t_ms, cfg)
+        pos = k if capture_fps is None else int(k * capture_fps / FPS + 1e-9)
+        st, a = rules.step(st, ms[order[pos % len(order)]], t_ms, cfg)
         for al in a.alerts:
             if al.kind in REMINDERS:
                 continue
@@ -108,10 +121,17 @@ def run_stream(ms: Sequence[PostureMetrics], cfg: Config, seconds: float) -> dic
     return {
         "seconds": seconds,
         "frames_in_loop": len(ms),
+        "capture_fps": capture_fps,
         "first_alert_s": first,
         "posture_alerts": len(alerts),
         "alert_metrics": sorted({m for _, m in alerts}),
     }
+
+
+def capture_fps(source: str) -> float | None:
+    """The recording rate of a landmark set (``None`` for image sets: stills)."""
+    v = CAPTURE_FPS.get(source)
+    return None if v is None else v[0]
 
 
 def _main_session(rows: Sequence[ff.Row], person: str, label: str, calib: dict) -> str | None:
@@ -129,8 +149,13 @@ def temporal(
     cfg: Config,
     calib: dict[str, ff.Calibration],
     upright_h: float = UPRIGHT_H,
+    replay: str = "real",
 ) -> dict[str, Any]:
-    """Simulated 10-minute slump and an hour upright, per person, both modes."""
+    """Simulated 10-minute slump and an hour upright, per person, both modes.
+
+    ``replay="real"`` replays each recording in its own time (``front_data.CAPTURE_FPS``);
+    ``"stretched"`` is the former harness (one recorded frame per analysis step).
+    """
     idx = {id(r): k for k, r in enumerate(rows)}
     used = set().union(*(c.rows for c in calib.values()))
     out: dict[str, Any] = {}
@@ -159,7 +184,8 @@ def temporal(
             for mode in ("uncalibrated", "calibrated"):
                 c = cfg if mode == "uncalibrated" else cfg.with_baseline(calib[sess].baseline)
                 ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
-                res[f"{key}_{mode}"] = run_stream(ms, c, seconds) | {"session": sess}
+                fps = capture_fps(sel[0].sample.source) if replay == "real" else None
+                res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps) | {"session": sess}
         out[person] = res
     return out
 
@@ -194,19 +220,32 @@ def _temporal_summary(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def part_front_people(
-    data: Path, model: str = "full", quick: bool = False, cfg: Config | None = None
+    data: Path,
+    model: str = "full",
+    quick: bool = False,
+    cfg: Config | None = None,
+    replay: str = "real",
 ) -> dict[str, Any]:
     """The whole issue-11 evidence (``quick``: 15 minutes upright per person, not an hour)."""
     cfg = cfg or load_config()
     samples = load_all(data, model)
     rows = ff.measure(samples, cfg)
+    res = evaluate(rows, cfg, quick=quick, replay=replay)
+    res["frames_without_person"] = sum(s.pose is None for s in samples)
+    return res
+
+
+def evaluate(
+    rows: Sequence[ff.Row], cfg: Config, quick: bool = False, replay: str = "real"
+) -> dict[str, Any]:
+    """:func:`part_front_people` on measured rows."""
     calib = ff.calibrations(rows)
     used = set().union(*(c.rows for c in calib.values()))
     res: dict[str, Any] = {
         "people": len({r.person for r in rows}),
         "frames": len(rows),
-        "frames_without_person": sum(s.pose is None for s in samples),
         "calibration_frames": ff.CALIBRATION_FRAMES,
+        "replay": replay,
     }
     scores: dict[str, list[float | None]] = {}
     for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
@@ -222,7 +261,7 @@ def part_front_people(
             ).items()
             if k != "per_person"
         }
-    t = temporal(rows, scores, cfg, calib, upright_h=0.25 if quick else UPRIGHT_H)
+    t = temporal(rows, scores, cfg, calib, upright_h=0.25 if quick else UPRIGHT_H, replay=replay)
     res["temporal_per_person"] = t
     res["temporal"] = _temporal_summary(t)
     return res
@@ -293,9 +332,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=data_dir_from_env())
     ap.add_argument("--model", default="full")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--replay",
+        choices=("real", "stretched"),
+        default="real",
+        help="replay recordings in their own time (default) or one frame per step (former)",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "out" / "front_people.json")
     args = ap.parse_args(argv)
-    res = part_front_people(args.data, args.model, args.quick)
+    res = part_front_people(args.data, args.model, args.quick, replay=args.replay)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, default=str) + "\n")
     print("\n".join(markdown(res)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -102,7 +103,16 @@ def test_medians(samples: list[PostureMetrics], expected: dict[str, float]) -> N
 
 
 def test_limit_preview_says_whether_the_slouch_is_caught() -> None:
-    cfg = load_config()
+    # The relative head-drop rule is off by default (a feature of the calibrated slouch
+    # score); enabled, the preview states its limit.
+    cfg0 = load_config()
+    cfg = dataclasses.replace(
+        cfg0,
+        rules=tuple(
+            dataclasses.replace(r, enabled=True) if r.metric == "head_height_ratio" else r
+            for r in cfg0.rules
+        ),
+    )
     rule = cfg.rule("head_height_ratio")
     assert rule is not None and rule.relative_mode == "offset" and rule.relative_acceptable
     lo = 0.7 + rule.relative_acceptable[0]  # head lower than this (vs. the baseline) is out

@@ -125,6 +125,22 @@ def test_framing_change_measures_camera_moves_in_shoulder_widths() -> None:
     assert fm.framing_change(UPRIGHT, {"shoulder_width_ratio": 0.45}) is None  # old baseline
 
 
+def test_framing_changed_uses_the_fitted_limit_of_the_model_file() -> None:
+    data = json.loads(fm.MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["framing_change_limit"] == fm.FRAMING_CHANGE_LIMIT == fm.framing_change_limit()
+    lim = fm.FRAMING_CHANGE_LIMIT
+    w = UPRIGHT["shoulder_width_ratio"]
+    near = {**UPRIGHT, "shoulder_x_ratio": 0.5 + 0.9 * lim * w}
+    far = {**UPRIGHT, "shoulder_x_ratio": 0.5 + 1.1 * lim * w}
+    assert not fm.framing_changed(near, UPRIGHT)
+    assert fm.framing_changed(far, UPRIGHT)
+    assert not fm.framing_changed(far, {"shoulder_width_ratio": w})  # not measurable
+    strict = fm.FrontModel(
+        fm.load_model().uncalibrated, fm.load_model().calibrated, framing_change_limit=0.1
+    )
+    assert fm.framing_changed(near, UPRIGHT, strict)
+
+
 def test_calibration_preview_judges_the_slouch_capture_with_the_calibrated_model() -> None:
     from posturecheck.core.calibration import limit_preview
 

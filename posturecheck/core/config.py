@@ -71,6 +71,12 @@ class TemporalConfig:
     """How per-frame verdicts become alerts (all times in seconds of frame time)."""
 
     smoothing_tau_s: float = _num(0.5, 0.0, 30.0, "EMA time constant of metric smoothing")
+    score_median_s: float = _num(
+        10.0,
+        0.0,
+        120.0,
+        "running median window (s) of the front-view slouch score before smoothing (0 = off)",
+    )
     outlier_jump_deg: float = _num(
         30.0,
         1.0,

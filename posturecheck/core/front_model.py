@@ -37,6 +37,9 @@ MODEL_PATH = Path(__file__).with_name("front_model.json")
 MODEL_SCHEMA = 1
 
 Values = Mapping[str, "float | None"]
+FRAMING_CHANGE_LIMIT = 1.17
+"""The fitted :func:`framing_change` limit, in baseline shoulder widths (the value of
+``framing_change_limit`` in ``front_model.json``; a test keeps them equal)."""
 
 
 def _get(values: Values, name: str) -> float | None:
@@ -122,12 +125,17 @@ class FrontModel:
     Attributes:
         uncalibrated: judged without a personal baseline.
         calibrated: judged on changes from a front-view baseline.
-        threshold: score above which the frame counts as slumped.
+        threshold: score above which the frame counts as slumped (the fitted operating point
+            is folded into the intercepts, so this is 0.5).
+        framing_change_limit: :func:`framing_change` above this (baseline shoulder widths)
+            means the framing moved more than posture changes move it (fitted; see
+            :func:`framing_changed`).
     """
 
     uncalibrated: LogisticModel
     calibrated: LogisticModel
     threshold: float = 0.5
+    framing_change_limit: float = FRAMING_CHANGE_LIMIT
 
 
 def _logistic(d: Mapping[str, object], where: str, allowed: Sequence[str]) -> LogisticModel:
@@ -163,6 +171,9 @@ def model_from_dict(data: Mapping[str, object]) -> FrontModel:
                 tuple(CALIBRATED_FEATURES),
             ),
             threshold=float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
+            framing_change_limit=float(
+                data.get("framing_change_limit", FRAMING_CHANGE_LIMIT)  # type: ignore[arg-type]
+            ),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"front model: malformed ({exc!r})") from None
@@ -232,3 +243,23 @@ def framing_change(values: Values, baseline: Values) -> float | None:
         return None
     shift = math.hypot(x - x0, y - y0) / w0  # type: ignore[operator]
     return max(shift, abs(math.log(w / w0)))  # type: ignore[operator]
+
+
+def framing_change_limit(model: FrontModel | None = None) -> float:
+    """The fitted limit of :func:`framing_change` (``front_model.json``)."""
+    return (model if model is not None else load_model()).framing_change_limit
+
+
+def framing_changed(values: Values, baseline: Values, model: FrontModel | None = None) -> bool:
+    """True when this frame's framing is farther from the calibrated one than posture changes
+    move it: :func:`framing_change` above :func:`framing_change_limit`.
+
+    The limit is the person-weighted 99th percentile of :func:`framing_change` over every
+    labelled upright *and* slumped frame of the front-webcam sets, against the session's own
+    calibration (``benchmarks/fit_front.py``; leave-one-person-out, 15 of 17 people exceed it
+    on at most 1.7 % of their frames). A live driver should require it for several seconds
+    (e.g. 5 s) before saying the camera or chair moved and offering to recalibrate. ``False``
+    when it cannot be measured (e.g. a baseline saved before these metrics existed).
+    """
+    v = framing_change(values, baseline)
+    return v is not None and v > framing_change_limit(model)

@@ -40,6 +40,10 @@ class MetricRule:
             baseline value, used instead of the absolute ones when a baseline holds this metric.
         relative_mode: ``"offset"`` (baseline + lo .. baseline + hi) or ``"ratio"``
             (baseline * lo .. baseline * hi).
+        relative_widens: with a baseline, the acceptable band is the union of the relative
+            and the absolute one: a baseline may excuse a habitual posture outside the
+            standard's band but never makes that band stricter, so a calibration that is
+            slightly off cannot turn upright sitting into alerts.
         hysteresis: to end a condition the value must be this far (metric units) inside the
             acceptable range.
         enabled: judge this metric at all.
@@ -55,6 +59,7 @@ class MetricRule:
     relative_conditional: tuple[float, float] | None = None
     relative_hold: tuple[tuple[float, float], ...] = ()
     relative_mode: str = "offset"
+    relative_widens: bool = False
     hysteresis: float = 2.0
     enabled: bool = True
     source: str = ""
@@ -84,38 +89,46 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
     _r(
         "shoulder_tilt_deg",
         (-10.0, 10.0),
+        relative_widens=True,
         relative_acceptable=(-7.0, 7.0),
         source=f"{_ISO} lateral bending +-10; baseline tolerance ours",
     ),
     _r(
         "head_roll_deg",
         (-10.0, 10.0),
+        relative_widens=True,
         relative_acceptable=(-8.0, 8.0),
         source=f"{_ISO} lateral head bending +-10; baseline tolerance ours",
     ),
     _r(
         "lateral_lean_deg",
         (-10.0, 10.0),
+        relative_widens=True,
         relative_acceptable=(-8.0, 8.0),
         source=f"{_ISO} lateral trunk bending +-10; baseline tolerance ours",
     ),
     _r(
         "head_offset_ratio",
         (-0.25, 0.25),
+        relative_widens=True,
         relative_acceptable=(-0.15, 0.15),
         hysteresis=0.02,
         source="ours (proxy of lateral bending when hips are hidden)",
     ),
     # The slouch score replaces the former absolute head-height limit (0.25), which essentially
-    # never fired on real slumping (issue 11). The score is a probability from
-    # posturecheck.core.front_model, calibrated when a front baseline is configured; head height
-    # is still judged relative to a baseline (-0.08, unchanged).
+    # never fired on real slumping (issue 11). The score comes from
+    # posturecheck.core.front_model (calibrated when a front baseline is configured); 0.5 is the
+    # operating point fitted leave-one-person-out. Head height, ear gap and shoulder width
+    # relative to a baseline are features of the calibrated score, so their own relative
+    # limits are off by default: judged separately they doubled the false alerts of a slightly
+    # off calibration (docs/thresholds.md section 4b). Users may enable them in a config file.
     _r(
         "head_height_ratio",
         None,
         relative_acceptable=(-0.08, INF),
         hysteresis=0.02,
-        source="ours (head drop vs personal baseline); needs a baseline",
+        enabled=False,
+        source="ours (head drop vs personal baseline); needs a baseline; off by default",
     ),
     _r(
         "slouch_score_ratio",
@@ -127,7 +140,6 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
     _r(
         "shoulder_gap_ratio",
         (0.15, INF),
-        relative_acceptable=(-0.10, INF),
         hysteresis=0.02,
         source=f"{_ISO} 'raised shoulder: not acceptable'; tolerance ours",
     ),
@@ -137,7 +149,8 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
         relative_acceptable=(0.0, 1.15),
         relative_mode="ratio",
         hysteresis=0.01,
-        source="ours (lean-in: 15 % larger than baseline); needs a baseline",
+        enabled=False,
+        source="ours (lean-in: 15 % larger than baseline); needs a baseline; off by default",
     ),
     _r(
         "head_pitch_deg",

@@ -14,6 +14,8 @@ What happens per step (parameters in :class:`posturecheck.core.config.TemporalCo
    constant ``smoothing_tau_s`` (``alpha = 1 - exp(-dt / tau)``, so it behaves the same at any
    frame rate). A jump larger than ``outlier_jump_*`` is held back for one frame and only
    followed if the next frame confirms it (a one-frame landmark glitch never reaches the rules).
+   The front-view slouch score first passes a running median over ``score_median_s`` (10 s),
+   so a few misjudged frames neither start nor end a slouch condition.
 3. **Bands** of the judged metrics (acceptable / conditional / not acceptable, see
    ``docs/thresholds.md``), with value hysteresis while a condition is active.
 4. **Conditions and dose**: a metric out of its acceptable band starts a condition. Its "dose"
@@ -49,6 +51,8 @@ from posturecheck.core.config import BreakConfig, Config, StaticConfig, Temporal
 from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
+MEDIAN_METRIC = "slouch_score_ratio"
+"""The metric whose raw values pass a running median (``temporal.score_median_s``) first."""
 BREAK_KIND = "break_due"
 STATIC_KIND = "static_posture"
 _EPS = 1e-9
@@ -140,6 +144,8 @@ def resolve_limits(cfg: Config) -> dict[str, Limits]:
                 for x, s in r.relative_hold
             )
             relative = True
+            if r.relative_widens and r.acceptable is not None and acc is not None:
+                acc = (min(acc[0], r.acceptable[0]), max(acc[1], r.acceptable[1]))
         elif r.acceptable is not None:
             acc, cond, hold, relative = r.acceptable, r.conditional, r.hold, False
         else:
@@ -229,6 +235,7 @@ class _Smooth:
     value: float
     t_ms: int
     suspect: float | None = None
+    recent: tuple[tuple[int, float], ...] = ()  # (t_ms, raw) inside the median window
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,6 +516,12 @@ def _judged_view(
     return view, raw_view, t
 
 
+def _median(xs: list[float]) -> float:
+    v = sorted(xs)
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
 def _smooth_values(
     comp: _Compiled,
     smooth_prev: Mapping[str, _Smooth],
@@ -529,26 +542,34 @@ def _smooth_values(
     tau = tc.smoothing_tau_s
     reset_ms = 1000.0 * max(5.0 * tau, tc.outlier_max_gap_s)
     raw_values = metrics.values if metrics is not None else None
+    median_ms = 1000.0 * tc.score_median_s
     for name, jump, views in comp.specs:
         s = smooth_prev.get(name)
         raw = raw_values.get(name) if raw_values is not None and view in views else None
         if raw is None or not math.isfinite(raw):
             values[name] = None
             if s is not None and t - s.t_ms <= reset_ms:
-                smooth[name] = s if s.suspect is None else _Smooth(s.value, s.t_ms)
+                smooth[name] = s if s.suspect is None else _Smooth(s.value, s.t_ms, None, s.recent)
             continue
+        recent: tuple[tuple[int, float], ...] = ()
+        if name == MEDIAN_METRIC and median_ms > 0.0:
+            # Running median over the last score_median_s before the EMA: a few misjudged
+            # frames (a glance, a landmark wobble) neither start nor end a slouch condition.
+            old = s.recent if s is not None and t - s.t_ms <= reset_ms else ()
+            recent = tuple(p for p in old if t - p[0] < median_ms) + ((t, raw),)
+            raw = _median([v for _, v in recent])
         if s is None or t - s.t_ms > reset_ms:
-            ns = _Smooth(raw, t)
+            ns = _Smooth(raw, t, None, recent)
         else:
             d_s = (t - s.t_ms) / 1000.0
             if abs(raw - s.value) > jump and d_s <= tc.outlier_max_gap_s:
                 if s.suspect is not None and abs(raw - s.suspect) <= jump:
-                    ns = _Smooth(raw, t)  # confirmed by a second frame: a real change
+                    ns = _Smooth(raw, t, None, recent)  # confirmed by a second frame: real
                 else:
-                    ns = _Smooth(s.value, t, raw)  # hold back a possible one-frame glitch
+                    ns = _Smooth(s.value, t, raw, recent)  # hold back a possible glitch
             else:
                 a = 1.0 - math.exp(-d_s / tau) if tau > 0.0 else 1.0
-                ns = _Smooth(s.value + a * (raw - s.value), t)
+                ns = _Smooth(s.value + a * (raw - s.value), t, None, recent)
         smooth[name] = ns
         values[name] = ns.value
     return values, smooth
