@@ -193,26 +193,36 @@ def load_vuhamthieu(root: Path) -> Iterator[Sample]:
             )
 
 
-def load_nelsonak47(root: Path) -> Iterator[Sample]:
-    wh = ASSUMED_WH["nelsonak47"][0]
-    for fno, path in enumerate(sorted((root / "nelsonak47_webcam").glob("coords_webcam_*.csv"))):
+def _load_mp33_classes(
+    root: Path, source: str, folder: str, start: int, upright: str
+) -> Iterator[Sample]:
+    """A one-person, one-setup MediaPipe set with one CSV per class: a header row, the class
+    name in column 0, the 33 landmarks as (x, y, z, visibility) from column ``start``. Rows of
+    class ``upright`` are ``good``, every other class ``bad``; files in name order, rows in file
+    order (nelsonak47: ``posture, distance, ...``; s4raaga: ``class, ...``)."""
+    wh = ASSUMED_WH[source][0]
+    for fno, path in enumerate(sorted((root / folder).glob("*.csv"))):
         with path.open(newline="") as fh:
             rd = csv.reader(fh)
             next(rd)
             for k, row in enumerate(rd):
-                xy, z, vis = _mp33(row, 2, 4)
+                xy, z, vis = _mp33(row, start, 4)
                 cls = row[0]
                 yield Sample(
-                    "nelsonak47",
-                    "nelsonak47:1",
-                    "nelsonak47:1",  # one file per class, one setup: one session
-                    "good" if cls == "straight" else "bad",
+                    source,
+                    f"{source}:1",
+                    f"{source}:1",  # one file per class, one setup: one session
+                    "good" if cls == upright else "bad",
                     cls,
-                    fno * 100_000 + k,  # files in name order, rows in file order
+                    fno * 100_000 + k,
                     _pose(xy, vis, wh, z),
                     False,
                     f"{path.name}:{k + 2}",
                 )
+
+
+def load_nelsonak47(root: Path) -> Iterator[Sample]:
+    return _load_mp33_classes(root, "nelsonak47", "nelsonak47_webcam", 2, "straight")
 
 
 KOCH_POINTS = (
@@ -309,25 +319,7 @@ def load_alanfufuu(root: Path) -> Iterator[Sample]:
 
 
 def load_s4raaga(root: Path) -> Iterator[Sample]:
-    wh = ASSUMED_WH["s4raaga"][0]
-    for fno, path in enumerate(sorted((root / "s4raaga_partial").glob("*.csv"))):
-        with path.open(newline="") as fh:
-            rd = csv.reader(fh)
-            next(rd)
-            for k, row in enumerate(rd):
-                xy, z, vis = _mp33(row, 1, 4)
-                cls = row[0]
-                yield Sample(
-                    "s4raaga",
-                    "s4raaga:1",
-                    "s4raaga:1",  # one file per class, one setup: one session
-                    "good" if cls == "upright" else "bad",
-                    cls,
-                    fno * 100_000 + k,  # files in name order, rows in file order
-                    _pose(xy, vis, wh, z),
-                    False,
-                    f"{path.name}:{k + 2}",
-                )
+    return _load_mp33_classes(root, "s4raaga", "s4raaga_partial", 1, "upright")
 
 
 # ----------------------------------------------------------------------------------------------

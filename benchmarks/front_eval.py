@@ -14,8 +14,11 @@ leave-one-person-out (``fit_front.py``: each person is judged by a model that ne
   *without calibration* and *calibrated* on the first 5 upright frames of the session (those 5
   frames are then not scored). SpineWise "moderate" frames are left out (reported apart).
 * **seconds to the first alert in a simulated 10-minute slump**: the person's slumped frames, in
-  recorded order, looped forward-backward at the live default rate (2 frames/s) through the real
-  temporal rules (``rules.step`` with frame timestamps: smoothing, onset, 30 s sustain).
+  recorded order, looped forward-backward in the recording's own time (``CAPTURE_FPS``; image
+  sets: one still per step) and analysed at the live default rate (2 frames/s) through the real
+  temporal rules (``rules.step`` with frame timestamps: median, smoothing, onset, 30 s
+  sustain). ``--replay stretched`` is the former harness, which fed one recorded frame per
+  2 fps step and so stretched a 10 fps recording five-fold in time.
 * **false posture alerts per hour of upright footage**: the person's upright frames looped the
   same way for an hour (break and "change position" reminders are not posture alerts).
 """
@@ -281,8 +284,15 @@ def markdown(fp: dict[str, Any]) -> list[str]:
         "Per-frame balanced accuracy of the rules' verdict (slouch score fitted without the "
         "person, plus the other front-view limits); calibrated = baseline from the first "
         f"{fp['calibration_frames']} upright frames of the session. Slump: seconds to the first "
-        "posture alert when the person's slumped frames are replayed for 10 minutes at 2 "
-        "frames/s through the temporal rules (- = none). Upright: posture alerts in "
+        "posture alert when the person's slumped frames are replayed for 10 minutes through "
+        "the temporal rules, analysed at 2 frames/s "
+        + (
+            "in the recording's own time (landmark sets at their capture rate, "
+            "front_data.CAPTURE_FPS; stills one per step)"
+            if fp.get("replay", "real") == "real"
+            else "one recorded frame per step (the former, time-stretching replay)"
+        )
+        + " (- = none). Upright: posture alerts in "
         f"{tp[next(iter(tp))].get('upright_uncalibrated', {}).get('seconds', 3600) / 3600:g} h "
         "of the person's upright frames.",
         "",
