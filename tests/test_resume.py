@@ -71,6 +71,7 @@ def test_remove_and_corrupt_markers(setup) -> None:
         ({"force": True}, True),
         ({"sample_fps": 2.0}, False),
         ({"baseline_s": (1.0, 4.0)}, False),
+        ({"frames": False}, False),  # the report.html stills (--no-frames)
         ({"settings": {"model": "pose_landmarker_lite.task"}}, False),
     ],
 )

@@ -61,7 +61,8 @@ from posturecheck.core.config import Config
 from posturecheck.core.pipeline import judge
 from posturecheck.core.types import Detections
 from posturecheck.render import export, report
-from posturecheck.render.annotate import VideoAnnotator
+from posturecheck.render.annotate import VideoAnnotator, alert_stills
+from posturecheck.render.timeline import worst_moments
 
 log = logging.getLogger(__name__)
 
@@ -272,12 +273,18 @@ def _analyse_video(
         write_json="json" in opts.formats,
     )
     if "html" in opts.formats:
+        stills = (
+            alert_stills(job.path, worst_moments(doc, sink.timeline))
+            if opts.frames and doc.get("alerts")
+            else None
+        )
         report.write_video_report(
             job.out_dir / "report.html",
             doc,
             sink.timeline,
             config,
             annotated_video=annotator.file_name if annotator else None,
+            stills=stills,
         )
     if status == "ok":
         resume.write_marker(job.out_dir, job.path, fingerprint, opts, doc)

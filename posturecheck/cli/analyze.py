@@ -36,6 +36,7 @@ def run_cli(args: argparse.Namespace) -> int:
         workers=args.workers,
         baseline_s=parse_baseline(args.baseline),
         sidecar=not getattr(args, "no_sidecar", False),
+        frames=not getattr(args, "no_frames", False),
         settings={
             "model": model_path.name,
             "model_size_bytes": model_path.stat().st_size,
