@@ -101,6 +101,7 @@ ul{margin:6px 0 10px 20px;padding:0} li{margin:3px 0}
 details{margin:8px 0} summary{cursor:pointer;color:var(--muted)}
 pre{background:#fff;border:1px solid var(--line);padding:10px;overflow:auto;font-size:12.5px}
 footer{margin-top:36px;color:var(--muted);font-size:13px}
+.tw{overflow-x:auto;max-width:100%;margin:6px 0 10px} .tw>table{margin:0}
 .alert-mark{color:ALERT_COLOR;font-weight:700;white-space:nowrap}
 .stills{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
 .stills figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:6px;
@@ -143,7 +144,12 @@ def _label(metric: str) -> str:
 
 
 def page(title: str, body: str) -> str:
-    """A whole self-contained HTML page in the reports' style."""
+    """A whole self-contained HTML page in the reports' style.
+
+    Every table sits in a box that scrolls sideways when the table is wider than the window,
+    so a narrow window never pushes the page wider than itself.
+    """
+    body = body.replace("<table", "<div class='tw'><table").replace("</table>", "</table></div>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
