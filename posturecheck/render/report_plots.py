@@ -365,17 +365,20 @@ def _draw_alert_spans(
             zorder=6,
             clip_on=False,
         )
-        ax.text(
-            xf,
-            0.87,
-            f" {n}",
-            transform=top,
+        ax.annotate(
+            str(n),
+            (xf, 0.87),
+            xycoords=top,
+            xytext=(6, 0),
+            textcoords="offset points",
             ha="left",
             va="center",
-            fontsize=8,
+            fontsize=8.5,
             fontweight="bold",
             color=ALERT_COLOR,
-            zorder=6,
+            zorder=7,
+            bbox={"boxstyle": "round,pad=0.18", "fc": "white", "ec": ALERT_COLOR, "lw": 0.7},
+            annotation_clip=False,
         )
 
 
