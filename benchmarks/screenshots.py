@@ -362,7 +362,9 @@ def shot_trends(out_dir: Path, home: Path, db: Path) -> None:
     page = home / "trends.html"
     _history(home, db, "--trends", "--html", str(page))
     part = home / "trends-part.html"
-    part.write_text(from_heading(page.read_text(encoding="utf-8"), "<h2>Trends</h2>"), "utf-8")
+    part.write_text(
+        from_heading(page.read_text(encoding="utf-8"), "<h2>Trends</h2>", "<h2>Alerts"), "utf-8"
+    )
     save_png(
         crop_content(browser_shot(part, 1100, 1200)), out_dir / "trends.png", max_w=800, colours=64
     )

@@ -27,8 +27,8 @@ IMAGE_MAX_SIDE_PX = 960
 STILL_MAX_SIDE_PX = 480
 STILL_JPEG_QUALITY = 70
 MAX_STILLS = 24
-"""At most this many alert stills per report (about 20-40 KB each), so a long recording with
-many alerts keeps its report small."""
+"""At most this many alert stills per report (10-23 KB each on the 640x480 samples), so a long
+recording with many alerts keeps its report small."""
 
 log = logging.getLogger(__name__)
 
