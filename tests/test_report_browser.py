@@ -1,7 +1,8 @@
-"""The batch reports as a browser draws them (issue 16, "Done when"): headless Chromium renders
-a video's ``report.html`` and ``index.html`` to PNG, and the pixels must show a page (not
-blank), the timeline plot with its alert marks, the alert's still, and no layout overflow (at a
-laptop width and at a narrow one, nothing is drawn in the page's right-hand margin).
+"""The reports as a browser draws them (issue 16, "Done when"): headless Chromium renders a
+video's ``report.html``, ``index.html`` and the history page to PNG, and the pixels must show a
+page (not blank), the timeline plot with its alert marks, the alert's still, the history chart,
+and no layout overflow (at a laptop width and at a narrow one, nothing is drawn in the page's
+right-hand margin).
 
 Needs a Chromium binary (Debian: ``chromium-headless-shell`` or ``chromium``; ``.ci/run``
 installs the first); skipped with the reason when there is none.
@@ -148,3 +149,28 @@ def test_overflow_check_can_fail(tmp_path: Path) -> None:
     assert_right_margin_clear(
         screenshot(tmp_path / "boxed.html", tmp_path / "b.png", 760, 400), 760
     )
+
+
+@pytest.mark.parametrize("width", [1366, 760])
+def test_history_page_renders(tmp_path: Path, width: int) -> None:
+    """``history --html`` (with its Trends and Setups sections) as a browser draws it."""
+    import datetime as dt
+
+    from test_history_report import _page
+
+    today = dt.date.today()
+    html = _page(
+        tmp_path,
+        [
+            (dt.datetime.combine(today, dt.time(9, 0)), 300.0, 60.0),
+            (dt.datetime.combine(today - dt.timedelta(days=2), dt.time(14, 10)), 200.0, 120.0),
+        ],
+    )
+    assert "<h2>Trends</h2>" in html
+    page = tmp_path / "history.html"
+    img = screenshot(page, tmp_path / "history.png", width, 2400)
+    assert_not_blank(img)
+    assert_right_margin_clear(img, width)
+    # The per-day chart's stacked bars: good (green) and poor (red) blocks.
+    assert near(img, STATUS_COLORS["good"], tol=6).sum() > 1000
+    assert near(img, STATUS_COLORS["poor"], tol=6).sum() > 300
