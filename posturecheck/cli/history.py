@@ -38,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--trends",
         action="store_true",
         help="also the last 7 and 30 days (alerts and breaks per hour, time out of band per "
-        "region and risk factor) and the setups with their last use; with --json one object",
+        "region and risk factor), alerts per hour per day, and the setups with their last use; "
+        "with --json one object",
     )
     p.add_argument(
         "--db", default=None, metavar="FILE", help="history database (default: user data dir)"
@@ -57,7 +58,8 @@ TREND_DAYS = (7, 30)
 
 
 def collect_trends(store: HistoryStore, *, today: dt.date | None = None) -> dict[str, Any]:
-    """The last 7 and 30 days' trends and the setups' last use, from the store."""
+    """The last 7 and 30 days' trends, the per-day rates of the last 30 days and the setups'
+    last use, from the store."""
     today = today or dt.date.today()
     starts = {
         n: dt.datetime.combine(today - dt.timedelta(days=n - 1), dt.time()).timestamp()
@@ -73,7 +75,8 @@ def collect_trends(store: HistoryStore, *, today: dt.date | None = None) -> dict
     ]
     alerts = store.alerts(first)
     periods = [trends_mod.trend(minutes, alerts, since_unix=starts[n], days=n) for n in TREND_DAYS]
-    return {"periods": periods, "setups": trends_mod.setups_last_used(sessions)}
+    daily = trends_mod.daily_rates(minutes, alerts, days=max(TREND_DAYS), today=today)
+    return {"periods": periods, "daily": daily, "setups": trends_mod.setups_last_used(sessions)}
 
 
 def format_trends(tr: dict[str, Any]) -> list[str]:
@@ -92,6 +95,21 @@ def format_trends(tr: dict[str, Any]) -> list[str]:
                 f"(not acceptable {hours_minutes(per['not_acceptable'])}) "
                 f"- {t.risk_factor[kind]}"
             )
+    short = round(trends_mod.MIN_DAY_IN_VIEW_S / 60)
+    days = [r for r in tr.get("daily", [])[-min(TREND_DAYS) :] if r.status != "no_data"]
+    if days:
+        out.append(f"per day (last {min(TREND_DAYS)} days, a rate needs {short} min in view):")
+    for r in days:
+        rate = (
+            f"{r.alerts_per_hour:.2f} alerts/h, {r.breaks_per_hour:.2f} breaks/h"
+            if r.status == "ok"
+            else "too short for a rate"
+        )
+        risks = r.risk_summary()
+        out.append(
+            f"  {r.day.strftime('%a %Y-%m-%d')}: {hours_minutes(r.present_s)} in view, "
+            f"{r.alerts} alerts, {rate}" + (f" ({risks})" if risks else "")
+        )
     for s in tr["setups"]:
         when = dt.datetime.fromtimestamp(s["last_unix"]).strftime("%Y-%m-%d %H:%M")
         out.append(f"setup {s['setup']}: last used {when}, {s['sessions']} sessions")
@@ -128,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
         obj = {
             "days": [r.as_dict() for r in rows],
             "trends": [t.as_dict() for t in tr["periods"]],
+            "daily_rates": [r.as_dict() for r in tr["daily"]],
             "setups": tr["setups"],
         }
         print(json.dumps(obj, indent=2))

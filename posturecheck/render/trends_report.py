@@ -1,7 +1,8 @@
 """The Trends and Setups sections of the history page (``history --html``).
 
-Input: the periods (:class:`posturecheck.core.trends.Trend`) and the setups' last use, as
-``history`` collects them.
+Input: the periods (:class:`posturecheck.core.trends.Trend`), the per-day rates
+(:class:`posturecheck.core.trends.DayRate`) and the setups' last use, as ``history`` collects them.
+The per-day chart is drawn by :func:`posturecheck.render.report_plots.daily_alert_rate_figure_uri`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,50 @@ import html
 from typing import Any
 
 from posturecheck.core.fmt import hours_minutes
+from posturecheck.core.trends import DayRate
+from posturecheck.render.report_plots import daily_alert_rate_figure_uri
+
+
+def _rate(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def daily_rates_html(rates: list[DayRate]) -> str:
+    """The per-day alerts-per-hour chart and, for the days with time in view, its table."""
+    seen = [r for r in rates if r.status != "no_data"]
+    if not seen:
+        return f"<p>No time in view in the last {len(rates)} days.</p>"
+    e = html.escape
+    minutes = round(rates[0].min_present_s / 60)
+    uri = daily_alert_rate_figure_uri(rates)
+    chart = f'<img class="plot" alt="alerts and breaks per hour in view, per day" src="{uri}">'
+    rows = "".join(
+        f"<tr><td>{r.day.strftime('%a %Y-%m-%d')}</td>"
+        f"<td class=num>{hours_minutes(r.present_s)}</td><td class=num>{r.alerts}</td>"
+        + (
+            f"<td class=num>{_rate(r.alerts_per_hour)}</td>"
+            f"<td class=num>{_rate(r.breaks_per_hour)}</td>"
+            if r.status == "ok"
+            else "<td class=num colspan=2>too short</td>"
+        )
+        + "<td>"
+        + e(r.risk_summary())
+        + "</td></tr>"
+        for r in reversed(seen)
+    )
+    return f"""<h3>Per day: alerts and breaks per hour in view (last {len(rates)} days)</h3>
+<p class="meta">A day with less than {minutes} min in view gets no rate ("too short", hatched in
+the chart): a single alert in a few minutes would read as many an hour. Alerts are stacked by the
+seed article's risk factor they named.</p>
+{chart}
+<table><tr><th>day</th><th class=num>in view</th><th class=num>alerts</th>
+<th class=num>alerts/h</th><th class=num>breaks/h</th><th>alerts by risk factor</th></tr>
+{rows}</table>"""
 
 
 def trends_html(tr: dict[str, Any]) -> str:
-    """The Trends and Setups sections: ``tr`` has ``periods`` (Trends) and ``setups``."""
+    """The Trends and Setups sections: ``tr`` has ``periods`` (Trends), ``daily`` (the per-day
+    rates, optional) and ``setups``."""
     e = html.escape
     rows = "".join(
         f"<tr><td>last {t.days} days</td><td class=num>{hours_minutes(t.present_s)}</td>"
@@ -48,5 +89,6 @@ def trends_html(tr: dict[str, Any]) -> str:
 <p class="meta">Time outside the acceptable band per body region (h:mm; per minute the
 longest of the region's metrics) and the seed article's risk factor it belongs to.</p>
 <table><tr><th>region</th><th>risk factor</th>{heads}</tr>{exp_rows}</table>
+{daily_rates_html(tr["daily"]) if tr.get("daily") else ""}
 <h2>Setups</h2>
 <table><tr><th>setup</th><th>last used</th><th class=num>sessions</th></tr>{setups}</table>"""
