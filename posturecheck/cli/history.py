@@ -116,6 +116,22 @@ def format_trends(tr: dict[str, Any]) -> list[str]:
     return out
 
 
+def history_page(store: HistoryStore, *, days: int, db_path: str) -> str:
+    """The ``history --html`` page of the last ``days`` days: the daily table and chart, the
+    sessions, time of day, the Trends (with the per-day alerts-per-hour chart) and Setups, and
+    the alerts. The tray's report item shows the same page."""
+    rows = store.daily(days)
+    since = dt.datetime.combine(
+        dt.date.today() - dt.timedelta(days=days - 1), dt.time()
+    ).timestamp()
+    alerts = store.alerts(since)
+    sessions = store.sessions(since)
+    minutes = [m for srow in sessions for m in store.minutes(srow["id"])]
+    tr = collect_trends(store)
+    page = render_html(rows, alerts, days=days, db_path=db_path, sessions=sessions, minutes=minutes)
+    return page.replace("<h2>Alerts</h2>", trends_html(tr) + "\n<h2>Alerts</h2>", 1)
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the daily table of the last ``--days`` days; write ``--html`` when asked."""
     db = Path(args.db) if args.db else default_db_path()
@@ -135,13 +151,8 @@ def run(args: argparse.Namespace) -> int:
     days = int(args.days)
     with HistoryStore(db) as store:
         rows = store.daily(days)
-        since = dt.datetime.combine(
-            dt.date.today() - dt.timedelta(days=days - 1), dt.time()
-        ).timestamp()
-        alerts = store.alerts(since)
-        sessions = store.sessions(since) if args.html else []
-        minutes = [m for srow in sessions for m in store.minutes(srow["id"])]
-        tr = collect_trends(store) if args.trends or args.html else None
+        tr = collect_trends(store) if args.trends else None
+        page = history_page(store, days=days, db_path=str(db)) if args.html else None
     if args.json and args.trends and tr is not None:
         obj = {
             "days": [r.as_dict() for r in rows],
@@ -158,12 +169,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"no sessions in the last {days} days")
     if args.trends and not args.json and tr is not None:
         print("\n".join(format_trends(tr)))
-    if args.html:
-        page = render_html(
-            rows, alerts, days=days, db_path=str(db), sessions=sessions, minutes=minutes
-        )
-        if tr is not None:
-            page = page.replace("<h2>Alerts</h2>", trends_html(tr) + "\n<h2>Alerts</h2>", 1)
+    if args.html and page is not None:
         out = write_text_file(args.html, page, option="--html")
         print(f"wrote {out}")
     return int(ExitStatus.OK)

@@ -209,20 +209,19 @@ def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
     db = args.db
 
     def today_report() -> None:
-        import datetime as dt
+        """The ``history --html`` page (today and the last 7 days, with the trends)."""
         import tempfile
         import webbrowser
         from pathlib import Path
 
         from posturecheck.adapters.history import default_db_path
-        from posturecheck.render.history_report import render_html
+        from posturecheck.cli.history import history_page
 
         path = Path(db) if db else default_db_path()
         with HistoryStore(path) as store:
-            rows = store.daily(1)
-            alerts = store.alerts(dt.datetime.combine(dt.date.today(), dt.time()).timestamp())
+            page = history_page(store, days=7, db_path=str(path))
         out = Path(tempfile.gettempdir()) / "posturecheck-today.html"
-        out.write_text(render_html(rows, alerts, days=1, db_path=str(path)), encoding="utf-8")
+        out.write_text(page, encoding="utf-8")
         webbrowser.open(out.as_uri())
 
     try:
