@@ -232,17 +232,20 @@ def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
 
 
 def run_session(session: LiveSession) -> LiveReport:
-    """Run ``session`` with SIGTERM asking it to stop (the same clean finish as ``q``)."""
+    """Run ``session`` with SIGTERM and SIGHUP asking it to stop (the clean finish of ``q``)."""
 
     def on_term(signum: int, _frame: Any) -> None:
         session.stop("terminated")
 
-    old = signal.signal(signal.SIGTERM, on_term) if hasattr(signal, "SIGTERM") else None
+    # SIGHUP too: a login session (autostart) ending, or its terminal closing, ends the session
+    # the same clean way (history written, camera released).
+    names = ("SIGTERM", "SIGHUP")
+    old = {sig: signal.signal(sig, on_term) for n in names if (sig := getattr(signal, n, None))}
     try:
         return session.run()
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _banner(session: LiveSession) -> str:
