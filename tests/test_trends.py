@@ -56,6 +56,11 @@ def test_trend_rates_and_exposure_without_double_counting() -> None:
         "neck": "Poor Posture and Ergonomics",
         "lateral": "Poor Posture and Ergonomics",
     }
+    assert week.exposure_by_risk == {POOR: {"conditional": 15.0, "not_acceptable": 55.0}}
+    assert week.risk_rows() == [
+        {"risk_factor": SED, "exposure": "sitting", "exposure_s": 120.0, "alerts": 0},
+        {"risk_factor": POOR, "exposure": "out of band", "exposure_s": 70.0, "alerts": 1},
+    ]
     month = trend(minutes, alerts, since_unix=now - 30 * DAY, days=30)
     assert month.present_s == 3720 and month.alerts == 2
     assert month.exposure_s["neck"]["not_acceptable"] == 640.0
@@ -157,6 +162,30 @@ def test_alert_rate_chart_series_and_image() -> None:
     assert f"<td>{POOR} 3, {SED} 1</td>" in page and "less than 30 min in view" in page
 
 
+def test_exposure_per_risk_factor_takes_the_longest_region_per_minute() -> None:
+    minute = _minute(0.0, 60.0, 0, {
+        "neck_flexion_deg": {"not_acceptable": 40.0},
+        "trunk_inclination_deg": {"not_acceptable": 50.0, "conditional": 4.0},
+        "shoulder_gap_ratio": {"not_acceptable": 20.0},  # shrugged shoulders: Stress
+    })  # fmt: skip
+    t = trend([minute], [{"t_unix": 1.0, "risk_factor": "Stress"}], since_unix=0.0, days=7)
+    # Poor posture: neck and trunk overlap within the minute, so 50 s, not 90 s.
+    assert t.exposure_by_risk == {
+        POOR: {"conditional": 4.0, "not_acceptable": 50.0},
+        "Stress": {"conditional": 0.0, "not_acceptable": 20.0},
+    }
+    assert t.risk_rows() == [
+        {"risk_factor": SED, "exposure": "sitting", "exposure_s": 60.0, "alerts": 0},
+        {"risk_factor": POOR, "exposure": "out of band", "exposure_s": 54.0, "alerts": 0},
+        {"risk_factor": "Stress", "exposure": "out of band", "exposure_s": 20.0, "alerts": 1},
+    ]
+    assert t.as_dict()["risk_rows"][2] == t.risk_rows()[2]
+    only_alerts = trend([], [{"t_unix": 1.0, "risk_factor": SED}], since_unix=0.0, days=7)
+    assert only_alerts.risk_rows() == [
+        {"risk_factor": SED, "exposure": "out of band", "exposure_s": 0.0, "alerts": 1}
+    ]
+
+
 def test_setups_last_used_latest_first() -> None:
     rows = setups_last_used(
         [
@@ -205,6 +234,8 @@ def test_history_trends_text_json_and_html(tmp_path: Path, capsys) -> None:
     assert "last 7 days: 0:10 in view, 1 alerts (6.00/h), 0 breaks (0.00/h)" in out
     assert "neck: out of band 0:04 (not acceptable 0:04) - Poor Posture and Ergonomics" in out
     assert "setup docked: last used" in out and "1 sessions" in out
+    assert "  risk factor Sedentary Lifestyle: sitting 0:10, 0 alerts" in out
+    assert "  risk factor Poor Posture and Ergonomics: out of band 0:04, 1 alerts" in out
     day = dt.date.today().strftime("%a %Y-%m-%d")
     assert "per day (last 7 days, a rate needs 30 min in view):" in out
     assert f"  {day}: 0:10 in view, 1 alerts, too short for a rate (Poor Posture and " in out
@@ -226,4 +257,5 @@ def test_history_trends_text_json_and_html(tmp_path: Path, capsys) -> None:
     assert "<h2>Trends</h2>" in text and "<h2>Setups</h2>" in text and ">docked<" in text
     assert text.index("<h2>Trends</h2>") < text.index("<h2>Alerts</h2>")
     assert "Per day: alerts and breaks per hour in view (last 30 days)" in text
+    assert '<table class="risk">' in text and "<td>Sedentary Lifestyle</td><td>sitting</td>" in text
     assert 'alt="alerts and breaks per hour in view, per day"' in text and "too short" in text

@@ -95,6 +95,11 @@ def format_trends(tr: dict[str, Any]) -> list[str]:
                 f"(not acceptable {hours_minutes(per['not_acceptable'])}) "
                 f"- {t.risk_factor[kind]}"
             )
+        for r in t.risk_rows():
+            out.append(
+                f"  risk factor {r['risk_factor']}: {r['exposure']} "
+                f"{hours_minutes(r['exposure_s'])}, {r['alerts']} alerts"
+            )
     short = round(trends_mod.MIN_DAY_IN_VIEW_S / 60)
     days = [r for r in tr.get("daily", [])[-min(TREND_DAYS) :] if r.status != "no_data"]
     if days:

@@ -25,6 +25,8 @@ from posturecheck.core.advice import SEDENTARY, risk_factor_for_kind
 from posturecheck.core.catalog import METRICS
 
 OUT_BANDS = ("conditional", "not_acceptable")
+SITTING_RISK = SEDENTARY
+"""The risk factor the sitting time and the breaks belong to."""
 MIN_DAY_IN_VIEW_S = 30 * 60.0
 """A day needs this much time in view for a per-hour rate (our choice, not a published number:
 below half an hour a single alert already reads as two or more an hour)."""
@@ -41,6 +43,10 @@ class Trend:
         exposure_s: region (metric kind) -> band -> seconds outside the acceptable band.
         risk_factor: region -> the seed article's risk factor it belongs to.
         alerts_by_risk: risk factor -> alerts.
+        exposure_by_risk: risk factor -> band -> seconds outside the acceptable band, per minute
+            the longest of that factor's regions (a lower bound of their union, as for the
+            regions); the sitting time itself counts toward :data:`SITTING_RISK` (see
+            :meth:`risk_rows`).
     """
 
     days: int
@@ -52,6 +58,25 @@ class Trend:
     exposure_s: dict[str, dict[str, float]] = field(default_factory=dict)
     risk_factor: dict[str, str] = field(default_factory=dict)
     alerts_by_risk: dict[str, int] = field(default_factory=dict)
+    exposure_by_risk: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def risk_rows(self) -> list[dict[str, Any]]:
+        """One row per risk factor with exposure or alerts, most exposure first:
+        ``{"risk_factor", "exposure", "exposure_s", "alerts"}`` where ``exposure`` says what
+        was counted (``"out of band"``, or ``"sitting"`` for the sitting time)."""
+        exposure = {k: ("out of band", sum(v.values())) for k, v in self.exposure_by_risk.items()}
+        if self.present_s > 0:
+            exposure[SITTING_RISK] = ("sitting", self.present_s)
+        rows = [
+            {
+                "risk_factor": risk,
+                "exposure": exposure.get(risk, ("out of band", 0.0))[0],
+                "exposure_s": exposure.get(risk, ("out of band", 0.0))[1],
+                "alerts": self.alerts_by_risk.get(risk, 0),
+            }
+            for risk in set(exposure) | set(self.alerts_by_risk)
+        ]
+        return sorted(rows, key=lambda r: (-r["exposure_s"], -r["alerts"], r["risk_factor"]))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +91,10 @@ class Trend:
             },
             "risk_factor": dict(self.risk_factor),
             "alerts_by_risk": dict(self.alerts_by_risk),
+            "exposure_by_risk": {
+                k: {b: round(s, 1) for b, s in v.items()} for k, v in self.exposure_by_risk.items()
+            },
+            "risk_rows": [dict(r, exposure_s=round(r["exposure_s"], 1)) for r in self.risk_rows()],
         }
 
 
@@ -91,6 +120,7 @@ def trend(
     present = 0.0
     breaks = n_alerts = 0
     exposure: dict[str, dict[str, float]] = {}
+    exposure_risk: dict[str, dict[str, float]] = {}
     for m in minutes:
         if m["minute_unix"] < since_unix:
             continue
@@ -104,8 +134,15 @@ def trend(
             slot = per_kind.setdefault(spec.kind, {})
             for band in OUT_BANDS:
                 slot[band] = max(slot.get(band, 0.0), float(per_band.get(band, 0.0)))
+        per_risk: dict[str, dict[str, float]] = {}
         for kind, per_band in per_kind.items():
             tot = exposure.setdefault(kind, dict.fromkeys(OUT_BANDS, 0.0))
+            slot = per_risk.setdefault(risk_factor_for_kind(kind), {})
+            for band, s in per_band.items():
+                tot[band] += s
+                slot[band] = max(slot.get(band, 0.0), s)
+        for risk, per_band in per_risk.items():
+            tot = exposure_risk.setdefault(risk, dict.fromkeys(OUT_BANDS, 0.0))
             for band, s in per_band.items():
                 tot[band] += s
     by_risk: dict[str, int] = {}
@@ -126,6 +163,7 @@ def trend(
         exposure_s=exposure,
         risk_factor=risk,
         alerts_by_risk=by_risk,
+        exposure_by_risk=exposure_risk,
     )
 
 
@@ -138,10 +176,6 @@ def setups_last_used(sessions: Sequence[Mapping[str, Any]]) -> list[dict[str, An
         row["sessions"] += 1
         row["last_unix"] = max(row["last_unix"], float(s.get("ended_unix") or s["started_unix"]))
     return sorted(seen.values(), key=lambda r: -r["last_unix"])
-
-
-SITTING_RISK = SEDENTARY
-"""The risk factor the sitting time and the breaks belong to."""
 
 
 @dataclass(frozen=True, slots=True)

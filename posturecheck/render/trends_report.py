@@ -77,6 +77,24 @@ def trends_html(tr: dict[str, Any]) -> str:
         for k in kinds
     )
     heads = "".join(f"<th class=num>last {t.days} d</th>" for t in tr["periods"])
+    per_period = [{r["risk_factor"]: r for r in t.risk_rows()} for t in tr["periods"]]
+    order = [r["risk_factor"] for r in tr["periods"][-1].risk_rows()] if tr["periods"] else []
+    risk_rows = "".join(
+        f"<tr><td>{e(risk)}</td><td>{e(next(p[risk]['exposure'] for p in per_period if risk in p))}"
+        "</td>"
+        + "".join(
+            f"<td class=num>{hours_minutes(p[risk]['exposure_s'])}</td>"
+            f"<td class=num>{p[risk]['alerts']}</td>"
+            if risk in p
+            else "<td class=num>0:00</td><td class=num>0</td>"
+            for p in per_period
+        )
+        + "</tr>"
+        for risk in order
+    )
+    risk_heads = "".join(
+        f"<th class=num>last {t.days} d</th><th class=num>alerts</th>" for t in tr["periods"]
+    )
     setups = "".join(
         f"<tr><td>{e(s['setup'])}</td><td>"
         f"{dt.datetime.fromtimestamp(s['last_unix']).strftime('%Y-%m-%d %H:%M')}</td>"
@@ -89,6 +107,10 @@ def trends_html(tr: dict[str, Any]) -> str:
 <p class="meta">Time outside the acceptable band per body region (h:mm; per minute the
 longest of the region's metrics) and the seed article's risk factor it belongs to.</p>
 <table><tr><th>region</th><th>risk factor</th>{heads}</tr>{exp_rows}</table>
+<p class="meta">Exposure per risk factor of the seed article: the time its regions spent outside
+the acceptable band (per minute the longest of them), or, for the sitting itself, the time in view;
+and the alerts that named it.</p>
+<table class="risk"><tr><th>risk factor</th><th>counted</th>{risk_heads}</tr>{risk_rows}</table>
 {daily_rates_html(tr["daily"]) if tr.get("daily") else ""}
 <h2>Setups</h2>
 <table><tr><th>setup</th><th>last used</th><th class=num>sessions</th></tr>{setups}</table>"""
