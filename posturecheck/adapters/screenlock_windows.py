@@ -195,6 +195,7 @@ class WtsDriver:
                     emit(LockEvent("poll", query(), time.monotonic()))
                     return 0
                 if msg == WM_CLOSE:
+                    release(hwnd)  # unregister before the window goes, as the docs ask
                     user32.DestroyWindow(hwnd)
                     return 0
                 if msg == WM_DESTROY:
@@ -203,6 +204,12 @@ class WtsDriver:
             except Exception as exc:  # never let an exception cross the C boundary
                 log.debug("screen lock: window procedure: %s", exc)
             return user32.DefWindowProcW(hwnd, msg, wparam, lparam)
+
+        def release(hwnd: int) -> None:
+            if self.registered:
+                wts.WTSUnRegisterSessionNotification(hwnd)
+                self.registered = False
+            user32.KillTimer(hwnd, _TIMER_ID)
 
         proc = w["WNDPROC"](wndproc)  # kept alive by this frame for the loop's lifetime
         hinst = w["kernel32"].GetModuleHandleW(None)
@@ -237,9 +244,7 @@ class WtsDriver:
         finally:
             with self._lock:
                 self._hwnd = None
-            if self.registered:
-                wts.WTSUnRegisterSessionNotification(hwnd)
-            user32.KillTimer(hwnd, _TIMER_ID)
+            release(hwnd)  # no-ops when WM_CLOSE did it already
             user32.DestroyWindow(hwnd)  # fails harmlessly when WM_CLOSE already destroyed it
             user32.UnregisterClassW(cls_name, hinst)
             del proc
