@@ -45,9 +45,12 @@ def test_trend_rates_and_exposure_without_double_counting() -> None:
         {"t_unix": now - 30, "risk_factor": "Poor Posture and Ergonomics"},
         {"t_unix": now - 10 * DAY, "risk_factor": "Sedentary Lifestyle"},
     ]
-    week = trend(minutes, alerts, since_unix=now - 7 * DAY, days=7)
+    week = trend(minutes, alerts, since_unix=now - 7 * DAY, days=7, min_present_s=60.0)
     assert week.present_s == 120 and week.breaks == 1 and week.alerts == 1
     assert week.alerts_per_hour == pytest.approx(30.0) and week.breaks_per_hour == pytest.approx(30)
+    # With the default minimum (30 min in view) two minutes are too short for a rate.
+    short = trend(minutes, alerts, since_unix=now - 7 * DAY, days=7)
+    assert short.alerts == 1 and short.alerts_per_hour is None and short.breaks_per_hour is None
     assert week.exposure_s == {
         "neck": {"conditional": 10.0, "not_acceptable": 40.0},
         "lateral": {"conditional": 5.0, "not_acceptable": 15.0},
@@ -63,6 +66,7 @@ def test_trend_rates_and_exposure_without_double_counting() -> None:
     ]
     month = trend(minutes, alerts, since_unix=now - 30 * DAY, days=30)
     assert month.present_s == 3720 and month.alerts == 2
+    assert month.alerts_per_hour == pytest.approx(2 / (3720 / 3600))
     assert month.exposure_s["neck"]["not_acceptable"] == 640.0
     assert month.alerts_by_risk == {"Poor Posture and Ergonomics": 1, "Sedentary Lifestyle": 1}
     raw = dict(minutes[0], bands_json=json.dumps(minutes[0]["bands"]))
@@ -231,7 +235,8 @@ def test_history_trends_text_json_and_html(tmp_path: Path, capsys) -> None:
     _store_with_a_session(db)
     assert main(["history", "--db", str(db), "--trends"]) == 0
     out = capsys.readouterr().out
-    assert "last 7 days: 0:10 in view, 1 alerts (6.00/h), 0 breaks (0.00/h)" in out
+    # 10 min in view: the counts, but no rate (it would read 6 alerts an hour).
+    assert "last 7 days: 0:10 in view, 1 alerts, 0 breaks (too short for a rate)" in out
     assert "neck: out of band 0:04 (not acceptable 0:04) - Poor Posture and Ergonomics" in out
     assert "setup docked: last used" in out and "1 sessions" in out
     assert "  risk factor Sedentary Lifestyle: sitting 0:10, 0 alerts" in out

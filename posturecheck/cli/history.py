@@ -83,12 +83,16 @@ def format_trends(tr: dict[str, Any]) -> list[str]:
     """Text lines of :func:`collect_trends`."""
     out = []
     for t in tr["periods"]:
-        rate = "-" if t.alerts_per_hour is None else f"{t.alerts_per_hour:.2f}"
-        brk = "-" if t.breaks_per_hour is None else f"{t.breaks_per_hour:.2f}"
-        out.append(
-            f"last {t.days} days: {hours_minutes(t.present_s)} in view, {t.alerts} alerts "
-            f"({rate}/h), {t.breaks} breaks ({brk}/h)"
-        )
+        if t.alerts_per_hour is None or t.breaks_per_hour is None:
+            counts = f"{t.alerts} alerts, {t.breaks} breaks"
+            if t.present_s > 0:
+                counts += " (too short for a rate)"
+        else:
+            counts = (
+                f"{t.alerts} alerts ({t.alerts_per_hour:.2f}/h), "
+                f"{t.breaks} breaks ({t.breaks_per_hour:.2f}/h)"
+            )
+        out.append(f"last {t.days} days: {hours_minutes(t.present_s)} in view, {counts}")
         for kind, per in sorted(t.exposure_s.items(), key=lambda kv: -sum(kv[1].values())):
             out.append(
                 f"  {kind}: out of band {hours_minutes(sum(per.values()))} "

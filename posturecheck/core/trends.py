@@ -39,7 +39,8 @@ class Trend:
     Attributes:
         days: the period's length in days.
         present_s, breaks, alerts: totals over the period.
-        alerts_per_hour, breaks_per_hour: per hour in view (``None`` with no time in view).
+        alerts_per_hour, breaks_per_hour: per hour in view (``None`` with less than
+            :data:`MIN_DAY_IN_VIEW_S` in view: too short for a rate, as for a day).
         exposure_s: region (metric kind) -> band -> seconds outside the acceptable band.
         risk_factor: region -> the seed article's risk factor it belongs to.
         alerts_by_risk: risk factor -> alerts.
@@ -115,8 +116,10 @@ def trend(
     *,
     since_unix: float,
     days: int,
+    min_present_s: float = MIN_DAY_IN_VIEW_S,
 ) -> Trend:
-    """Totals, rates and exposure of the minutes and alerts at or after ``since_unix``."""
+    """Totals, rates and exposure of the minutes and alerts at or after ``since_unix`` (rates
+    only with at least ``min_present_s`` in view)."""
     present = 0.0
     breaks = n_alerts = 0
     exposure: dict[str, dict[str, float]] = {}
@@ -152,14 +155,15 @@ def trend(
         n_alerts += 1
         by_risk[a["risk_factor"]] = by_risk.get(a["risk_factor"], 0) + 1
     hours = present / 3600.0
+    rated = present > 0 and present >= min_present_s
     risk = {k: risk_factor_for_kind(k) for k in exposure}
     return Trend(
         days=days,
         present_s=present,
         breaks=breaks,
         alerts=n_alerts,
-        alerts_per_hour=n_alerts / hours if hours > 0 else None,
-        breaks_per_hour=breaks / hours if hours > 0 else None,
+        alerts_per_hour=n_alerts / hours if rated else None,
+        breaks_per_hour=breaks / hours if rated else None,
         exposure_s=exposure,
         risk_factor=risk,
         alerts_by_risk=by_risk,

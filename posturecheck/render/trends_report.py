@@ -20,6 +20,12 @@ def _rate(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}"
 
 
+def _period_rate(v: float | None, present_s: float) -> str:
+    if v is None:
+        return "too short" if present_s > 0 else "-"
+    return f"{v:.2f}"
+
+
 def daily_rates_html(rates: list[DayRate]) -> str:
     """The per-day alerts-per-hour chart and, for the days with time in view, its table."""
     seen = [r for r in rates if r.status != "no_data"]
@@ -60,9 +66,9 @@ def trends_html(tr: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>last {t.days} days</td><td class=num>{hours_minutes(t.present_s)}</td>"
         f"<td class=num>{t.alerts}</td>"
-        f"<td class=num>{'-' if t.alerts_per_hour is None else f'{t.alerts_per_hour:.2f}'}</td>"
+        f"<td class=num>{_period_rate(t.alerts_per_hour, t.present_s)}</td>"
         f"<td class=num>{t.breaks}</td>"
-        f"<td class=num>{'-' if t.breaks_per_hour is None else f'{t.breaks_per_hour:.2f}'}</td>"
+        f"<td class=num>{_period_rate(t.breaks_per_hour, t.present_s)}</td>"
         "</tr>"
         for t in tr["periods"]
     )
