@@ -38,7 +38,7 @@ from posturecheck.adapters.sources import expand_inputs, is_image
 from posturecheck.batch import resume
 from posturecheck.batch.image import analyse_image
 from posturecheck.batch.options import BatchOptions, settings_dict, unique_names
-from posturecheck.batch.outcome import BatchResult, Outcome
+from posturecheck.batch.outcome import BatchResult, Outcome, guarded, write_index
 from posturecheck.batch.parallel import stop_on_sigint
 from posturecheck.batch.pool import (
     DARK_MEAN_LEVEL,
@@ -140,8 +140,9 @@ def analyze_paths(
             # is idle until the first frames arrive, and the import costs ~0.5 s.
             report.preload()
         for job in plan.jobs:
-            outcome = _analyse(job, pool, config, opts, fingerprint, result)
-            if outcome is not None:
+            kind = "image" if isinstance(job, ImageJob) else "video"
+            analyse = functools.partial(_analyse, job, pool, config, opts, fingerprint, result)
+            if (outcome := guarded(job.path, kind, analyse)) is not None:
                 plan.outcomes[job.order] = outcome
                 progress.input_done()
         result.interrupted = stop.is_set()
@@ -149,7 +150,7 @@ def analyze_paths(
         log.warning("interrupted: kept the outputs of what was analysed")
     result.outcomes = _in_order(plan)
     result.wall_s = time.perf_counter() - t_start
-    result.index_path = export.write_index(Path(opts.out_dir), result.outcomes, write_html=True)
+    write_index(result, opts.out_dir)  # even when an input's outputs failed (a full disk)
     return result
 
 

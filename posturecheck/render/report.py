@@ -9,6 +9,7 @@ touches this module.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import logging
 import os
@@ -138,11 +139,18 @@ def page(title: str, body: str) -> str:
     )
 
 
-def _write(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` via a temporary file renamed over ``path``, so readers never see half a
+    file; on any error (a full disk) the temporary file is removed and the error raised."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 # --------------------------------------------------------------------------- sections
@@ -553,7 +561,7 @@ def write_video_report(
         config: unused (limits travel in ``doc["limits"]``); kept for symmetry with callers.
         annotated_video: file name of the annotated video next to the report, if any.
     """
-    _write(path, render_video_report(doc, timeline, annotated_video=annotated_video))
+    write_text_atomic(path, render_video_report(doc, timeline, annotated_video=annotated_video))
 
 
 def render_image_report(doc: Mapping[str, Any], annotated: np.ndarray | None) -> str:
@@ -623,7 +631,7 @@ def write_image_report(
     path: Path, doc: Mapping[str, Any], annotated: np.ndarray | None, config: Config | None = None
 ) -> None:
     """Write one image's ``report.html`` (see :func:`render_image_report`)."""
-    _write(path, render_image_report(doc, annotated))
+    write_text_atomic(path, render_image_report(doc, annotated))
 
 
 # --------------------------------------------------------------------------- index
@@ -693,4 +701,4 @@ def write_index_html(
     path: Path, rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
 ) -> None:
     """Write ``OUT/index.html``."""
-    _write(path, render_index(rows, outcomes))
+    write_text_atomic(path, render_index(rows, outcomes))

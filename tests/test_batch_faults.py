@@ -1,0 +1,109 @@
+"""Issue 12 in the batch driver: one input's failure stays that input's, the outputs stay whole.
+
+Real (tiny) videos and the fake estimator of ``test_batch``; faults are injected where the
+operating system would raise them (a full disk while writing a file).
+"""
+
+from __future__ import annotations
+
+import errno
+import math
+from pathlib import Path
+
+import pytest
+from test_batch import FAST_TOML, read_csv, run, write_video
+
+from posturecheck.batch.options import BatchOptions
+from posturecheck.errors import ConfigError, ExitStatus
+from posturecheck.render import report
+
+_real_write_text = Path.write_text
+
+
+@pytest.fixture
+def fast_cfg(tmp_path: Path) -> Path:
+    p = tmp_path / "fast.toml"
+    p.write_text(FAST_TOML, encoding="utf-8")
+    return p
+
+
+def _disk_full_for(monkeypatch: pytest.MonkeyPatch, doomed) -> list[Path]:
+    """``Path.write_text`` writes half of the text and raises ENOSPC when ``doomed(path)``."""
+    hits: list[Path] = []
+
+    def write_text(self: Path, data: str, *args, **kwargs):
+        if doomed(self):
+            hits.append(self)
+            _real_write_text(self, data[: len(data) // 2], *args, **kwargs)
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return _real_write_text(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    return hits
+
+
+@pytest.mark.parametrize("bad", [(0.0, math.inf), (math.nan, 3.0), (2.0, math.nan)])
+def test_baseline_window_must_be_finite_in_the_library(tmp_path: Path, bad) -> None:
+    # --baseline 0-inf passed validation and then crashed the report (TypeError, no index).
+    with pytest.raises(ConfigError, match="--baseline"):
+        BatchOptions(out_dir=tmp_path, baseline_s=bad)
+
+
+def _two_videos(tmp_path: Path) -> list[str]:
+    full = write_video(tmp_path / "full.mp4", [("upright", 2.0)])
+    fine = write_video(tmp_path / "fine.mp4", [("upright", 2.0)])
+    return [str(full), str(fine)]
+
+
+@pytest.mark.parametrize("fault", ["disk full", "bug in the report"])
+def test_one_inputs_output_failure_is_that_inputs_failure(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys, fault: str
+) -> None:
+    if fault == "disk full":
+        hits = _disk_full_for(
+            monkeypatch, lambda p: p.name == "report.html.tmp" and "full" in p.parent.name
+        )
+    else:
+        hits = []
+        real = report.write_video_report
+
+        def broken(path: Path, *args, **kwargs) -> None:
+            if "full" in path.parent.name:
+                hits.append(path)
+                raise TypeError("unsupported operand type(s) for -: 'float' and 'NoneType'")
+            real(path, *args, **kwargs)
+
+        monkeypatch.setattr(report, "write_video_report", broken)
+    out = tmp_path / "out"
+    argv = [*_two_videos(tmp_path), "--out", str(out), "--config", str(fast_cfg), "--workers", "1"]
+    rc = run(argv, monkeypatch)
+    err = capsys.readouterr().err
+    assert hits, "the fault was not injected"
+    assert rc == ExitStatus.PARTIAL, err
+    assert "Traceback" not in err
+    rows = {Path(r["input"]).name: r for r in read_csv(out / "summary.csv")}
+    assert rows["fine.mp4"]["status"] == "ok"
+    assert rows["full.mp4"]["status"] == "failed"
+    words = "no space left on the disk" if fault == "disk full" else "internal error (TypeError"
+    assert words in rows["full.mp4"]["reason"]
+    assert words in (out / "index.html").read_text(encoding="utf-8")
+    assert [line for line in err.splitlines() if "full.mp4" in line] == [
+        line for line in err.splitlines() if line.startswith("posturecheck: failed: ")
+    ]
+    assert not list(out.rglob("*.tmp")), list(out.rglob("*.tmp"))
+
+
+def test_index_on_a_full_disk_is_one_line_and_leaves_no_tmp(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys
+) -> None:
+    hits = _disk_full_for(monkeypatch, lambda p: p.name == "summary.csv.tmp")
+    out = tmp_path / "out"
+    argv = [*_two_videos(tmp_path), "--out", str(out), "--config", str(fast_cfg), "--workers", "1"]
+    rc = run(argv, monkeypatch)
+    err = capsys.readouterr().err
+    assert hits and rc == ExitStatus.PARTIAL, err
+    assert "Traceback" not in err
+    (line,) = [s for s in err.splitlines() if "index" in s]
+    assert "could not write the index" in line and "no space left" in line
+    assert (out / "full" / "report.html").is_file()  # the inputs themselves were written
+    assert not list(out.rglob("*.tmp"))
