@@ -39,7 +39,6 @@ from posturecheck.batch import resume
 from posturecheck.batch.image import analyse_image
 from posturecheck.batch.options import BatchOptions, settings_dict, unique_names
 from posturecheck.batch.outcome import BatchResult, Outcome, guarded, write_index
-from posturecheck.batch.parallel import stop_on_sigint
 from posturecheck.batch.pool import (
     DARK_MEAN_LEVEL,
     DetectorPool,
@@ -56,6 +55,7 @@ from posturecheck.batch.pool import (
     segments_for,
 )
 from posturecheck.batch.progress import Progress
+from posturecheck.batch.signals import stop_on_signals
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import Config
 from posturecheck.core.pipeline import judge
@@ -104,7 +104,7 @@ def analyze_paths(
         estimator_factory: ``factory(mode) -> PoseEstimator``, called once per worker thread and
             mode (``"video"``/``"image"``); tests pass a fake.
         progress_enabled: draw a progress bar on ``progress_stream`` (default stderr).
-        stop: set it to stop early; the first Ctrl-C sets it too (on the main thread).
+        stop: set it to stop early; Ctrl-C and SIGTERM set it too (on the main thread).
         pool_factory: another detection engine (see :class:`posturecheck.batch.pool.DetectorPool`);
             default: local worker threads over ``estimator_factory``.
 
@@ -129,7 +129,7 @@ def analyze_paths(
         ThreadDetectorPool, estimator_factory=estimator_factory, workers=workers
     )
     result = BatchResult([])
-    with stop_on_sigint(stop), contextlib.ExitStack() as cleanup:
+    with stop_on_signals(stop), contextlib.ExitStack() as cleanup:  # SIGINT, SIGTERM
         cleanup.callback(progress.close)
         pool: DetectorPool = make_pool(
             plan.jobs, sample_fps=opts.sample_fps, stop=stop, on_frames=progress.add
