@@ -107,3 +107,26 @@ def test_index_on_a_full_disk_is_one_line_and_leaves_no_tmp(
     assert "could not write the index" in line and "no space left" in line
     assert (out / "full" / "report.html").is_file()  # the inputs themselves were written
     assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("where", ["out inside the tree", "out is the tree", "out elsewhere"])
+def test_a_folder_holding_its_own_outputs_is_not_analysed_again(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys, where: str
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    write_video(tree / "desk.mp4", [("upright", 2.0)])
+    out = {"out is the tree": tree}.get(where, tree / "out")
+    argv = [str(tree), "--out", str(out), "--config", str(fast_cfg), "--annotate", "--workers", "1"]
+    assert run(argv, monkeypatch) == ExitStatus.OK
+    assert (out / "desk" / "annotated.mp4").is_file()
+    if where == "out elsewhere":  # a later run into another folder: the old outputs are ours too
+        argv[argv.index("--out") + 1] = str(tmp_path / "o2")
+    assert run([*argv, "--force"], monkeypatch) == ExitStatus.OK
+    last = argv[argv.index("--out") + 1]
+    rows = read_csv(Path(last) / "summary.csv")
+    assert [Path(r["input"]).name for r in rows] == ["desk.mp4"], rows
+    # Named on the command line, an annotated video is analysed like any other.
+    named = out / "desk" / "annotated.mp4"
+    assert run([str(named), "--out", str(tmp_path / "o3"), "--workers", "1"], monkeypatch) == 0
+    capsys.readouterr()

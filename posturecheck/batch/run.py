@@ -35,7 +35,7 @@ from typing import Any, TextIO
 
 from posturecheck.adapters.paths import ensure_output_dir
 from posturecheck.adapters.sources import expand_inputs, is_image
-from posturecheck.batch import resume
+from posturecheck.batch import outdir, resume
 from posturecheck.batch.image import analyse_image
 from posturecheck.batch.options import BatchOptions, settings_dict, unique_names
 from posturecheck.batch.outcome import BatchResult, Outcome, guarded, write_index
@@ -159,6 +159,7 @@ def _plan(
 ) -> _Plan:
     """Find the inputs; skip the current ones; probe the videos and cut them into segments."""
     files, problems = expand_inputs(paths)
+    files = outdir.without_own_outputs(files, paths, Path(opts.out_dir))  # not our annotated.mp4
     plan = _Plan(files, {}, [Outcome(spec, "input", "failed", why) for spec, why in problems])
     videos: list[tuple[int, Path, str, Any]] = []
     for i, (f, name) in enumerate(zip(files, unique_names(files), strict=True)):
