@@ -130,3 +130,63 @@ def test_a_folder_holding_its_own_outputs_is_not_analysed_again(
     named = out / "desk" / "annotated.mp4"
     assert run([str(named), "--out", str(tmp_path / "o3"), "--workers", "1"], monkeypatch) == 0
     capsys.readouterr()
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from posturecheck.batch import outdir
+with outdir.locked(Path(sys.argv[1])):
+    print("locked", flush=True)
+    sys.stdin.read()  # until the test closes it
+"""
+
+
+def test_a_second_run_into_the_same_out_refuses_with_one_line(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys
+) -> None:
+    import subprocess
+    import sys
+
+    video = write_video(tmp_path / "v.mp4", [("upright", 2.0)])
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        argv = [str(video), "--out", str(out), "--config", str(fast_cfg), "--workers", "1"]
+        rc = run(argv, monkeypatch)
+        err = capsys.readouterr().err.strip()
+        assert rc == ExitStatus.USAGE, err
+        assert len(err.splitlines()) == 1, err
+        assert "another posturecheck run" in err and f"pid {holder.pid}" in err
+        assert not (out / "v").exists() and not (out / "summary.csv").exists()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    assert run(argv, monkeypatch) == ExitStatus.OK  # released when the holder ended
+    assert (out / "v" / "frames.csv").is_file()
+
+
+def test_a_truncated_output_is_redone_on_resume(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys
+) -> None:
+    video = write_video(tmp_path / "v.mp4", [("upright", 2.0)])
+    out = tmp_path / "out"
+    argv = [str(video), "--out", str(out), "--config", str(fast_cfg), "--workers", "1"]
+    assert run(argv, monkeypatch) == ExitStatus.OK
+    csv_path = out / "v" / "frames.csv"
+    whole = csv_path.read_bytes()
+    csv_path.write_bytes(whole[: len(whole) // 2])  # torn, as by a concurrent writer
+    capsys.readouterr()
+    assert run(argv, monkeypatch) == ExitStatus.OK
+    assert "up to date" not in capsys.readouterr().err  # redone, not skipped
+    assert csv_path.read_bytes().count(b"\n") == whole.count(b"\n")
+    assert run(argv, monkeypatch) == ExitStatus.OK
+    assert "1 already up to date" in capsys.readouterr().err  # and current again

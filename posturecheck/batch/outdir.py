@@ -1,19 +1,36 @@
-"""The output folder (``--out``) as a whole: what in it is ours.
+"""The output folder (``--out``) as a whole: what in it is ours, and one run at a time in it.
 
 Issue 12 item 9: ``posturecheck analyze .`` with ``--out`` inside the tree re-analysed its own
 ``annotated.mp4`` on the next run. :func:`without_own_outputs` drops posturecheck's outputs from
 what a folder or a glob found (a file named on the command line is always analysed).
+
+Issue 12 item 3: two runs into one ``--out`` interleaved rows of ``frames.csv``. :func:`exclusive`
+(around :func:`posturecheck.batch.run.analyze_paths`) holds :func:`locked` for the whole run, so a
+second run refuses with one line (exit code 2) instead of waiting an unknown time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
+from posturecheck.adapters.paths import ensure_output_dir, reason
 from posturecheck.batch.resume import MARKER_NAME
+from posturecheck.errors import OutputError
 from posturecheck.render import annotate
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +64,81 @@ def without_own_outputs(
     if len(kept) < len(files):
         log.info("skipped %d file(s) that posturecheck wrote", len(files) - len(kept))
     return kept
+
+
+# --------------------------------------------------------------------------- the lock
+
+LOCK_NAME = ".posturecheck.lock"
+"""The lock file at the top of an output folder; it holds the pid of the run that has it."""
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path, *, option: str = "--out") -> Iterator[None]:
+    """Hold an exclusive lock on ``out_dir`` (issue 12 item 3): one run at a time per folder.
+
+    The lock is ``fcntl.flock`` (``msvcrt.locking`` on Windows) on :data:`LOCK_NAME`, held by
+    the open file, so the system releases it when the process ends, even on SIGKILL; the file
+    itself stays. A file system without locks (some network shares) logs a warning and goes on.
+
+    Raises:
+        OutputError: another process holds the lock (exit code 2); the line names its pid.
+    """
+    path = Path(out_dir) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(f"{option} {out_dir}: cannot write there: {reason(exc)}") from None
+    try:
+        if not _try_lock(fd, path):
+            holder = _holder(path)
+            raise OutputError(
+                f"{option} {out_dir}: another posturecheck run{holder} is writing there; "
+                f"wait for it to finish or choose another {option}"
+            )
+        with contextlib.suppress(OSError):  # the pid, for the other run's message
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _try_lock(fd: int, path: Path) -> bool:
+    """Take the lock without waiting; ``False`` when another process has it."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:  # Windows: lock the first byte
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except (BlockingIOError, PermissionError):
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return False
+        log.warning("%s: cannot lock (%s); concurrent runs into it are not detected", path, exc)
+    return True
+
+
+def _holder(path: Path) -> str:
+    """`` (pid N)`` from the lock file, or nothing when it cannot be read."""
+    try:
+        pid = int(path.read_text(encoding="ascii").strip() or "0")
+    except (OSError, ValueError):
+        return ""
+    return f" (pid {pid})" if pid > 0 else ""
+
+
+def exclusive(analyze: Callable[..., T]) -> Callable[..., T]:
+    """Decorate ``analyze(paths, opts, ...)``: check ``opts.out_dir`` and hold its lock around it
+    (a second run into the same folder refuses with one line, exit code 2)."""
+
+    @functools.wraps(analyze)
+    def run(paths: Any, opts: Any, *args: Any, **kwargs: Any) -> T:
+        out = ensure_output_dir(opts.out_dir)  # one line for a file in the way, read-only, full
+        with locked(out):
+            return analyze(paths, opts, *args, **kwargs)
+
+    return run

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from posturecheck.adapters.paths import ensure_output_dir
 from posturecheck.adapters.sources import expand_inputs, is_image
 from posturecheck.batch import outdir, resume
 from posturecheck.batch.image import analyse_image
@@ -84,6 +83,7 @@ class _Plan:
         )
 
 
+@outdir.exclusive  # checks opts.out_dir, then one run at a time in it (issue 12 item 3)
 def analyze_paths(
     paths: Sequence[str | os.PathLike[str]],
     opts: BatchOptions,
@@ -111,10 +111,12 @@ def analyze_paths(
     Returns:
         A :class:`BatchResult` whose outcomes follow the input order. ``index.html`` and
         ``summary.csv`` are written in ``opts.out_dir`` even when interrupted.
+
+    Raises:
+        OutputError: ``opts.out_dir`` cannot be written, or another run is writing there.
     """
     t_start = time.perf_counter()
     stop = stop if stop is not None else threading.Event()
-    ensure_output_dir(opts.out_dir)  # one line for a file in the way, read-only, full disk
     fingerprint = resume.settings_fingerprint(opts, config)
     workers = opts.workers or os.cpu_count() or 1
     plan = _plan(paths, opts, fingerprint, workers)
