@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from test_batch import FAST_TOML, read_csv, run, write_video
 
+from posturecheck.batch import outdir, resume
 from posturecheck.batch.options import BatchOptions
 from posturecheck.errors import ConfigError, ExitStatus
 from posturecheck.render import report
@@ -190,3 +191,40 @@ def test_a_truncated_output_is_redone_on_resume(
     assert csv_path.read_bytes().count(b"\n") == whole.count(b"\n")
     assert run(argv, monkeypatch) == ExitStatus.OK
     assert "1 already up to date" in capsys.readouterr().err  # and current again
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
+
+
+def test_a_redo_that_fails_midway_keeps_the_previous_result(
+    tmp_path: Path, fast_cfg: Path, monkeypatch, capsys
+) -> None:
+    video = write_video(tmp_path / "v.mp4", [("upright", 2.0), ("tilted", 2.0)])
+    out = tmp_path / "out"
+    argv = [str(video), "--out", str(out), "--config", str(fast_cfg), "--workers", "1"]
+    assert run(argv, monkeypatch) == ExitStatus.OK
+    before = _tree(out / "v")
+    assert "frames.csv" in before and resume.MARKER_NAME in before
+    # --force: frames.csv is written anew, then the disk fills while writing the report.
+    _disk_full_for(monkeypatch, lambda p: p.name == "report.html.tmp")
+    assert run([*argv, "--force"], monkeypatch) == ExitStatus.SOURCE  # the only input failed
+    assert _tree(out / "v") == before  # the old, complete result, byte for byte
+    assert [p.name for p in out.iterdir() if p.name.startswith(".v")] == []
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert run(argv, monkeypatch) == ExitStatus.OK
+    assert "1 already up to date" in capsys.readouterr().err  # still current
+
+
+def test_sweep_restores_or_removes_what_a_killed_run_left(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for name in (".a.old-11", ".b.old-12", "b", ".c.tmp-13", ".d.e.tmp-14"):
+        (out / name).mkdir(parents=True)
+        (out / name / "summary.json").write_text(name, encoding="utf-8")
+    (out / ".keep.tmp").mkdir()  # not ours: no pid
+    outdir.sweep(out)
+    assert sorted(p.name for p in out.iterdir()) == [".keep.tmp", "a", "b"]
+    assert (out / "a" / "summary.json").read_text(encoding="utf-8") == ".a.old-11"  # put back
+    assert (out / "b" / "summary.json").read_text(encoding="utf-8") == "b"  # the newer one

@@ -48,14 +48,16 @@ sys.exit(cli.main(["analyze", *sys.argv[1:]]))
 """
 
 
-def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, Path]:
-    one = write_video(tmp_path / "one.mp4", [("upright", 30.0)])  # 150 analysed frames, ~5 s
-    two = write_video(tmp_path / "two.mp4", [("upright", 2.0)])
-    cfg = tmp_path / "fast.toml"
-    cfg.write_text(FAST_TOML, encoding="utf-8")
+def _start(tmp_path: Path, *extra: str, wait: bool = True) -> tuple[subprocess.Popen[str], Path]:
+    one, two, cfg = tmp_path / "one.mp4", tmp_path / "two.mp4", tmp_path / "fast.toml"
+    if not one.exists():
+        write_video(one, [("upright", 30.0)])  # 150 analysed frames, ~5 s
+        write_video(two, [("upright", 2.0)])
+        cfg.write_text(FAST_TOML, encoding="utf-8")
     started, out = tmp_path / "started", tmp_path / "out"
+    started.unlink(missing_ok=True)
     code = CHILD.format(tests=str(REPO / "tests"), started=str(started))
-    argv = [str(one), str(two), "--out", str(out), "--config", str(cfg), "--workers", "1"]
+    argv = [str(one), str(two), "--out", str(out), "--config", str(cfg), "--workers", "1", *extra]
     proc = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code), *argv],
         cwd=REPO,
@@ -66,11 +68,11 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, Path]:
         text=True,
     )
     deadline = time.monotonic() + 120
-    while not started.exists():
+    while wait and not started.exists():
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the child never started detecting"
         time.sleep(0.01)
-    return proc, out, started
+    return proc, out
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,7 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, Path]:
 def test_signals_keep_what_is_done_and_write_the_index(
     tmp_path: Path, signals: tuple[int, ...], gap_s: float
 ) -> None:
-    proc, out, _ = _start(tmp_path)
+    proc, out = _start(tmp_path)
     for k, s in enumerate(signals):
         if k:
             time.sleep(gap_s)
@@ -117,3 +119,39 @@ def test_stop_on_signals_counts_and_abandons_on_the_third(tmp_path: Path) -> Non
             signal.raise_signal(signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _redo_writing(out: Path, old_size: int) -> bool:
+    """The redo has opened its ``frames.csv``: in a temporary folder, or over the old one."""
+    if any(out.glob(".one.tmp-*/frames.csv")):
+        return True
+    try:
+        return (out / "one" / "frames.csv").stat().st_size != old_size
+    except FileNotFoundError:
+        return True
+
+
+def test_sigkill_during_a_redo_keeps_the_previous_result(tmp_path: Path) -> None:
+    # Issue 12 item 4: the old "ok" summary.json and report.html stayed next to a truncated
+    # new frames.csv, and the old complete CSV was gone.
+    proc, out = _start(tmp_path, wait=False)
+    assert proc.wait(timeout=300) == 0, proc.communicate()
+    before = _tree(out / "one")
+    assert "frames.csv" in before and "report.html" in before
+    proc, out = _start(tmp_path, "--force")
+    deadline = time.monotonic() + 120
+    while not _redo_writing(out, len(before["frames.csv"])):  # mid-video, frames.csv open
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait(timeout=60)
+    assert _tree(out / "one") == before  # the previous result, byte for byte
+    proc, out = _start(tmp_path, wait=False)  # the next run: still current, leftovers removed
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "2 already up to date" in stderr
+    assert [p.name for p in out.iterdir() if p.name.startswith(".") and "-" in p.name] == []

@@ -7,20 +7,30 @@ what a folder or a glob found (a file named on the command line is always analys
 Issue 12 item 3: two runs into one ``--out`` interleaved rows of ``frames.csv``. :func:`exclusive`
 (around :func:`posturecheck.batch.run.analyze_paths`) holds :func:`locked` for the whole run, so a
 second run refuses with one line (exit code 2) instead of waiting an unknown time.
+
+Issue 12 item 4: a SIGKILL during a redo left the old ``summary.json`` next to a truncated new
+``frames.csv``. Each input is written into :func:`staging` (``OUT/.NAME.tmp-PID``) and
+:func:`settle` swaps it in when it is done; :func:`sweep` cleans up after a killed run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import functools
+import json
 import logging
 import os
+import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from posturecheck.adapters.paths import ensure_output_dir, reason
+from posturecheck.batch.outcome import Outcome, guarded
+from posturecheck.batch.pool import ImageJob, Job
 from posturecheck.batch.resume import MARKER_NAME
 from posturecheck.errors import OutputError
 from posturecheck.render import annotate
@@ -133,12 +143,133 @@ def _holder(path: Path) -> str:
 
 def exclusive(analyze: Callable[..., T]) -> Callable[..., T]:
     """Decorate ``analyze(paths, opts, ...)``: check ``opts.out_dir`` and hold its lock around it
-    (a second run into the same folder refuses with one line, exit code 2)."""
+    (a second run into the same folder refuses with one line, exit code 2); ``analyze`` gets
+    ``opts`` with ``out_dir`` as a :class:`~pathlib.Path`."""
 
     @functools.wraps(analyze)
     def run(paths: Any, opts: Any, *args: Any, **kwargs: Any) -> T:
         out = ensure_output_dir(opts.out_dir)  # one line for a file in the way, read-only, full
+        opts = dataclasses.replace(opts, out_dir=out)
         with locked(out):
+            sweep(out)  # what runs that were killed left
             return analyze(paths, opts, *args, **kwargs)
 
     return run
+
+
+# --------------------------------------------------------------------------- redo and swap
+
+INTERRUPTED_KEPT = "interrupted by the user; the previous outputs were kept"
+
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|old)-\d+$")
+
+
+def staging(final: Path) -> Path:
+    """The temporary folder an input's outputs are written into: ``OUT/.NAME.tmp-PID``."""
+    return final.with_name(f".{final.name}.tmp-{os.getpid()}")
+
+
+def analyse_staged(job: Job, analyse: Callable[..., Outcome | None], *args: Any) -> Outcome | None:
+    """``analyse(job, *args)``: one input whose outputs go to ``job.out_dir``, its
+    :func:`staging` folder; an exception is that input's failure
+    (:func:`~posturecheck.batch.outcome.guarded`). Then :func:`settle` them into
+    ``OUT/NAME``."""
+    kind = "image" if isinstance(job, ImageJob) else "video"
+    outcome = guarded(job.path, kind, functools.partial(analyse, job, *args))
+    return settle(job.out_dir, job.out_dir.parent / job.name, outcome)
+
+
+def settle(staged: Path, final: Path, outcome: Outcome | None) -> Outcome | None:
+    """Put an input's outputs in place once it is done (issue 12 item 4).
+
+    The outputs were written into ``staged``; the previous result in ``final``, if any, is
+    untouched until then. A finished input (ok, no person, or partial: a broken source analysed
+    up to where it breaks) replaces it: its files are flushed to disk, ``final`` is renamed
+    aside, ``staged`` renamed to ``final``, the old one removed. An input interrupted by the
+    user, or that failed with nothing written, keeps the previous result. A kill between the two
+    renames leaves ``.NAME.old-PID`` without ``NAME``: :func:`sweep` renames it back.
+
+    Returns:
+        ``outcome`` with ``out_dir`` pointing at ``final`` (when it has one).
+    """
+    if outcome is None or outcome.out_dir is None:
+        _remove(staged)
+        return outcome
+    if outcome.status == "interrupted" and final.is_dir():
+        _remove(staged)
+        return dataclasses.replace(
+            outcome, reason=INTERRUPTED_KEPT, out_dir=final, summary=_summary(final)
+        )
+    _flush(staged)
+    if final.is_dir():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        _remove(old)
+        os.replace(final, old)
+        try:
+            os.replace(staged, final)
+        except OSError:
+            os.replace(old, final)
+            raise
+        _remove(old)
+    else:
+        if final.exists():  # a file in the way: not ours to keep
+            final.unlink()
+        os.replace(staged, final)
+    _fsync_dir(final.parent)
+    return dataclasses.replace(outcome, out_dir=final)
+
+
+def sweep(out_dir: Path) -> None:
+    """Clean up after runs that were killed: remove ``.NAME.tmp-*`` folders (unfinished
+    outputs) and ``.NAME.old-*`` ones (previous outputs already replaced), except an
+    ``.old`` whose ``NAME`` is missing (killed between the two renames), which is put back.
+
+    Called with the lock held, so no other run is using them.
+    """
+    try:
+        entries = sorted(Path(out_dir).iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _STAGING.match(entry.name)
+        if m is None or not entry.is_dir():
+            continue
+        final = entry.with_name(m["name"])
+        if m["what"] == "old" and not final.exists():
+            log.info("%s: restoring the previous outputs of an interrupted redo", final)
+            os.replace(entry, final)
+        else:
+            log.info("%s: removing what a killed run left", entry)
+            _remove(entry)
+
+
+def _summary(folder: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _flush(folder: Path) -> None:
+    """fsync every file in ``folder``, so the rename never exposes data still in the cache."""
+    for f in folder.iterdir():
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # folders cannot be opened for fsync on Windows
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -37,7 +37,7 @@ from posturecheck.adapters.sources import expand_inputs, is_image
 from posturecheck.batch import outdir, resume
 from posturecheck.batch.image import analyse_image
 from posturecheck.batch.options import BatchOptions, settings_dict, unique_names
-from posturecheck.batch.outcome import BatchResult, Outcome, guarded, write_index
+from posturecheck.batch.outcome import BatchResult, Outcome, write_index
 from posturecheck.batch.pool import (
     DARK_MEAN_LEVEL,
     DetectorPool,
@@ -110,10 +110,8 @@ def analyze_paths(
 
     Returns:
         A :class:`BatchResult` whose outcomes follow the input order. ``index.html`` and
-        ``summary.csv`` are written in ``opts.out_dir`` even when interrupted.
-
-    Raises:
-        OutputError: ``opts.out_dir`` cannot be written, or another run is writing there.
+        ``summary.csv`` are written in ``opts.out_dir`` even when interrupted. ``OutputError``
+        (raised by :func:`outdir.exclusive`): it cannot be written, or another run writes there.
     """
     t_start = time.perf_counter()
     stop = stop if stop is not None else threading.Event()
@@ -141,10 +139,9 @@ def analyze_paths(
             # Import the plotting library now, while the workers decode and infer: this thread
             # is idle until the first frames arrive, and the import costs ~0.5 s.
             report.preload()
-        for job in plan.jobs:
-            kind = "image" if isinstance(job, ImageJob) else "video"
-            analyse = functools.partial(_analyse, job, pool, config, opts, fingerprint, result)
-            if (outcome := guarded(job.path, kind, analyse)) is not None:
+        for job in plan.jobs:  # each written in a temporary folder, swapped in when done
+            outcome = outdir.analyse_staged(job, _analyse, pool, config, opts, fingerprint, result)
+            if outcome is not None:
                 plan.outcomes[job.order] = outcome
                 progress.input_done()
         result.interrupted = stop.is_set()
@@ -161,16 +158,16 @@ def _plan(
 ) -> _Plan:
     """Find the inputs; skip the current ones; probe the videos and cut them into segments."""
     files, problems = expand_inputs(paths)
-    files = outdir.without_own_outputs(files, paths, Path(opts.out_dir))  # not our annotated.mp4
+    files = outdir.without_own_outputs(files, paths, opts.out_dir)  # not our annotated.mp4
     plan = _Plan(files, {}, [Outcome(spec, "input", "failed", why) for spec, why in problems])
     videos: list[tuple[int, Path, str, Any]] = []
     for i, (f, name) in enumerate(zip(files, unique_names(files), strict=True)):
-        out_dir, kind = Path(opts.out_dir) / name, "image" if is_image(f) else "video"
+        out_dir, kind = opts.out_dir / name, "image" if is_image(f) else "video"
         doc = None if opts.force else resume.stored_summary(out_dir, f, fingerprint, opts, kind)
         if doc is not None:
             plan.outcomes[i] = Outcome(str(f), kind, "skipped", None, out_dir, doc)
         elif kind == "image":
-            plan.jobs.append(ImageJob(f, name, out_dir, i))
+            plan.jobs.append(ImageJob(f, name, outdir.staging(out_dir), i))
         elif isinstance(info := probe(f), str):
             plan.outcomes[i] = Outcome(str(f), "video", "failed", info)
         else:
@@ -178,7 +175,7 @@ def _plan(
     seg_s = plan_segment_s([v[3].duration_s for v in videos], workers, 1.0 / opts.sample_fps)
     for i, f, name, info in videos:
         segments = tuple(segments_for(info.duration_s, seg_s))
-        plan.jobs.append(VideoJob(f, name, Path(opts.out_dir) / name, info, segments, i))
+        plan.jobs.append(VideoJob(f, name, outdir.staging(opts.out_dir / name), info, segments, i))
     log.info(
         "%d video(s) in %d segment(s) of <= %.0f s, %d image(s), %d worker(s)",
         len(videos),
@@ -226,8 +223,7 @@ def _analyse_video(
     """Judge a video's detections in time order and write its outputs (``end``: filled as the
     detections run out)."""
     t0 = time.perf_counter()
-    job.out_dir.mkdir(parents=True, exist_ok=True)
-    resume.remove_marker(job.out_dir)
+    job.out_dir.mkdir(parents=True, exist_ok=True)  # a fresh temporary folder (outdir.staging)
     config, baseline_doc, baseline_note, frames = _with_baseline(frames, config, opts, job)
     sink = export.SessionSink(
         job.out_dir,
