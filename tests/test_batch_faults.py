@@ -228,3 +228,50 @@ def test_sweep_restores_or_removes_what_a_killed_run_left(tmp_path: Path) -> Non
     assert sorted(p.name for p in out.iterdir()) == [".keep.tmp", "a", "b"]
     assert (out / "a" / "summary.json").read_text(encoding="utf-8") == ".a.old-11"  # put back
     assert (out / "b" / "summary.json").read_text(encoding="utf-8") == "b"  # the newer one
+
+
+def _staged(out: Path, text: str) -> Path:
+    staged = outdir.staging(out / "v")
+    staged.mkdir(parents=True)
+    (staged / "summary.json").write_text(text, encoding="utf-8")
+    return staged
+
+
+@pytest.mark.parametrize(
+    ("status", "old", "kept"),
+    [
+        ("ok", None, "new"),
+        ("ok", "folder", "new"),
+        ("partial", "folder", "new"),
+        ("interrupted", None, "new"),
+        ("interrupted", "folder", "old"),
+        ("ok", "file", "file"),
+        (None, "folder", "old"),
+    ],
+)
+def test_settle_swaps_in_a_finished_input_and_keeps_the_previous_otherwise(
+    tmp_path: Path, status: str | None, old: str | None, kept: str
+) -> None:
+    from posturecheck.batch.outcome import Outcome
+
+    out, final = tmp_path / "out", tmp_path / "out" / "v"
+    if old == "folder":
+        final.mkdir(parents=True)
+        (final / "summary.json").write_text('{"old": 1}', encoding="utf-8")
+    elif old == "file":
+        out.mkdir()
+        final.write_text("the user's file", encoding="utf-8")
+    staged = _staged(out, '{"new": 1}')
+    outcome = None if status is None else Outcome("v.mp4", "video", status, None, staged, {})
+    settled = outdir.settle(staged, final, outcome)
+    assert not staged.exists()
+    if kept == "file":
+        assert final.read_text(encoding="utf-8") == "the user's file"
+        assert settled.status == "failed" and "exists and is not a folder" in settled.reason
+        return
+    assert (final / "summary.json").read_text(encoding="utf-8") == f'{{"{kept}": 1}}'
+    assert sorted(p.name for p in out.iterdir()) == ["v"]  # no .old / .tmp left
+    if settled is not None:
+        assert settled.out_dir == final
+    if status == "interrupted" and kept == "old":
+        assert settled.reason == outdir.INTERRUPTED_KEPT and settled.summary == {"old": 1}

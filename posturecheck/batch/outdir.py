@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from posturecheck.adapters.paths import ensure_output_dir, reason
-from posturecheck.batch.outcome import Outcome, guarded
+from posturecheck.batch.outcome import Outcome, guarded, input_failure
 from posturecheck.batch.pool import ImageJob, Job
 from posturecheck.batch.resume import MARKER_NAME
 from posturecheck.errors import OutputError
@@ -176,7 +176,11 @@ def analyse_staged(job: Job, analyse: Callable[..., Outcome | None], *args: Any)
     ``OUT/NAME``."""
     kind = "image" if isinstance(job, ImageJob) else "video"
     outcome = guarded(job.path, kind, functools.partial(analyse, job, *args))
-    return settle(job.out_dir, job.out_dir.parent / job.name, outcome)
+    try:
+        return settle(job.out_dir, job.out_dir.parent / job.name, outcome)
+    except OSError as exc:  # flushing or renaming failed: that input's failure too
+        _remove(job.out_dir)
+        return input_failure(job.path, kind, exc)
 
 
 def settle(staged: Path, final: Path, outcome: Outcome | None) -> Outcome | None:
@@ -211,9 +215,11 @@ def settle(staged: Path, final: Path, outcome: Outcome | None) -> Outcome | None
             os.replace(old, final)
             raise
         _remove(old)
+    elif final.exists():  # a file of the user's in the way: not ours to replace
+        _remove(staged)
+        why = f"cannot write its outputs: {final} exists and is not a folder"
+        return dataclasses.replace(outcome, status="failed", reason=why, out_dir=None)
     else:
-        if final.exists():  # a file in the way: not ours to keep
-            final.unlink()
         os.replace(staged, final)
     _fsync_dir(final.parent)
     return dataclasses.replace(outcome, out_dir=final)
