@@ -62,9 +62,10 @@ class BatchOptions:
             raise ConfigError(f"--workers: expected >= 1, got {self.workers}")
         if self.baseline_s is not None:
             a, b = self.baseline_s
-            if not (0 <= a < b):
+            if not (math.isfinite(a) and math.isfinite(b) and 0 <= a < b):
                 raise ConfigError(
-                    f"--baseline: expected START-END with 0 <= START < END, got {a}-{b}"
+                    f"--baseline: expected START-END with 0 <= START < END, both finite, "
+                    f"got {a}-{b}"
                 )
 
 

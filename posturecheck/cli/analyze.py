@@ -119,5 +119,7 @@ def print_summary(result: BatchResult, *, quiet: bool) -> None:
             f"{result.video_s:.1f} video-s in {result.wall_s:.1f} s ({rate:.1f} video-s/s)"
         )
         print("; ".join(parts), file=sys.stderr)
+    if result.index_problem:
+        print(f"posturecheck: {result.index_problem}", file=sys.stderr)
     if result.index_path is not None:
         print(result.index_path)

@@ -9,6 +9,7 @@ touches this module.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import logging
 import os
@@ -159,11 +160,18 @@ def page(title: str, body: str) -> str:
     )
 
 
-def _write(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` via a temporary file renamed over ``path``, so readers never see half a
+    file; on any error (a full disk) the temporary file is removed and the error raised."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 # --------------------------------------------------------------------------- sections
@@ -670,7 +678,9 @@ def write_video_report(
         annotated_video: file name of the annotated video next to the report, if any.
         stills: the alerts' worst-moment frames (see :func:`render_video_report`).
     """
-    _write(path, render_video_report(doc, timeline, annotated_video=annotated_video, stills=stills))
+    write_text_atomic(
+        path, render_video_report(doc, timeline, annotated_video=annotated_video, stills=stills)
+    )
 
 
 def render_image_report(doc: Mapping[str, Any], annotated: np.ndarray | None) -> str:
@@ -740,7 +750,7 @@ def write_image_report(
     path: Path, doc: Mapping[str, Any], annotated: np.ndarray | None, config: Config | None = None
 ) -> None:
     """Write one image's ``report.html`` (see :func:`render_image_report`)."""
-    _write(path, render_image_report(doc, annotated))
+    write_text_atomic(path, render_image_report(doc, annotated))
 
 
 # --------------------------------------------------------------------------- index
@@ -810,4 +820,4 @@ def write_index_html(
     path: Path, rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
 ) -> None:
     """Write ``OUT/index.html``."""
-    _write(path, render_index(rows, outcomes))
+    write_text_atomic(path, render_index(rows, outcomes))
