@@ -19,6 +19,8 @@ import numpy as np
 
 from posturecheck.adapters.history import DayRow
 from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.profiles import NEUTRAL_NECK_DEG
+from posturecheck.core.trends import DayRate as DayRate
 from posturecheck.render.timeline import BAND_CODES, STATUS_CODES, Timeline
 
 BAND_COLORS = {"acceptable": "#3a9d5d", "conditional": "#e0a526", "not_acceptable": "#d64541"}
@@ -38,9 +40,12 @@ STATUS_LABELS = {
     "good": "good",
     "caution": "caution",
     "poor": "poor (sustained)",
-    "away": "away",
-    "unknown": "not assessable",
+    "away": "away (nobody in view)",
+    "unknown": "not assessable (in view, nothing judgeable)",
 }
+ALERT_COLOR = "#7b2cbf"
+"""Alerts get their own colour (violet), apart from the bands' red/amber "out of band"."""
+_OFFSET_METRICS = ("neck_inclination_deg", "neck_flexion_deg")
 MAX_PLOT_POINTS = 2400  # longer timelines are drawn as min/max envelopes of this many bins
 
 
@@ -146,11 +151,77 @@ def timeline_figure_uri(
         _draw_alert_spans(ax, lim, alerts, doc_t0, dt_last)
         _label_metric_axis(ax, m, lim, ylim)
     axes[-1].set_xlim(t0, max(t_end + dt_last, t0 + 1e-3))
-    axes[-1].set_xlabel(
-        "time in the video (s); red line = alert fired, red span = alerted problem", fontsize=8.5
-    )
+    axes[-1].set_xlabel("time in the video (s)", fontsize=8.5)
     axes[-1].tick_params(labelsize=8)
+    _marks_legend(fig, bool(alerts))
     return _png_data_uri(fig)
+
+
+def offset_note(metric: str, lim: Mapping[str, Any]) -> str | None:
+    """Why a neck band is shifted (e.g. −10…43° instead of ISO's 0…25°), or ``None``.
+
+    Without a personal baseline the neck limits are the standard's plus
+    :data:`posturecheck.core.profiles.NEUTRAL_NECK_DEG`, the value our shoulder→ear line reads
+    when a person sits upright (``docs/thresholds.md``, "Why the neck offset").
+    """
+    if metric not in _OFFSET_METRICS or lim.get("relative_to_baseline"):
+        return None
+    if "offset" not in str(lim.get("source") or ""):
+        return None
+    acc = lim.get("acceptable") or [None, None]
+    lo, hi = acc[0], acc[1]
+    if lo is None or hi is None:
+        return None
+    return (
+        f"Band {lo:g}…{hi:g}°: the standard's {hi - NEUTRAL_NECK_DEG:g}° plus an upright "
+        f"offset of {NEUTRAL_NECK_DEG:g}° (the shoulder→ear line reads about "
+        f"{NEUTRAL_NECK_DEG:g}° when you sit upright, not 0°); {lo:g}° allows for extension "
+        "and noise. A --baseline uses your own upright value instead."
+    )
+
+
+def _marks_legend(fig: Any, with_alerts: bool) -> None:
+    """What the marks on the measure plots mean, under the time axis: out of band in the
+    bands' colours, alerts in their own colour and numbered as in the Alerts table."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Line2D([], [], color=BAND_COLORS["conditional"], lw=2.6, label="out of band: limited time"),
+        Line2D(
+            [], [], color=BAND_COLORS["not_acceptable"], lw=2.6, label="out of band: not acceptable"
+        ),
+    ]
+    if with_alerts:
+        handles += [
+            Patch(color=ALERT_COLOR, alpha=0.45, label="alerted problem, start to end"),
+            Line2D(
+                [],
+                [],
+                color=ALERT_COLOR,
+                lw=1.1,
+                ls=(0, (4, 2)),
+                marker="v",
+                markersize=6,
+                label="alert n fired (n = row of the Alerts table)",
+            ),
+        ]
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(1.25 / fig.get_figwidth(), 0.0),
+        ncol=len(handles),
+        fontsize=8.5,
+        frameon=False,
+        handlelength=2.0,
+    )
+
+
+def plotted_metrics(timeline: Timeline, doc: Mapping[str, Any], max_metrics: int = 6) -> list[str]:
+    """The measures :func:`timeline_figure_uri` draws, top to bottom."""
+    _, values, _ = timeline.arrays()
+    limits: Mapping[str, Any] = doc.get("limits") or {}
+    return _plot_order(values, limits, doc.get("metrics") or {})[:max_metrics]
 
 
 def _plot_order(
@@ -174,7 +245,7 @@ def _timeline_axes(n: int) -> tuple[Any, np.ndarray]:
     from matplotlib.figure import Figure
 
     heights = [0.45] + [1.55] * n
-    gap_in, top_in, bottom_in = 0.12, 0.36, 0.62
+    gap_in, top_in, bottom_in = 0.12, 0.36, 0.9
     height_in = top_in + bottom_in + sum(heights) + gap_in * n
     width_in = 11.0
     fig = Figure(figsize=(width_in, height_in))
@@ -262,15 +333,54 @@ def _draw_metric_line(ax: Any, t: np.ndarray, v: np.ndarray, bands: np.ndarray) 
 def _draw_alert_spans(
     ax: Any, lim: Mapping[str, Any], alerts: Any, doc_t0: float, dt_last: float
 ) -> None:
-    """The alerted problems of this metric's kind: a span, and a line where the alert fired."""
-    for a in alerts:
+    """The alerted problems of this metric's kind, in the alerts' own colour: a bar along the
+    top from the problem's start to its end, a dashed line and a numbered marker where the
+    alert fired (the number is the alert's row in the report's Alerts table)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    for n, a in enumerate(alerts, 1):
         if a.get("kind") != lim.get("kind"):
             continue
         x0 = doc_t0 + float(a.get("start_s") or 0.0)
         x1 = doc_t0 + float(a.get("end_s") or x0)
         xf = doc_t0 + float(a.get("fired_s") or x0)
-        ax.axvspan(x0, max(x1, x0 + dt_last), color="#d64541", alpha=0.10, lw=0, zorder=1)
-        ax.axvline(xf, color="#b0302c", lw=1.1, zorder=4)
+        ax.axvspan(
+            x0,
+            max(x1, x0 + dt_last),
+            ymin=0.93,
+            ymax=1.0,
+            color=ALERT_COLOR,
+            alpha=0.45,
+            lw=0,
+            zorder=5,
+        )
+        ax.axvline(xf, color=ALERT_COLOR, lw=1.1, ls=(0, (4, 2)), zorder=5)
+        ax.plot(
+            [xf],
+            [0.87],
+            marker="v",
+            markersize=7,
+            color=ALERT_COLOR,
+            transform=top,
+            zorder=6,
+            clip_on=False,
+        )
+        ax.annotate(
+            str(n),
+            (xf, 0.87),
+            xycoords=top,
+            xytext=(6, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=8.5,
+            fontweight="bold",
+            color=ALERT_COLOR,
+            zorder=7,
+            bbox={"boxstyle": "round,pad=0.18", "fc": "white", "ec": ALERT_COLOR, "lw": 0.7},
+            annotation_clip=False,
+        )
 
 
 def _label_metric_axis(ax: Any, m: str, lim: Mapping[str, Any], ylim: tuple[float, float]) -> None:
@@ -290,6 +400,20 @@ def _label_metric_axis(ax: Any, m: str, lim: Mapping[str, Any], ylim: tuple[floa
             va="top",
             fontsize=7.5,
             color="#5b6676",
+        )
+    note = offset_note(m, lim)
+    if note:
+        ax.text(
+            0.006,
+            0.06,
+            textwrap.fill(note, 110),
+            transform=ax.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=7.2,
+            color="#1d2430",
+            zorder=7,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#c9ced6", "alpha": 0.9},
         )
 
 
@@ -404,5 +528,82 @@ def daily_status_figure_uri(
     ax.set_ylabel(f"{unit} in view")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), fontsize=8, ncol=4, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png_data_uri(fig)
+
+
+RISK_COLORS = ("#5b6fd6", "#d6885b", "#4fa8a0", "#a05bd6", "#8c96a3")
+"""Colours of the risk factors in the alerts-per-hour chart, in the order of their names."""
+
+
+def alert_rate_series(rates: Sequence[DayRate]) -> dict[str, Any]:
+    """The alerts-per-hour chart's data, one slot per day (:func:`core.trends.daily_rates`).
+
+    Returns:
+        ``dates``; ``status`` per day (``ok`` / ``too_short`` / ``no_data``); ``risks`` (the risk
+        factors with alerts on a rated day, sorted); ``alerts_per_hour``: risk -> value per day
+        (0 where the day has no rate); ``breaks_per_hour`` per day (0 likewise).
+    """
+    risks = sorted({k for r in rates if r.status == "ok" for k in r.alerts_by_risk})
+    per_risk = [r.alerts_per_hour_by_risk() for r in rates]
+    return {
+        "dates": [r.day for r in rates],
+        "status": [r.status for r in rates],
+        "risks": risks,
+        "alerts_per_hour": {k: [p.get(k, 0.0) for p in per_risk] for k in risks},
+        "breaks_per_hour": [r.breaks_per_hour or 0.0 for r in rates],
+    }
+
+
+def daily_alert_rate_figure_uri(rates: Sequence[DayRate]) -> str | None:
+    """Per day: alerts per hour in view stacked by risk factor (top) and breaks per hour
+    (bottom); days under the minimum time in view are hatched "too short", with no bar."""
+    if not rates or all(r.status == "no_data" for r in rates):
+        return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    s = alert_rate_series(rates)
+    x = list(range(len(rates)))
+    fig = Figure(figsize=(9, 4.2), dpi=100)
+    FigureCanvasAgg(fig)  # tight_layout needs the renderer
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.4, 1.0]})
+    base = [0.0] * len(x)
+    for i, risk in enumerate(s["risks"]):
+        vals = s["alerts_per_hour"][risk]
+        top.bar(x, vals, bottom=base, width=0.7, label=risk, color=RISK_COLORS[i % 5])
+        base = [b + v for b, v in zip(base, vals, strict=True)]
+    bottom.bar(x, s["breaks_per_hour"], width=0.7, color=STATUS_COLORS["good"], label="breaks")
+    short = [i for i, st in enumerate(s["status"]) if st == "too_short"]
+    minutes = round(rates[0].min_present_s / 60)
+    highs = (max(base, default=0.0), max(s["breaks_per_hour"], default=0.0))
+    for ax, high, vals in ((top, highs[0], base), (bottom, highs[1], s["breaks_per_hour"])):
+        for i in short:
+            ax.axvspan(i - 0.35, i + 0.35, facecolor="none", edgecolor="#b0b6bf", hatch="///", lw=0)
+        ax.set_ylim(0, 1.15 * high if high > 0 else 1.0)
+        for i, st in enumerate(s["status"]):  # a rated day at zero: say so, unlike a day off
+            if st == "ok" and vals[i] == 0:
+                ax.text(i, 0, "0", ha="center", va="bottom", fontsize=7, color="#6b7480")
+        ax.spines[["top", "right"]].set_visible(False)
+    handles, _ = top.get_legend_handles_labels()
+    if short:
+        handles.append(
+            Patch(facecolor="none", edgecolor="#b0b6bf", hatch="///",
+                  label=f"too short (< {minutes} min in view): no rate")
+        )  # fmt: skip
+    if not s["risks"]:
+        handles.append(Patch(color="none", label="no alerts on the rated days"))
+    top.legend(
+        handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), fontsize=8, ncol=3,
+        frameon=False,
+    )  # fmt: skip
+    top.set_ylabel("alerts / hour\nin view", fontsize=8.5)
+    bottom.set_ylabel("breaks / hour", fontsize=8.5)
+    labels = [d.strftime("%a %d") for d in s["dates"]]
+    step = max(1, len(x) // 14)  # at most ~14 labels, always today's
+    ticks = x[::-1][::step][::-1]
+    bottom.set_xticks(ticks, [labels[i] for i in ticks], fontsize=8)
+    bottom.set_xlim(-0.6, len(x) - 0.4)
     fig.tight_layout()
     return _png_data_uri(fig)
