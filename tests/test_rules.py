@@ -578,8 +578,7 @@ def test_front_view_uses_baseline_or_says_it_falls_back() -> None:
     assert [(a.kind, a.metric) for a in al] == [("neck", "slouch_score_ratio")]
     assert al[0].title == "Slumped or head forward"
     assert any(n.startswith("no personal baseline") for n in res[-1][1].notes)
-    # The lean-in rule is off by default (leaning in is a feature of the calibrated score).
-    assert not any("lean-in" in n for n in res[-1][1].notes)
+    assert any("lean-in" in n and "without a personal baseline" for n in res[-1][1].notes)
 
     base = Baseline.from_metrics([front()] * 3)  # every front-view measure calibrated
     cfg = QUIET.with_baseline(base)
@@ -614,14 +613,7 @@ def test_side_view_baseline_puts_iso_limits_on_the_persons_upright_value() -> No
 
 
 def test_lean_in_against_baseline() -> None:
-    # Off by default (leaning in is a feature of the calibrated slouch score); a user may
-    # enable it.
-    assert "shoulder_width_ratio" not in resolve_limits(
-        QUIET.with_baseline(Baseline(values=(("shoulder_width_ratio", 0.30),)))
-    )
-    cfg = with_rule(QUIET, "shoulder_width_ratio", enabled=True).with_baseline(
-        Baseline(values=(("shoulder_width_ratio", 0.30),))
-    )
+    cfg = QUIET.with_baseline(Baseline(values=(("shoulder_width_ratio", 0.30),)))
     lim = resolve_limits(cfg)["shoulder_width_ratio"]
     assert lim.acceptable == pytest.approx((0.0, 0.345))
     al = alerts(run(frames(lambda t: front(shoulder_width_ratio=0.36), 40.0), cfg))

@@ -118,10 +118,11 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
     # The slouch score replaces the former absolute head-height limit (0.25), which essentially
     # never fired on real slumping (issue 11). The score comes from
     # posturecheck.core.front_model (calibrated when a front baseline is configured); 0.5 is the
-    # operating point fitted leave-one-person-out. Head height, ear gap and shoulder width
-    # relative to a baseline are features of the calibrated score, so their own relative
-    # limits are off by default: judged separately they doubled the false alerts of a slightly
-    # off calibration (docs/thresholds.md section 4b). Users may enable them in a config file.
+    # operating point fitted leave-one-person-out. Head height and ear gap relative to a
+    # baseline are features of the calibrated score, so their own relative limits are off by
+    # default: judged separately they doubled the false alerts of a slightly off calibration
+    # (docs/thresholds.md section 4b). Users may enable them in a config file. The lean-in
+    # limit stays: it gives its own alert with workstation advice.
     _r(
         "head_height_ratio",
         None,
@@ -149,8 +150,7 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
         relative_acceptable=(0.0, 1.15),
         relative_mode="ratio",
         hysteresis=0.01,
-        enabled=False,
-        source="ours (lean-in: 15 % larger than baseline); needs a baseline; off by default",
+        source="ours (lean-in: 15 % larger than baseline); needs a baseline",
     ),
     _r(
         "head_pitch_deg",
