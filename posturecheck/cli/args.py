@@ -328,6 +328,19 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
         )
         return
     p.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="with no saved --setup, do not start the short upright capture (judge with the "
+        "general limits; the window says so)",
+    )
+    p.add_argument(
+        "--auto-baseline",
+        action="store_true",
+        help="learn the baseline from your most upright 10 s of the first 2 minutes, for this "
+        "session only, instead of a saved setup or a capture (risk: slumping from the start "
+        "gives a slumped baseline; docs/live.md)",
+    )
+    p.add_argument(
         "--tray",
         action="store_true",
         help="status icon instead of a window (colour = status; menu: pause, calibrate, today's "

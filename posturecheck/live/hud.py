@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from posturecheck.render import overlay
 HELP_LINES = (
     "posturecheck live - keys",
     "c   calibrate (sit upright when asked)",
+    "n   skip / cancel a calibration (judge without a baseline)",
     "p   pause / resume (camera off while paused)",
     "s   save a snapshot PNG (current folder)",
     "h   show / hide this help",
@@ -114,8 +115,15 @@ class Hud:
         *,
         mode: str,
         calibration: CalibrationRun | None = None,
+        note: str = "",
+        baseline: Mapping[str, float] | None = None,
     ) -> overlay.LiveHud:
-        """What the panels show now, with ``result`` the latest analysis."""
+        """What the panels show now, with ``result`` the latest analysis.
+
+        ``note`` says what the verdict is judged against when it is not a calibration (no
+        baseline, still learning it, framing changed); ``baseline`` is the baseline in use, so
+        the metric rows show the change from it.
+        """
         if self.message and self.clock() > self._message_until:
             self.message = ""
         countdown, text = None, ""
@@ -137,6 +145,8 @@ class Hud:
             countdown_text=text,
             limits=limits,
             message=self.message,
+            baseline_note=note,
+            baseline=dict(baseline or {}),
         )
 
     @staticmethod

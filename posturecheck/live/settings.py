@@ -47,6 +47,12 @@ class LiveSettings:
         calibrate_slouch: include the "now slouch" capture.
         model, camera: what the session ran with, stored in its history row.
         snapshot_dir: where ``s`` writes its PNG.
+        first_run: no saved setup: start with the guided upright capture (``n`` skips it;
+            :mod:`~.firstrun`).
+        auto_baseline: learn the baseline from the most upright stretch of the first
+            ``auto_baseline_s`` seconds instead (``--auto-baseline``; :mod:`~.firstrun`).
+        framing_hold_s: the framing must differ from the calibrated one this long before the
+            session says so (:class:`~.firstrun.FramingWatch`).
     """
 
     fps: float = 2.0
@@ -69,6 +75,10 @@ class LiveSettings:
     model: str = ""
     camera: str = ""
     snapshot_dir: str = "."
+    first_run: bool = False
+    auto_baseline: bool = False
+    auto_baseline_s: float = 120.0
+    framing_hold_s: float = 10.0
 
     def __post_init__(self) -> None:
         for name in ("fps", "pending_fps", "away_fps", "calibrate_fps", "preview_fps"):
