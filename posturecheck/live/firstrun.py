@@ -130,9 +130,9 @@ class AutoBaseline:
     """``--auto-baseline``: the person's most upright stretch of the first ``window_s`` seconds.
 
     Every analysed frame with the person in view is kept (raw metrics, frame time); once
-    ``window_s`` of frame time has passed, the ``stretch_s`` window with the lowest median
-    :func:`uprightness` (at least :data:`AUTO_MIN_FRAMES` frames of the main view) gives the
-    baseline's medians. Until a stretch qualifies it keeps collecting.
+    ``window_s`` of frame time has passed, the ``stretch_s`` window whose :func:`uprightness`
+    has the lowest upper quartile (then mean; at least :data:`AUTO_MIN_FRAMES` frames of the main view)
+    gives the baseline's medians. Until a stretch qualifies it keeps collecting.
 
     The risk: someone who slumps from the start gets a slumped baseline, and the calibrated
     rules then judge the change from that slump.
@@ -167,12 +167,15 @@ class AutoBaseline:
         view = max(set(views), key=views.count)
         frames = [f for f in self.frames if f[2].view == view]
         times = np.array([t for t, _, _ in frames])
-        best: tuple[float, int, int] | None = None
+        best: tuple[tuple[float, float], int, int] | None = None
         for i, t in enumerate(times):
             j = int(np.searchsorted(times, t + self.stretch_s * 1000, side="right"))
             if j - i < AUTO_MIN_FRAMES or times[j - 1] - t < 0.8 * self.stretch_s * 1000:
                 continue
-            score = float(np.median([u for _, u, _ in frames[i:j]]))
+            # The stretch's slumpiest quarter, so a stretch half in a slump never ties with a
+            # wholly upright one, and a few glitches (under a quarter) do not matter.
+            us = [u for _, u, _ in frames[i:j]]
+            score = (float(np.percentile(us, 75)), float(np.mean(us)))  # the mean breaks ties
             if best is None or score < best[0]:
                 best = (score, i, j)
         if best is None:
