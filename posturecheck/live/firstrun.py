@@ -131,8 +131,9 @@ class AutoBaseline:
 
     Every analysed frame with the person in view is kept (raw metrics, frame time); once
     ``window_s`` of frame time has passed, the ``stretch_s`` window whose :func:`uprightness`
-    has the lowest upper quartile (then mean; at least :data:`AUTO_MIN_FRAMES` frames of the main view)
-    gives the baseline's medians. Until a stretch qualifies it keeps collecting.
+    has the lowest upper quartile (then mean), among those with at least
+    :data:`AUTO_MIN_FRAMES` frames of the main view, gives the baseline's medians. Until a
+    stretch qualifies it keeps collecting.
 
     The risk: someone who slumps from the start gets a slumped baseline, and the calibrated
     rules then judge the change from that slump.
@@ -267,34 +268,39 @@ class Baselines:
         else:
             self.env.say(f"calibration of setup '{name}': {self.run.instruction}")
 
-    def skip(self) -> bool:
-        """Key ``n``: skip the first-run capture or cancel a running one; whether there was one."""
+    def skip(self, config: Config) -> bool:
+        """Key ``n``: skip the first-run capture or cancel a running one (``config``: what the
+        judge uses now); whether there was one."""
         if not self.calibrating:
             return False
         assert self.run is not None
         self.run.cancel()
         self.run = None
         what = "first-run capture skipped" if self.first_run else "calibration cancelled"
-        self.env.say(f"{what}: judging without a baseline (general limits); {self._hint()}")
-        self.hud.set_message(f"{what}: no baseline", 4.0)
+        if config.baseline is not None:
+            self.env.say(f"{what}: the baseline in use is kept")
+            self.hud.set_message(what, 4.0)
+        else:
+            self.env.say(f"{what}: judging without a baseline (general limits); {self._hint()}")
+            self.hud.set_message(f"{what}: no baseline", 4.0)
         return True
 
-    def _hint(self) -> str:
+    def _hint(self, verb: str = "calibrate") -> str:
         if self.keys:
-            return "press c to calibrate"
-        return f"run `posturecheck calibrate --setup {self.settings.setup}` to calibrate"
+            return f"press c to {verb}"
+        return f"run `posturecheck calibrate --setup {self.settings.setup}` to {verb}"
 
     def note(self, config: Config) -> str:
         """One short line saying what the verdict is judged against, or ``""`` (calibrated)."""
         if self.calibrating:
             return ""
         if self.framing is not None and self.framing.stale:
-            return "framing changed: no baseline (c recalibrates)"
+            return "framing changed: no baseline" + (" (c recalibrates)" if self.keys else "")
         if config.baseline is not None:
             return ""
         if self.auto is not None:
             return f"no baseline yet: learning it (first {fmt.duration(self.auto.window_s)})"
-        return "no baseline: general limits (c calibrates)"
+        return "no baseline: general limits" + (" (c calibrates)" if self.keys else "")
 
     def step(self, r: FrameResult, config: Config) -> Outcome:
         """Follow one analysed frame (before alerts are delivered)."""
@@ -321,9 +327,9 @@ class Baselines:
             self.env.say(
                 f"the framing changed (camera moved or another seat?): your shoulders sit far "
                 f"from where {what} was calibrated; judging without that baseline now; "
-                f"{self._hint().replace('calibrate', 'recalibrate', 1)}"
+                f"{self._hint('recalibrate')}"
             )
-            self.hud.set_message("framing changed: press c to recalibrate", 8.0)
+            self.hud.set_message("framing changed: " + self._hint("recalibrate"), 8.0)
             return Outcome(config=config.with_baseline(None))
         if changed is False and self._kept is not None:
             kept, self._kept = self._kept, None

@@ -155,8 +155,8 @@ class LiveSession:
             if self.paused:
                 self.toggle_pause()
             self.start_calibration()
-        elif ch == SKIP_KEY:
-            self.baselines.skip()
+        elif ch == SKIP_KEY and self.baselines.skip(self.config) and self.settings.calibrate_only:
+            self.stop("calibration cancelled")
         elif ch == "h":
             self.hud.show_help = not self.hud.show_help
             if self.display is None:
