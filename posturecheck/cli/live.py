@@ -273,10 +273,10 @@ def _banner(session: LiveSession) -> str:
     )
     desktop = session.notifier.desktop_name if session.notifier else "off"
     keys = (
-        "Keys in the window: c calibrate, n skip a capture, p pause, h help, q quit."
+        "Press q in the window to stop (c calibrates, n skips a capture, h lists the keys)."
         if session.display
-        else "Keys: p pause/resume, c calibrate, n skip a capture, h help, q quit (Ctrl-C works "
-        "too)."
+        else "Keys: p pause/resume, c calibrate, h help, q quit; n skips a capture (Ctrl-C "
+        "works too)."
         if session.keys
         else "Ctrl-C to stop."
     )

@@ -40,11 +40,11 @@ SKIP_KEY = "n"
 """Skips the first-run capture (or cancels any running capture)."""
 
 FRAMING_LIMIT = 0.5
-"""Ours, not fitted: :func:`~posturecheck.core.front_model.framing_change` above this (half a
-calibrated shoulder width of shoulder-midpoint movement, or the apparent shoulder width changed
-by a factor e^0.5 = 1.65) counts as a changed framing. A slump moves the shoulders less than
-this on the labelled front sets' synthetic checks; the ``frontfit`` work may replace it with a
-fitted limit (docs/live.md, "First run and changed setups")."""
+"""Ours, chosen, not fitted: :func:`~posturecheck.core.front_model.framing_change` above this
+(the shoulder midpoint moved by half a calibrated shoulder width, or the apparent shoulder width
+changed by a factor e^0.5 = 1.65) counts as a changed framing. A limit fitted on the labelled
+front-webcam sets replaces it when ``core.front_model`` provides one (docs/live.md, "First run
+and changed setups")."""
 
 LEAN_IN_LOG = math.log(1.15)
 """A face grown this much relative to the shoulders (the lean-in rule's own 1.15) is a posture

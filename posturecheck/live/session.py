@@ -32,13 +32,13 @@ from posturecheck.errors import SourceError
 from posturecheck.live.desk import PAUSED_MESSAGE, Desk
 from posturecheck.live.firstrun import SKIP_KEY, Baselines
 from posturecheck.live.hud import HELP_LINES, Hud, time_of_day
-from posturecheck.live.lockpause import LockPause
 from posturecheck.live.report import LiveReport, Recorder
 from posturecheck.live.settings import (
     Backoff,
     Environment,
     LiveSettings,
     Presence,
+    open_with_retries,
     sampling_mode,
 )
 from posturecheck.live.tray import Tray
@@ -113,11 +113,6 @@ class LiveSession:
         return self.judge.config
 
     @property
-    def lock_pause(self) -> LockPause | None:
-        """The desk's screen-lock follower (``None``: the lock is not followed)."""
-        return self.desk.lock_pause
-
-    @property
     def baseline_note(self) -> str:
         """What the verdict is judged against when it is not a calibration (or ``""``)."""
         return self.baselines.note(self.config)
@@ -172,7 +167,7 @@ class LiveSession:
         Raises:
             SourceError: the camera could not be opened at the start (after retries).
         """
-        self._open_at_start()
+        open_with_retries(self.feed, self.settings, self.env)
         env = self.env
         self._t_start, self._cpu_start = env.clock(), env.cpu_clock()
         self.record.start(env.wall_clock(), self.settings, self.feed.label, self.config.profile)
@@ -184,19 +179,6 @@ class LiveSession:
         finally:
             self._finish()
         return self.report
-
-    def _open_at_start(self) -> None:
-        backoff = Backoff(self.settings.retry_initial_s, self.settings.retry_max_s)
-        for attempt in range(self.settings.start_retries + 1):
-            try:
-                self.feed.open()
-                return
-            except SourceError as exc:
-                if attempt == self.settings.start_retries:
-                    raise
-                delay = backoff.next_delay()
-                self.env.say(f"{exc}; retrying in {delay:.0f} s")
-                self.env.sleep(delay)
 
     def _step(self) -> None:
         s, now = self.settings, self.env.clock()

@@ -4,7 +4,8 @@
 calibrate); :class:`Environment` is the one injectable object for streams, clocks and TTY facts
 (in the style of httpie's ``Environment``), so tests run the loop on a fake clock;
 :class:`RateMeter`, :class:`CpuMeter` and :class:`Backoff` are the small stateful helpers the
-loop uses, with :class:`Presence`, and :func:`sampling_mode` is its adaptive-sampling rule.
+loop uses, with :class:`Presence`, :func:`sampling_mode` is its adaptive-sampling rule and
+:func:`open_with_retries` its start.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
+from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import display_available
 from posturecheck.core.types import FrameResult, Status
+from posturecheck.errors import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -269,3 +272,22 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.initial_s
+
+
+def open_with_retries(feed: Feed, settings: LiveSettings, env: Environment) -> None:
+    """Open ``feed`` at the start, retrying ``settings.start_retries`` times with backoff.
+
+    Raises:
+        SourceError: it still cannot be opened.
+    """
+    backoff = Backoff(settings.retry_initial_s, settings.retry_max_s)
+    for attempt in range(settings.start_retries + 1):
+        try:
+            feed.open()
+            return
+        except SourceError as exc:
+            if attempt == settings.start_retries:
+                raise
+            delay = backoff.next_delay()
+            env.say(f"{exc}; retrying in {delay:.0f} s")
+            env.sleep(delay)
