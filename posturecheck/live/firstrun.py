@@ -84,13 +84,23 @@ def posture_explains(values: Mapping[str, float | None], base: Mapping[str, floa
     return False
 
 
+FRAMING_AGREE = 0.8
+"""Share of the frames over the hold time that must agree before the watch changes its mind, so
+one jittery frame (a borderline slouch score, a landmark glitch) does not restart the hold."""
+
+
 class FramingWatch:
     """Notices a framing that has moved away from the calibrated one, and its return.
 
+    A frame is "far" when :func:`~posturecheck.core.front_model.framing_change` is above
+    ``limit`` and :func:`posture_explains` does not explain it. The framing becomes stale once
+    far frames have lasted ``hold_s`` of frame time, making up at least :data:`FRAMING_AGREE` of
+    the frames since the first one; it is back once near frames have done the same.
+
     Args:
         baseline: the front-view baseline's values (with the shoulder position and width).
-        hold_s: the framing must be far (or, once stale, near again) this long, in frame time.
-        limit: :func:`~posturecheck.core.front_model.framing_change` above this is far.
+        hold_s: how long the frames must agree, in frame time.
+        limit: the framing-change limit, in calibrated shoulder widths.
     """
 
     def __init__(
@@ -100,6 +110,7 @@ class FramingWatch:
         self.stale = False
         self.change: float | None = None
         self._since_ms: int | None = None
+        self._agree = self._total = 0
 
     def update(self, r: FrameResult) -> bool | None:
         """Follow one analysed frame; ``True`` when the framing just became stale, ``False`` when
@@ -111,19 +122,25 @@ class FramingWatch:
             else None
         )
         self.change = change
-        if change is None:
+        if m is None or change is None:
             self._since_ms = None
             return None
-        far = change > self.limit and not posture_explains(m.values, self.baseline)  # type: ignore[union-attr]
-        if far == self.stale:  # nothing to confirm
-            self._since_ms = None
-            return None
+        other = change > self.limit and not posture_explains(m.values, self.baseline)
+        if other != self.stale and self._since_ms is None:  # a first frame that disagrees
+            self._since_ms, self._agree, self._total = r.timestamp_ms, 0, 0
         if self._since_ms is None:
-            self._since_ms = r.timestamp_ms
+            return None
+        self._total += 1
+        self._agree += other != self.stale
+        if self._total - self._agree > (1 - FRAMING_AGREE) * self._total + 1:
+            self._since_ms = None  # too many frames say otherwise: not a lasting change
+            return None
         if (r.timestamp_ms - self._since_ms) / 1000.0 < self.hold_s:
             return None
-        self.stale, self._since_ms = far, None
-        return far
+        if self._agree < FRAMING_AGREE * self._total:
+            return None
+        self.stale, self._since_ms = not self.stale, None
+        return self.stale
 
 
 class AutoBaseline:
