@@ -31,6 +31,8 @@ HELP_LINES = (
 )
 KEY_HINT = "keys: c calibrate  p pause  s snapshot  h help  q quit"
 """The one-line key hint at the bottom of the window."""
+CAPTURE_KEY_HINT = "keys: n skip this capture  p pause  q quit"
+"""The key hint while a calibration capture runs."""
 OTHER_PERSON_BGR = (120, 120, 120)
 
 
@@ -128,7 +130,8 @@ class Hud:
             self.message = ""
         countdown, text = None, ""
         limits: list[tuple[str, str]] = []
-        if calibration is not None and not calibration.finished and result is not None:
+        capturing = calibration is not None and not calibration.finished
+        if calibration is not None and capturing and result is not None:
             countdown = calibration.seconds_left(result.timestamp_ms)
             text = calibration.instruction
         elif self.message.startswith("calibrated"):
@@ -140,7 +143,7 @@ class Hud:
             alert=self._current_banner(result),
             show_help=self.show_help,
             help_lines=HELP_LINES,
-            key_hint=KEY_HINT,
+            key_hint=CAPTURE_KEY_HINT if capturing else KEY_HINT,
             countdown_s=countdown,
             countdown_text=text,
             limits=limits,
