@@ -355,3 +355,18 @@ def test_real_model_first_run_then_a_moved_camera_is_reported(
     assert main(["live", "--camera", str(still), *argv]) == 0
     out = capsys.readouterr().out
     assert "using calibration 'default'" in out and "framing" not in out
+
+
+def test_cancelling_a_recalibration_keeps_the_baseline_in_use(clip: Path, home: Path) -> None:
+    _calibrated(home)
+    base = load_setup("default").baseline  # type: ignore[union-attr]
+    h = Harness(
+        lambda t: [UPRIGHT], clip, config=load_config().with_baseline(base), max_duration_s=20
+    )
+    h.session.handle_key(ord("c"))
+    assert h.session.baselines.calibrating
+    h.session.handle_key(ord("n"))
+    rep = h.run()
+    assert not h.session.baselines.calibrating and rep.setup is None
+    assert h.session.config.baseline == base and h.session.baseline_note == ""
+    assert "calibration cancelled: the baseline in use is kept" in h.lines
