@@ -370,3 +370,19 @@ def test_cancelling_a_recalibration_keeps_the_baseline_in_use(clip: Path, home: 
     assert not h.session.baselines.calibrating and rep.setup is None
     assert h.session.config.baseline == base and h.session.baseline_note == ""
     assert "calibration cancelled: the baseline in use is kept" in h.lines
+
+
+def test_cli_auto_baseline_neither_uses_the_saved_setup_nor_captures(
+    long_clip: Path, home: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    _calibrated(home)
+    saved = (home / "config" / "setups" / "default.json").read_bytes()
+    argv = ["live", "--camera", str(long_clip), "--no-window", "--notify", "off", "--no-history"]
+    argv += ["--auto-baseline", "--duration", "20"]
+    rc, out = _cli(monkeypatch, lambda t: [UPRIGHT], argv, capsys)
+    assert rc == 0, out
+    assert "--auto-baseline: judging with the general limits while learning" in out
+    assert "using calibration" not in out and "first run" not in out
+    status = [ln for ln in out.splitlines() if ln.startswith("posture ")]
+    assert status and status[-1].endswith("no baseline yet: learning it (first 2 min)")
+    assert (home / "config" / "setups" / "default.json").read_bytes() == saved  # untouched
