@@ -9,10 +9,10 @@ and the status icon are the :class:`~.desk.Desk`'s.
 What the loop adds: adaptive sampling between analyses (:func:`~.settings.sampling_mode`; the
 loop sleeps, no frame is decoded), the preview refresh, pause (``p``, camera released),
 calibration (``c``; ``n`` skips it), help (``h``), a snapshot (``s``), quit (``q``/Esc),
-camera reconnection
-with backoff (the judge's state and the session's history are kept), and one clean finish for
-quit, window close, Ctrl-C, SIGTERM, end of file and limits. Clocks, streams and TTY facts come
-from one :class:`~.settings.Environment`, so tests drive it with a fake clock.
+camera reconnection with backoff (the judge's state and the session's history are kept), and
+one clean finish for quit, window close, Ctrl-C, SIGTERM, end of file and limits. Clocks,
+streams and TTY facts come from one :class:`~.settings.Environment`, so tests drive it with a
+fake clock.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ class LiveSession:
         keys: where keys come from without a window (the terminal), or ``None``.
         notifier: alert delivery (terminal line, sound, desktop); ``None`` = banner + a line.
         history: where the session is stored, or ``None``.
-        lock: screen-lock monitor (while locked: paused, camera released, the time away) and
-        tray: the status icon; both are the :class:`~.desk.Desk`'s; ``None`` = none.
+        lock: screen-lock monitor (while locked: paused, camera released, the time counts as
+            away), or ``None``; followed by the :class:`~.desk.Desk`.
+        tray: the status icon, or ``None``; driven by the :class:`~.desk.Desk`.
     """
 
     def __init__(
