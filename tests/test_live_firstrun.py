@@ -35,6 +35,9 @@ from posturecheck.live.settings import Environment, LiveSettings
 
 UPRIGHT_HEAD = 0.6875  # (130 - 75) / 80: live_fakes' upright nose height in shoulder widths
 NO_BASELINE = "no baseline: general limits (c calibrates)"
+SHOULDER_PX = 80  # live_fakes' shoulder width
+FAR_PX = round(2 * FRAMING_LIMIT * SHOULDER_PX)  # twice the framing limit: a moved seat
+NEAR_PX = round(0.8 * FRAMING_LIMIT * SHOULDER_PX)  # within it
 
 
 @pytest.fixture()
@@ -49,12 +52,12 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def posture(t_ms: int, *, slouch_from_ms: int = 10**9, moved: tuple[int, int] | None = None):
-    """Upright, slumped from ``slouch_from_ms``; sitting one shoulder width (80 px) to the side
+    """Upright, slumped from ``slouch_from_ms``; sitting twice the framing limit to the side
     during ``moved`` (same posture: only the framing changes)."""
     if t_ms >= slouch_from_ms:
         return [SLOUCH]
     if moved is not None and moved[0] <= t_ms < moved[1]:
-        return [front_pose(dx_px=80)]
+        return [front_pose(dx_px=FAR_PX)]
     return [UPRIGHT]
 
 
@@ -243,18 +246,29 @@ def _result(t_ms: int, pose) -> FrameResult:
 def test_framing_watch_uses_the_front_model_measure_against_its_limit() -> None:
     base = compute_metrics(UPRIGHT).values
     watch = FramingWatch({k: v for k, v in base.items() if v is not None}, hold_s=5.0)
-    # Half a shoulder width is the limit: 0.4 of one (32 px) is never a change, 0.75 is.
+    # Within the limit is never a change; 1.5 times it is, after the hold time.
     for t in range(0, 20_000, 500):
-        assert watch.update(_result(t, front_pose(dx_px=32))) is None
+        assert watch.update(_result(t, front_pose(dx_px=NEAR_PX))) is None
     assert watch.change is not None and watch.change < FRAMING_LIMIT
     events = [
-        (t, watch.update(_result(t, front_pose(dx_px=60)))) for t in range(20_000, 30_000, 500)
+        (t, watch.update(_result(t, front_pose(dx_px=1.5 * FRAMING_LIMIT * SHOULDER_PX))))
+        for t in range(20_000, 30_000, 500)
     ]
     assert [t for t, e in events if e is True] == [25_000]
-    # A closer seat (shoulders 1.8x wider) counts too; a person missing restarts the hold.
+    # A closer seat (the shoulders look e^(1.3 x limit) times wider) counts too, and a frame
+    # without the person restarts the hold.
     w = FramingWatch({k: v for k, v in base.items() if v is not None}, hold_s=5.0)
-    assert w.update(_result(0, front_pose(scale=1.8))) is None
-    assert w.change == pytest.approx(np.log(1.8), abs=0.02)
+    closer = front_pose(scale=float(np.exp(1.3 * FRAMING_LIMIT)))
+    assert w.update(_result(0, closer)) is None
+    assert w.change == pytest.approx(1.3 * FRAMING_LIMIT, abs=0.02)
+    away = FrameResult(
+        index=0, timestamp_ms=3_000, people=0, pose=None, metrics=None, status=Status.AWAY
+    )
+    got = [
+        (t, w.update(away) if t == 3_000 else w.update(_result(t, closer)))
+        for t in range(500, 12_000, 500)
+    ]
+    assert [t for t, e in got if e is True] == [3_500 + 5_000]
 
 
 # ---------------------------------------------------------------------- --auto-baseline
@@ -308,7 +322,7 @@ def test_one_jittery_frame_does_not_restart_the_framing_hold() -> None:
     watch = FramingWatch(base, hold_s=5.0)
     events = []
     for t in range(0, 8_000, 500):
-        pose = UPRIGHT if t == 2_000 else front_pose(dx_px=60)  # one frame back in place
+        pose = UPRIGHT if t == 2_000 else front_pose(dx_px=FAR_PX)  # one frame back in place
         events.append((t, watch.update(_result(t, pose))))
     assert [t for t, e in events if e is True] == [5_000]
     # Coming back in place is confirmed the same way, after the hold time.
