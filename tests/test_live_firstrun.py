@@ -332,7 +332,8 @@ def test_one_jittery_frame_does_not_restart_the_framing_hold() -> None:
 
 def _moved_camera_clip(path: Path, seconds: float, move_at_s: float | None) -> Path:
     """Grace Hopper at the desk; from ``move_at_s`` the camera is farther away (the picture
-    shrinks to 55 %, the person sits lower in it): the framing changes, the posture does not."""
+    shrinks by e^(-1.2 x the framing limit): 55 % for 0.5; the person sits lower in it): the
+    framing changes, the posture does not."""
     import cv2
     import matplotlib
 
@@ -340,7 +341,8 @@ def _moved_camera_clip(path: Path, seconds: float, move_at_s: float | None) -> P
     img = cv2.resize(img, (480, 600))[60:420]  # 480x360, head and shoulders
     h, w = img.shape[:2]
     far = np.full_like(img, 90)
-    small = cv2.resize(img, (int(w * 0.55), int(h * 0.55)))
+    k = float(np.exp(-1.2 * FRAMING_LIMIT))  # the shoulders look 1.2 x the limit narrower
+    small = cv2.resize(img, (int(w * k), int(h * k)))
     x0 = (w - small.shape[1]) // 2
     far[h - small.shape[0] :, x0 : x0 + small.shape[1]] = small
     fps = 10.0
