@@ -33,6 +33,8 @@ class BatchOptions:
             baseline, or ``None``.
         sidecar: without ``baseline_s``, use the ``recommended_baseline_s`` of a video's sidecar
             ``<name>.json`` when there is one (the samples have them).
+        frames: embed a downscaled frame of the worst moment of each alert in the video's
+            ``report.html`` (``--no-frames``: none, the report holds only numbers and plots).
         settings: extra settings recorded in outputs and in the resume fingerprint
             (model, profile, config file, ...).
     """
@@ -46,6 +48,7 @@ class BatchOptions:
     baseline_s: tuple[float, float] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     sidecar: bool = True
+    frames: bool = True
 
     def __post_init__(self) -> None:
         if not (self.sample_fps > 0 and math.isfinite(self.sample_fps)):
@@ -59,9 +62,10 @@ class BatchOptions:
             raise ConfigError(f"--workers: expected >= 1, got {self.workers}")
         if self.baseline_s is not None:
             a, b = self.baseline_s
-            if not (0 <= a < b):
+            if not (math.isfinite(a) and math.isfinite(b) and 0 <= a < b):
                 raise ConfigError(
-                    f"--baseline: expected START-END with 0 <= START < END, got {a}-{b}"
+                    f"--baseline: expected START-END with 0 <= START < END, both finite, "
+                    f"got {a}-{b}"
                 )
 
 
@@ -72,6 +76,7 @@ def settings_dict(opts: BatchOptions, config: Config) -> dict[str, Any]:
         "sample_fps": opts.sample_fps,
         "baseline_s": list(opts.baseline_s) if opts.baseline_s else None,
         "sidecar_baseline": opts.sidecar and opts.baseline_s is None,
+        "report_frames": opts.frames,
     }
     d.update(opts.settings)
     d["config"] = config_to_dict(config)

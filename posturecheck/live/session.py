@@ -26,6 +26,7 @@ from posturecheck.adapters.screenlock import LockMonitor
 from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import Display, KeySource, save_snapshot
 from posturecheck.core import pipeline
+from posturecheck.core.calibration import CalibrationRun
 from posturecheck.core.config import Config
 from posturecheck.core.types import Alert, Detections, Frame, FrameResult
 from posturecheck.errors import SourceError
@@ -112,6 +113,11 @@ class LiveSession:
     def config(self) -> Config:
         """The configuration the judge uses now (a calibration replaces its baseline)."""
         return self.judge.config
+
+    @property
+    def calibration(self) -> CalibrationRun | None:
+        """The guided capture running or last run (``None``: none, or it was skipped)."""
+        return self.baselines.run
 
     @property
     def baseline_note(self) -> str:
