@@ -13,6 +13,7 @@ and threads measured faster than processes here (no second mediapipe import, no 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import threading
@@ -31,6 +32,8 @@ from posturecheck.batch.sampler import GateSettings, ModelGate, thumb_size, thum
 from posturecheck.core.pipeline import PoseEstimator, detect
 from posturecheck.core.types import Detections, Frame
 from posturecheck.errors import PostureCheckError
+
+log = logging.getLogger(__name__)
 
 EstimatorFactory = Callable[[str], PoseEstimator]
 """Makes an estimator for a running mode (``"video"`` or ``"image"``); one per worker thread."""
@@ -403,6 +406,10 @@ class ThreadDetectorPool:
             end.eof = src.eof
             end.error = end.error or src.error
         ran = end.frames if gate is None else gate.model_frames
+        if gate is not None:
+            log.info(
+                "%s, segment %d: the model ran on %d of %d frames", job.name, k, ran, end.frames
+            )
         with self._lock:
             self.model_frames += ran
         return end

@@ -51,9 +51,9 @@ class GateSettings:
         margin: the people's box is grown by this fraction of its size on each side.
     """
 
-    motion: float = 2.0
+    motion: float = 2.5
     max_gap_ms: int = 1000
-    settle_ms: int = 1000
+    settle_ms: int = 600
     move_frac: float = 0.08
     margin: float = 0.25
 
