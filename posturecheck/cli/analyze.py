@@ -17,7 +17,7 @@ from posturecheck.batch.run import analyze_paths
 from posturecheck.core.config import load_config
 from posturecheck.errors import ConfigError
 
-ADAPTIVE = "fixed"
+ADAPTIVE = "adaptive"
 """The sampling without ``--fps`` or ``--sampling`` (docs/benchmarks.md, issue 13)."""
 
 
