@@ -37,14 +37,20 @@ def _pearson(a: list[float], b: list[float]) -> float:
     return num / den
 
 
-def main(argv: list[str]) -> int:
-    folder = Path(argv[1]) if len(argv) > 1 else Path("/work/shared/data/nelsonak47_webcam")
+def compare(folder: Path) -> dict:
+    """Our two cues against the set's ``distance`` column.
+
+    Returns:
+        ``{"classes": {name: {"frames", "theirs_cm", "eyes_cm", "shoulders_cm"}} (medians),
+        "eyes": {...}, "shoulders": {...}}`` with, per cue, ``ratio`` (median ours/theirs),
+        ``mae_cm``, ``r`` (Pearson), ``inside`` (share of frames whose value lies in our stated
+        range) and ``frames``.
+    """
     theirs: list[float] = []
     inside = {"eyes": 0, "shoulders": 0}
     eyes: list[float] = []
     shoulders: list[float] = []
-    print("| class | frames | their cm (median) | ours, eyes | ours, shoulders |")
-    print("|---|---|---|---|---|")
+    classes: dict[str, dict[str, float]] = {}
     for f in sorted(folder.glob("coords_webcam_*.csv")):
         t, e, s = [], [], []
         for r in _rows(f):
@@ -65,18 +71,42 @@ def main(argv: list[str]) -> int:
             s.append(100 * distance_from_width(ws, SHOULDER_M))
         name = f.stem.replace("coords_webcam_", "").removesuffix("_2")
         med = statistics.median
-        print(f"| {name} | {len(t)} | {med(t):.1f} | {med(e):.1f} | {med(s):.1f} |")
+        classes[name] = {
+            "frames": len(t),
+            "theirs_cm": med(t),
+            "eyes_cm": med(e),
+            "shoulders_cm": med(s),
+        }
         theirs += t
         eyes += e
         shoulders += s
+    out: dict = {"classes": classes}
     for label, ours in (("eyes", eyes), ("shoulders", shoulders)):
-        ratio = statistics.median(o / t for o, t in zip(ours, theirs, strict=True))
-        mae = statistics.fmean(abs(o - t) for o, t in zip(ours, theirs, strict=True))
-        r = _pearson(ours, theirs)
-        share = inside[label] / len(theirs)
+        out[label] = {
+            "ratio": statistics.median(o / t for o, t in zip(ours, theirs, strict=True)),
+            "mae_cm": statistics.fmean(abs(o - t) for o, t in zip(ours, theirs, strict=True)),
+            "r": _pearson(ours, theirs),
+            "inside": inside[label] / len(theirs),
+            "frames": len(theirs),
+        }
+    return out
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[1]) if len(argv) > 1 else Path("/work/shared/data/nelsonak47_webcam")
+    res = compare(folder)
+    print("| class | frames | their cm (median) | ours, eyes | ours, shoulders |")
+    print("|---|---|---|---|---|")
+    for name, c in res["classes"].items():
         print(
-            f"{label}: median ours/theirs {ratio:.3f}, mean |diff| {mae:.1f} cm, r {r:.3f}, "
-            f"theirs inside our range in {share:.1%} of {len(theirs)} frames"
+            f"| {name} | {c['frames']} | {c['theirs_cm']:.1f} | {c['eyes_cm']:.1f} | "
+            f"{c['shoulders_cm']:.1f} |"
+        )
+    for label in ("eyes", "shoulders"):
+        m = res[label]
+        print(
+            f"{label}: median ours/theirs {m['ratio']:.3f}, mean |diff| {m['mae_cm']:.1f} cm, "
+            f"r {m['r']:.3f}, theirs inside our range in {m['inside']:.1%} of {m['frames']} frames"
         )
     return 0
 

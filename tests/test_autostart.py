@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import configparser
+import os
 import plistlib
+import signal
 import sys
 from pathlib import Path
 
@@ -181,3 +183,28 @@ def test_enable_status_disable_per_platform_text(platform: str, tmp_path: Path) 
 
 def test_without_tray_the_command_has_no_window() -> None:
     assert autostart.live_command("x", "py", tray=False)[4] == "--no-window"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_the_login_session_ends_cleanly_at_logout(signame: str) -> None:
+    # At logout the autostarted `live --tray` gets SIGTERM (session scope stopped) or SIGHUP:
+    # either must end the loop like `q` (history written), not kill the process.
+    from posturecheck.cli.live import run_session
+
+    sig = getattr(signal, signame)
+
+    class Session:
+        reason = None
+
+        def stop(self, reason: str) -> None:
+            self.reason = reason
+
+        def run(self) -> str:
+            os.kill(os.getpid(), sig)
+            return "ran to the end"
+
+    before = signal.getsignal(sig)
+    s = Session()
+    assert run_session(s) == "ran to the end" and s.reason == "terminated"
+    assert signal.getsignal(sig) == before

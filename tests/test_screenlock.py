@@ -218,17 +218,15 @@ def test_no_bus_at_all_is_unknown_and_logged(tmp_path, caplog) -> None:
         mon.close()
 
 
-@pytest.mark.parametrize(
-    ("platform", "mentions"),
-    [("darwin", "com.apple.screenIsLocked"), ("win32", "WTSRegisterSessionNotification")],
-)
-def test_macos_and_windows_are_documented_no_ops(platform, mentions, caplog) -> None:
+def test_other_platforms_and_linux_without_jeepney_are_unsupported(monkeypatch, caplog) -> None:
     caplog.set_level(logging.INFO, logger=screenlock.__name__)
-    mon = open_lock_monitor(platform)
-    assert isinstance(mon, UnsupportedLockMonitor)
-    assert mon.is_locked() is None
-    assert mentions in caplog.text and caplog.text.count("not implemented") == 1
+    mon = open_lock_monitor("sunos5")
+    assert isinstance(mon, UnsupportedLockMonitor) and mon.is_locked() is None
     mon.close()
+    monkeypatch.setitem(__import__("sys").modules, "jeepney", None)  # import fails
+    mon = open_lock_monitor("linux")
+    assert isinstance(mon, UnsupportedLockMonitor) and mon.is_locked() is None
+    assert caplog.text.count("not implemented") == 2 and "jeepney" in caplog.text
 
 
 def test_linux_gets_the_dbus_monitor(monkeypatch, tmp_path) -> None:

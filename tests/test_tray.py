@@ -59,6 +59,13 @@ def test_report_item_disabled_without_a_callback_and_errors_kept() -> None:
     assert tray.report_errors == ["OSError: no browser"]
 
 
+def test_macos_refuses_a_background_thread_icon() -> None:
+    # pystray's AppKit loop must own the main thread, which runs the live loop: say so.
+    with pytest.raises(tray_mod.TrayUnavailable, match="macOS"):
+        Tray(platform="darwin")
+    assert Tray(platform="darwin", start=False).take_key() == -1  # built, never shown: fine
+
+
 def test_states_colours_and_tooltip() -> None:
     assert tray_state(None) == "unknown"
     assert tray_state(None, paused=True) == "paused" == tray_state(None, locked=True)
@@ -149,6 +156,8 @@ def test_cli_tray_report_item_writes_today_and_opens_it(monkeypatch, tmp_path) -
         assert tray.report_errors == []
         page = tmp_path / "posturecheck-today.html"
         assert opened == [page.as_uri()] and "<html" in page.read_text()
+        text = page.read_text()  # the `history --html` page: the week, its trends and setups
+        assert "the last 7 days" in text and "<h2>Trends</h2>" in text and "<h2>Setups</h2>" in text
     finally:
         tray.close()
     args = build_parser().parse_args(["live", "--tray", "--no-history"])

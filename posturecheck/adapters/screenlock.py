@@ -21,17 +21,23 @@ Locked = any of: logind's LockedHint, logind's session not active, the screen sa
 A bus or service that is missing only removes its part of the answer; with no source at all
 :meth:`~LockMonitor.is_locked` returns ``None`` (unknown) and live mode runs as before.
 
-macOS and Windows (:class:`UnsupportedLockMonitor`, not implemented yet; logs once, always
-``None``). What an implementation would listen to:
+macOS (:mod:`posturecheck.adapters.screenlock_macos`) and Windows
+(:mod:`posturecheck.adapters.screenlock_windows`) run one
+:class:`~posturecheck.adapters.screenlock_events.EventLockMonitor` each: a thin ``ctypes`` layer
+(a driver) pushes the platform's lock notifications and polls its session state, and the shared,
+platform-free rules of :mod:`posturecheck.adapters.screenlock_events` turn those raw events into
+the answer (unit-tested with fake drivers). Those modules are imported only on their own
+platform:
 
-- macOS: ``NSDistributedNotificationCenter.defaultCenter()`` observers for
-  ``com.apple.screenIsLocked`` and ``com.apple.screenIsUnlocked`` (pyobjc ``Foundation``; the
-  observer needs a running ``NSRunLoop`` on its thread). The current state can be read from
-  ``CGSessionCopyCurrentDictionary()``'s ``CGSSessionScreenIsLocked`` key (Quartz).
-- Windows: ``WTSRegisterSessionNotification(hwnd, NOTIFY_FOR_THIS_SESSION)`` on a hidden
-  message-only window, then ``WM_WTSSESSION_CHANGE`` (0x02B1) messages with ``wParam``
-  ``WTS_SESSION_LOCK`` (7) / ``WTS_SESSION_UNLOCK`` (8) (also ``WTS_CONSOLE_DISCONNECT`` (2) /
-  ``WTS_CONSOLE_CONNECT`` (1) for switched-away sessions), via ``ctypes`` and ``wtsapi32``.
+- macOS: the distributed notifications ``com.apple.screenIsLocked`` / ``com.apple.screenIsUnlocked``
+  (CoreFoundation's ``CFNotificationCenterGetDistributedCenter``), plus a poll of
+  ``CGSessionCopyCurrentDictionary()`` (``CGSSessionScreenIsLocked``, ``kCGSSessionOnConsoleKey``).
+- Windows: ``WTSRegisterSessionNotification`` on a hidden message-only window, then
+  ``WM_WTSSESSION_CHANGE`` (``WTS_SESSION_LOCK`` / ``UNLOCK``, console connect / disconnect), plus a
+  poll of ``WTSQuerySessionInformationW(WTSSessionInfoEx)``'s ``SessionFlags`` and ``SessionState``.
+
+Any other platform, or a missing ``jeepney`` on Linux, gets :class:`UnsupportedLockMonitor`
+(logs once, always ``None``).
 """
 
 from __future__ import annotations
@@ -42,6 +48,14 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from posturecheck.adapters.screenlock_events import (  # noqa: F401 - re-exported
+    EventLockMonitor,
+    LockDriver,
+    LockEvent,
+    LockLogic,
+    LockState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +70,8 @@ SCREENSAVERS = (
     ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver", "org.gnome.ScreenSaver"),
 )
 _POLL_S = 0.25  # how often the listener threads look at their stop flag
+# The parts each D-Bus listener sets (cleared when its bus breaks).
+_BUS_PARTS = {"_follow_logind": ("locked_hint", "inactive"), "_follow_saver": ("saver",)}
 
 
 class LockMonitor(Protocol):
@@ -123,11 +139,10 @@ class DBusLockMonitor:
         on_change: Callable[[bool | None], None] | None = None,
     ) -> None:
         self.name = "D-Bus (logind, screen saver)"
-        self._cond = threading.Condition()
         self._stop = threading.Event()
-        self._on_change = on_change
         # Parts of the answer; None = that source is unknown.
-        self._parts: dict[str, bool | None] = {"locked_hint": None, "inactive": None, "saver": None}
+        self.state = LockState(("locked_hint", "inactive", "saver"), on_change)
+        self._ready_lock = threading.Lock()
         env_id = os.environ.get("XDG_SESSION_ID")
         self._session_id = session_id if session_id is not None else env_id
         self._threads: list[threading.Thread] = []
@@ -149,16 +164,12 @@ class DBusLockMonitor:
     # -- what the driver uses
 
     def is_locked(self) -> bool | None:
-        with self._cond:
-            return self._combined()
+        return self.state.value()
 
     def wait_for(self, value: bool | None, timeout: float, *, source: str | None = None) -> bool:
         """Block until :meth:`is_locked` (or one ``source``: ``locked_hint``, ``inactive``,
         ``saver``) equals ``value`` (tests, tools); whether it did."""
-        with self._cond:
-            if source is None:
-                return self._cond.wait_for(lambda: self._combined() == value, timeout)
-            return self._cond.wait_for(lambda: self._parts[source] == value, timeout)
+        return self.state.wait_for(value, timeout, source=source)
 
     def close(self) -> None:
         self._stop.set()
@@ -169,20 +180,8 @@ class DBusLockMonitor:
 
     # -- listener threads
 
-    def _combined(self) -> bool | None:
-        known = [v for v in self._parts.values() if v is not None]
-        return any(known) if known else None
-
     def _set(self, **parts: bool | None) -> None:
-        with self._cond:
-            before = self._combined()
-            self._parts.update(parts)
-            after = self._combined()
-            self._cond.notify_all()
-        if after != before:
-            log.debug("screen lock state %s -> %s (%s)", before, after, parts)
-            if self._on_change is not None:
-                self._on_change(after)
+        self.state.update(parts)
 
     def _listen(self, bus: str, follow: Callable[[Any], None]) -> None:
         from jeepney.io.blocking import open_dbus_connection
@@ -197,11 +196,13 @@ class DBusLockMonitor:
             follow(conn)
         except Exception as exc:  # a broken bus must never end the live session
             log.warning("screen lock: listening on %s stopped (%s)", bus, exc)
+            # Its parts are unknown from now on: a dead bus must not keep the session paused.
+            self.state.clear(_BUS_PARTS[follow.__name__])
         finally:
             conn.close()
 
     def _mark_ready(self) -> None:
-        with self._cond:
+        with self._ready_lock:
             self._pending -= 1
             if self._pending <= 0:
                 self.ready.set()
@@ -321,7 +322,11 @@ def _call(conn: Any, msg: Any, timeout: float = 2.0) -> tuple | None:
 
 
 def open_lock_monitor(platform: str | None = None) -> LockMonitor:
-    """The lock monitor for this platform (Linux: D-Bus; elsewhere: unsupported, logs once)."""
+    """The lock monitor for this platform: Linux/BSD D-Bus, macOS CoreFoundation, Windows WTS.
+
+    The macOS and Windows modules are imported here, only on their own platform. A platform
+    without an implementation (or Linux without ``jeepney``) gets :class:`UnsupportedLockMonitor`.
+    """
     platform = platform or sys.platform
     if platform.startswith("linux") or "bsd" in platform:
         try:
@@ -330,11 +335,11 @@ def open_lock_monitor(platform: str | None = None) -> LockMonitor:
             return UnsupportedLockMonitor(platform, "the jeepney package, not installed")
         return DBusLockMonitor()
     if platform == "darwin":
-        return UnsupportedLockMonitor(
-            platform, "com.apple.screenIsLocked/Unlocked via NSDistributedNotificationCenter"
-        )
-    if platform in ("win32", "cygwin"):
-        return UnsupportedLockMonitor(
-            platform, "WTS_SESSION_LOCK/UNLOCK via WTSRegisterSessionNotification"
-        )
+        from posturecheck.adapters import screenlock_macos
+
+        return screenlock_macos.open_monitor()
+    if platform == "win32":  # not Cygwin: no WinDLL/WINFUNCTYPE there
+        from posturecheck.adapters import screenlock_windows
+
+        return screenlock_windows.open_monitor()
     return UnsupportedLockMonitor(platform)

@@ -209,20 +209,19 @@ def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
     db = args.db
 
     def today_report() -> None:
-        import datetime as dt
+        """The ``history --html`` page (today and the last 7 days, with the trends)."""
         import tempfile
         import webbrowser
         from pathlib import Path
 
         from posturecheck.adapters.history import default_db_path
-        from posturecheck.render.history_report import render_html
+        from posturecheck.cli.history import history_page
 
         path = Path(db) if db else default_db_path()
         with HistoryStore(path) as store:
-            rows = store.daily(1)
-            alerts = store.alerts(dt.datetime.combine(dt.date.today(), dt.time()).timestamp())
+            page = history_page(store, days=7, db_path=str(path))
         out = Path(tempfile.gettempdir()) / "posturecheck-today.html"
-        out.write_text(render_html(rows, alerts, days=1, db_path=str(path)), encoding="utf-8")
+        out.write_text(page, encoding="utf-8")
         webbrowser.open(out.as_uri())
 
     try:
@@ -233,17 +232,20 @@ def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
 
 
 def run_session(session: LiveSession) -> LiveReport:
-    """Run ``session`` with SIGTERM asking it to stop (the same clean finish as ``q``)."""
+    """Run ``session`` with SIGTERM and SIGHUP asking it to stop (the clean finish of ``q``)."""
 
     def on_term(signum: int, _frame: Any) -> None:
         session.stop("terminated")
 
-    old = signal.signal(signal.SIGTERM, on_term) if hasattr(signal, "SIGTERM") else None
+    # SIGHUP too: a login session (autostart) ending, or its terminal closing, ends the session
+    # the same clean way (history written, camera released).
+    names = ("SIGTERM", "SIGHUP")
+    old = {sig: signal.signal(sig, on_term) for n in names if (sig := getattr(signal, n, None))}
     try:
         return session.run()
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _banner(session: LiveSession) -> str:

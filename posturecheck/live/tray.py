@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +78,12 @@ class Tray:
             pass one built on pystray's dummy backend).
         on_report: what "Today's report" does (``None``: the item is disabled).
         start: show the icon now (a background thread runs pystray's loop).
+        platform: ``sys.platform`` (tests pass another).
+
+    Raises:
+        TrayUnavailable: no pystray or no backend; or macOS with ``start``, where pystray's
+            loop must run on the main thread, which runs the live loop (the icon would fail
+            or abort the process there; a main-thread tray is not built yet).
     """
 
     def __init__(
@@ -85,7 +92,13 @@ class Tray:
         *,
         on_report: Callable[[], None] | None = None,
         start: bool = True,
+        platform: str = sys.platform,
     ) -> None:
+        if start and platform == "darwin":
+            raise TrayUnavailable(
+                "no status icon on macOS yet (pystray must run on the main thread, which runs "
+                "the live loop)"
+            )
         try:
             import pystray
         except Exception as exc:  # ImportError, or the backend failing without a display

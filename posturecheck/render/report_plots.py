@@ -19,6 +19,7 @@ import numpy as np
 
 from posturecheck.adapters.history import DayRow
 from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.trends import DayRate as DayRate
 from posturecheck.render.timeline import BAND_CODES, STATUS_CODES, Timeline
 
 BAND_COLORS = {"acceptable": "#3a9d5d", "conditional": "#e0a526", "not_acceptable": "#d64541"}
@@ -404,5 +405,82 @@ def daily_status_figure_uri(
     ax.set_ylabel(f"{unit} in view")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), fontsize=8, ncol=4, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png_data_uri(fig)
+
+
+RISK_COLORS = ("#5b6fd6", "#d6885b", "#4fa8a0", "#a05bd6", "#8c96a3")
+"""Colours of the risk factors in the alerts-per-hour chart, in the order of their names."""
+
+
+def alert_rate_series(rates: Sequence[DayRate]) -> dict[str, Any]:
+    """The alerts-per-hour chart's data, one slot per day (:func:`core.trends.daily_rates`).
+
+    Returns:
+        ``dates``; ``status`` per day (``ok`` / ``too_short`` / ``no_data``); ``risks`` (the risk
+        factors with alerts on a rated day, sorted); ``alerts_per_hour``: risk -> value per day
+        (0 where the day has no rate); ``breaks_per_hour`` per day (0 likewise).
+    """
+    risks = sorted({k for r in rates if r.status == "ok" for k in r.alerts_by_risk})
+    per_risk = [r.alerts_per_hour_by_risk() for r in rates]
+    return {
+        "dates": [r.day for r in rates],
+        "status": [r.status for r in rates],
+        "risks": risks,
+        "alerts_per_hour": {k: [p.get(k, 0.0) for p in per_risk] for k in risks},
+        "breaks_per_hour": [r.breaks_per_hour or 0.0 for r in rates],
+    }
+
+
+def daily_alert_rate_figure_uri(rates: Sequence[DayRate]) -> str | None:
+    """Per day: alerts per hour in view stacked by risk factor (top) and breaks per hour
+    (bottom); days under the minimum time in view are hatched "too short", with no bar."""
+    if not rates or all(r.status == "no_data" for r in rates):
+        return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    s = alert_rate_series(rates)
+    x = list(range(len(rates)))
+    fig = Figure(figsize=(9, 4.2), dpi=100)
+    FigureCanvasAgg(fig)  # tight_layout needs the renderer
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.4, 1.0]})
+    base = [0.0] * len(x)
+    for i, risk in enumerate(s["risks"]):
+        vals = s["alerts_per_hour"][risk]
+        top.bar(x, vals, bottom=base, width=0.7, label=risk, color=RISK_COLORS[i % 5])
+        base = [b + v for b, v in zip(base, vals, strict=True)]
+    bottom.bar(x, s["breaks_per_hour"], width=0.7, color=STATUS_COLORS["good"], label="breaks")
+    short = [i for i, st in enumerate(s["status"]) if st == "too_short"]
+    minutes = round(rates[0].min_present_s / 60)
+    highs = (max(base, default=0.0), max(s["breaks_per_hour"], default=0.0))
+    for ax, high, vals in ((top, highs[0], base), (bottom, highs[1], s["breaks_per_hour"])):
+        for i in short:
+            ax.axvspan(i - 0.35, i + 0.35, facecolor="none", edgecolor="#b0b6bf", hatch="///", lw=0)
+        ax.set_ylim(0, 1.15 * high if high > 0 else 1.0)
+        for i, st in enumerate(s["status"]):  # a rated day at zero: say so, unlike a day off
+            if st == "ok" and vals[i] == 0:
+                ax.text(i, 0, "0", ha="center", va="bottom", fontsize=7, color="#6b7480")
+        ax.spines[["top", "right"]].set_visible(False)
+    handles, _ = top.get_legend_handles_labels()
+    if short:
+        handles.append(
+            Patch(facecolor="none", edgecolor="#b0b6bf", hatch="///",
+                  label=f"too short (< {minutes} min in view): no rate")
+        )  # fmt: skip
+    if not s["risks"]:
+        handles.append(Patch(color="none", label="no alerts on the rated days"))
+    top.legend(
+        handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), fontsize=8, ncol=3,
+        frameon=False,
+    )  # fmt: skip
+    top.set_ylabel("alerts / hour\nin view", fontsize=8.5)
+    bottom.set_ylabel("breaks / hour", fontsize=8.5)
+    labels = [d.strftime("%a %d") for d in s["dates"]]
+    step = max(1, len(x) // 14)  # at most ~14 labels, always today's
+    ticks = x[::-1][::step][::-1]
+    bottom.set_xticks(ticks, [labels[i] for i in ticks], fontsize=8)
+    bottom.set_xlim(-0.6, len(x) - 0.4)
     fig.tight_layout()
     return _png_data_uri(fig)
