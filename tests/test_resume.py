@@ -71,6 +71,7 @@ def test_remove_and_corrupt_markers(setup) -> None:
         ({"force": True}, True),
         ({"sample_fps": 2.0}, False),
         ({"baseline_s": (1.0, 4.0)}, False),
+        ({"frames": False}, False),  # the report.html stills (--no-frames)
         ({"settings": {"model": "pose_landmarker_lite.task"}}, False),
     ],
 )
@@ -87,3 +88,33 @@ def test_fingerprint_covers_the_configuration(tmp_path: Path) -> None:
     assert resume.settings_fingerprint(opts, load_config()) != resume.settings_fingerprint(
         opts, load_config(profile="rula")
     )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda p: p.write_bytes(p.read_bytes()[:-1]), id="truncated"),
+        pytest.param(lambda p: p.write_bytes(p.read_bytes()[:-1] + b"Y"), id="same size"),
+        pytest.param(lambda p: p.write_bytes(p.read_bytes() + b"x,y\n"), id="rows appended"),
+    ],
+)
+def test_the_marker_covers_the_bytes_of_the_outputs(setup, damage) -> None:
+    # Issue 12 item 3: rows of two runs interleaved in frames.csv under a done marker, and later
+    # runs skipped it as "already up to date".
+    src, out, opts = setup
+    (out / "frames.csv").write_text("t,status\n0,good\n1,good\n", encoding="utf-8")
+    resume.write_marker(out, src, "fp", opts, DOC)
+    assert resume.stored_summary(out, src, "fp", opts, "video") == DOC
+    damage(out / "frames.csv")
+    assert resume.stored_summary(out, src, "fp", opts, "video") is None
+
+
+def test_a_marker_without_hashes_is_not_current(setup) -> None:
+    import json
+
+    src, out, opts = setup
+    resume.write_marker(out, src, "fp", opts, DOC)
+    marker = json.loads((out / resume.MARKER_NAME).read_text(encoding="utf-8"))
+    del marker["files"]  # as written before the hashes were recorded
+    (out / resume.MARKER_NAME).write_text(json.dumps(marker), encoding="utf-8")
+    assert resume.stored_summary(out, src, "fp", opts, "video") is None

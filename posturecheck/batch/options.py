@@ -36,6 +36,8 @@ class BatchOptions:
             baseline, or ``None``.
         sidecar: without ``baseline_s``, use the ``recommended_baseline_s`` of a video's sidecar
             ``<name>.json`` when there is one (the samples have them).
+        frames: embed a downscaled frame of the worst moment of each alert in the video's
+            ``report.html`` (``--no-frames``: none, the report holds only numbers and plots).
         settings: extra settings recorded in outputs and in the resume fingerprint
             (model, profile, config file, ...).
     """
@@ -50,6 +52,7 @@ class BatchOptions:
     baseline_s: tuple[float, float] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     sidecar: bool = True
+    frames: bool = True
 
     @property
     def gate(self) -> GateSettings | None:
@@ -68,9 +71,10 @@ class BatchOptions:
             raise ConfigError(f"--workers: expected >= 1, got {self.workers}")
         if self.baseline_s is not None:
             a, b = self.baseline_s
-            if not (0 <= a < b):
+            if not (math.isfinite(a) and math.isfinite(b) and 0 <= a < b):
                 raise ConfigError(
-                    f"--baseline: expected START-END with 0 <= START < END, got {a}-{b}"
+                    f"--baseline: expected START-END with 0 <= START < END, both finite, "
+                    f"got {a}-{b}"
                 )
 
 
@@ -82,6 +86,7 @@ def settings_dict(opts: BatchOptions, config: Config) -> dict[str, Any]:
         "sampling": "adaptive" if opts.adaptive else "fixed",
         "baseline_s": list(opts.baseline_s) if opts.baseline_s else None,
         "sidecar_baseline": opts.sidecar and opts.baseline_s is None,
+        "report_frames": opts.frames,
     }
     d.update(opts.settings)
     d["config"] = config_to_dict(config)

@@ -1,9 +1,11 @@
 """Resuming: a done marker per finished input, and skipping inputs whose outputs are current.
 
 A finished input's folder gets :data:`MARKER_NAME` with the source's size and modification
-time, a fingerprint of the settings that change results and the list of outputs written. An
-input is skipped when all of these still match (see ``docs/outputs.md``, "Resuming"). The marker
-is removed before an input is (re)analysed, so a run cut short is redone next time.
+time, a fingerprint of the settings that change results, and the size and SHA-256 of every
+output as written. An input is skipped when all of these still match (see ``docs/outputs.md``,
+"Resuming"), so an output truncated or changed since (issue 12 item 3: rows of two runs
+interleaved in ``frames.csv``) is redone. The marker is removed before an input is
+(re)analysed, so a run cut short is redone next time.
 """
 
 from __future__ import annotations
@@ -34,14 +36,26 @@ def _file_identity(path: Path) -> dict[str, Any]:
     return {"size_bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _digest(path: Path) -> dict[str, Any]:
+    """Size and SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return {"size_bytes": path.stat().st_size, "sha256": h.hexdigest()}
+
+
 def write_marker(
     out_dir: Path, src: Path, fingerprint: str, opts: BatchOptions, doc: dict[str, Any]
 ) -> None:
-    """Mark ``out_dir`` as the finished outputs of ``src`` (``doc``: its summary)."""
+    """Mark ``out_dir`` as the finished outputs of ``src`` (``doc``: its summary), with the size
+    and SHA-256 of each output as it is now (all of them are written and closed)."""
+    names = output_files(opts, doc.get("kind", "video"))
     marker = {
         "source": {"path": str(src.resolve()), **_file_identity(src)},
         "fingerprint": fingerprint,
-        "outputs": output_files(opts, doc.get("kind", "video")),
+        "outputs": names,
+        "files": {n: _digest(out_dir / n) for n in names if (out_dir / n).is_file()},
         "summary": doc,
     }
     export.write_json_atomic(out_dir / MARKER_NAME, marker)
@@ -59,7 +73,9 @@ def stored_summary(
     """The stored summary if ``out_dir`` holds finished outputs of ``src`` with these settings.
 
     ``None`` (analyse again) when the marker is missing or unreadable, the source changed
-    (size or modification time), the settings differ, or an expected output is gone.
+    (size or modification time), the settings differ, or an expected output is gone or not the
+    bytes that were written (size first, then SHA-256; a marker without sizes and hashes, from
+    before they were recorded, counts as not current).
     """
     try:
         marker = json.loads((out_dir / MARKER_NAME).read_text(encoding="utf-8"))
@@ -71,7 +87,22 @@ def stored_summary(
         return None
     if marker.get("fingerprint") != fingerprint:
         return None
-    if not all((out_dir / n).is_file() for n in output_files(opts, kind)):
+    files = marker.get("files")
+    if not isinstance(files, dict) or not all(
+        _unchanged(out_dir / n, files.get(n)) for n in output_files(opts, kind)
+    ):
         return None
     summary = marker.get("summary")
     return summary if isinstance(summary, dict) else None
+
+
+def _unchanged(path: Path, recorded: Any) -> bool:
+    """Whether ``path`` still holds the bytes the marker recorded."""
+    if not isinstance(recorded, dict):
+        return False
+    try:
+        if path.stat().st_size != recorded.get("size_bytes"):
+            return False  # cheap: a truncated file is caught without reading it
+        return _digest(path) == recorded
+    except OSError:
+        return False

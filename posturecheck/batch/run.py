@@ -33,13 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from posturecheck.adapters.paths import ensure_output_dir
 from posturecheck.adapters.sources import expand_inputs, is_image
-from posturecheck.batch import resume
+from posturecheck.batch import outdir, resume
 from posturecheck.batch.image import analyse_image
 from posturecheck.batch.options import BatchOptions, settings_dict, unique_names
-from posturecheck.batch.outcome import BatchResult, Outcome
-from posturecheck.batch.parallel import stop_on_sigint
+from posturecheck.batch.outcome import BatchResult, Outcome, write_index
 from posturecheck.batch.pool import (
     DARK_MEAN_LEVEL,
     DetectorPool,
@@ -56,12 +54,14 @@ from posturecheck.batch.pool import (
     segments_for,
 )
 from posturecheck.batch.progress import Progress
+from posturecheck.batch.signals import stop_on_signals
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import Config
 from posturecheck.core.pipeline import judge
 from posturecheck.core.types import Detections
 from posturecheck.render import export, report
-from posturecheck.render.annotate import VideoAnnotator
+from posturecheck.render.annotate import VideoAnnotator, alert_stills
+from posturecheck.render.timeline import worst_moments
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class _Plan:
         )
 
 
+@outdir.exclusive  # checks opts.out_dir, then one run at a time in it (issue 12 item 3)
 def analyze_paths(
     paths: Sequence[str | os.PathLike[str]],
     opts: BatchOptions,
@@ -104,17 +105,17 @@ def analyze_paths(
         estimator_factory: ``factory(mode) -> PoseEstimator``, called once per worker thread and
             mode (``"video"``/``"image"``); tests pass a fake.
         progress_enabled: draw a progress bar on ``progress_stream`` (default stderr).
-        stop: set it to stop early; the first Ctrl-C sets it too (on the main thread).
+        stop: set it to stop early; Ctrl-C and SIGTERM set it too (on the main thread).
         pool_factory: another detection engine (see :class:`posturecheck.batch.pool.DetectorPool`);
             default: local worker threads over ``estimator_factory``.
 
     Returns:
         A :class:`BatchResult` whose outcomes follow the input order. ``index.html`` and
-        ``summary.csv`` are written in ``opts.out_dir`` even when interrupted.
+        ``summary.csv`` are written in ``opts.out_dir`` even when interrupted. ``OutputError``
+        (raised by :func:`outdir.exclusive`): it cannot be written, or another run writes there.
     """
     t_start = time.perf_counter()
     stop = stop if stop is not None else threading.Event()
-    ensure_output_dir(opts.out_dir)  # one line for a file in the way, read-only, full disk
     fingerprint = resume.settings_fingerprint(opts, config)
     workers = opts.workers or os.cpu_count() or 1
     plan = _plan(paths, opts, fingerprint, workers)
@@ -129,7 +130,7 @@ def analyze_paths(
         ThreadDetectorPool, estimator_factory=estimator_factory, workers=workers, adaptive=opts.gate
     )
     result = BatchResult([])
-    with stop_on_sigint(stop), contextlib.ExitStack() as cleanup:
+    with stop_on_signals(stop), contextlib.ExitStack() as cleanup:  # SIGINT, SIGTERM
         cleanup.callback(progress.close)
         pool: DetectorPool = make_pool(
             plan.jobs, sample_fps=opts.sample_fps, stop=stop, on_frames=progress.add
@@ -139,8 +140,8 @@ def analyze_paths(
             # Import the plotting library now, while the workers decode and infer: this thread
             # is idle until the first frames arrive, and the import costs ~0.5 s.
             report.preload()
-        for job in plan.jobs:
-            outcome = _analyse(job, pool, config, opts, fingerprint, result)
+        for job in plan.jobs:  # each written in a temporary folder, swapped in when done
+            outcome = outdir.analyse_staged(job, _analyse, pool, config, opts, fingerprint, result)
             if outcome is not None:
                 plan.outcomes[job.order] = outcome
                 progress.input_done()
@@ -149,7 +150,7 @@ def analyze_paths(
         log.warning("interrupted: kept the outputs of what was analysed")
     result.outcomes = _in_order(plan)
     result.wall_s = time.perf_counter() - t_start
-    result.index_path = export.write_index(Path(opts.out_dir), result.outcomes, write_html=True)
+    write_index(result, opts.out_dir)  # even when an input's outputs failed (a full disk)
     return result
 
 
@@ -158,15 +159,16 @@ def _plan(
 ) -> _Plan:
     """Find the inputs; skip the current ones; probe the videos and cut them into segments."""
     files, problems = expand_inputs(paths)
+    files = outdir.without_own_outputs(files, paths, opts.out_dir)  # not our annotated.mp4
     plan = _Plan(files, {}, [Outcome(spec, "input", "failed", why) for spec, why in problems])
     videos: list[tuple[int, Path, str, Any]] = []
     for i, (f, name) in enumerate(zip(files, unique_names(files), strict=True)):
-        out_dir, kind = Path(opts.out_dir) / name, "image" if is_image(f) else "video"
+        out_dir, kind = opts.out_dir / name, "image" if is_image(f) else "video"
         doc = None if opts.force else resume.stored_summary(out_dir, f, fingerprint, opts, kind)
         if doc is not None:
             plan.outcomes[i] = Outcome(str(f), kind, "skipped", None, out_dir, doc)
         elif kind == "image":
-            plan.jobs.append(ImageJob(f, name, out_dir, i))
+            plan.jobs.append(ImageJob(f, name, outdir.staging(out_dir), i))
         elif isinstance(info := probe(f), str):
             plan.outcomes[i] = Outcome(str(f), "video", "failed", info)
         else:
@@ -174,7 +176,7 @@ def _plan(
     seg_s = plan_segment_s([v[3].duration_s for v in videos], workers, 1.0 / opts.sample_fps)
     for i, f, name, info in videos:
         segments = tuple(segments_for(info.duration_s, seg_s))
-        plan.jobs.append(VideoJob(f, name, Path(opts.out_dir) / name, info, segments, i))
+        plan.jobs.append(VideoJob(f, name, outdir.staging(opts.out_dir / name), info, segments, i))
     log.info(
         "%d video(s) in %d segment(s) of <= %.0f s, %d image(s), %d worker(s)",
         len(videos),
@@ -222,8 +224,7 @@ def _analyse_video(
     """Judge a video's detections in time order and write its outputs (``end``: filled as the
     detections run out)."""
     t0 = time.perf_counter()
-    job.out_dir.mkdir(parents=True, exist_ok=True)
-    resume.remove_marker(job.out_dir)
+    job.out_dir.mkdir(parents=True, exist_ok=True)  # a fresh temporary folder (outdir.staging)
     config, baseline_doc, baseline_note, frames = _with_baseline(frames, config, opts, job)
     sink = export.SessionSink(
         job.out_dir,
@@ -272,12 +273,18 @@ def _analyse_video(
         write_json="json" in opts.formats,
     )
     if "html" in opts.formats:
+        stills = (
+            alert_stills(job.path, worst_moments(doc, sink.timeline))
+            if opts.frames and doc.get("alerts")
+            else None
+        )
         report.write_video_report(
             job.out_dir / "report.html",
             doc,
             sink.timeline,
             config,
             annotated_video=annotator.file_name if annotator else None,
+            stills=stills,
         )
     if status == "ok":
         resume.write_marker(job.out_dir, job.path, fingerprint, opts, doc)

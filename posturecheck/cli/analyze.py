@@ -40,6 +40,7 @@ def run_cli(args: argparse.Namespace) -> int:
         workers=args.workers,
         baseline_s=parse_baseline(args.baseline),
         sidecar=not getattr(args, "no_sidecar", False),
+        frames=not getattr(args, "no_frames", False),
         settings={
             "model": model_path.name,
             "model_size_bytes": model_path.stat().st_size,
@@ -123,5 +124,7 @@ def print_summary(result: BatchResult, *, quiet: bool) -> None:
             f"{result.video_s:.1f} video-s in {result.wall_s:.1f} s ({rate:.1f} video-s/s)"
         )
         print("; ".join(parts), file=sys.stderr)
+    if result.index_problem:
+        print(f"posturecheck: {result.index_problem}", file=sys.stderr)
     if result.index_path is not None:
         print(result.index_path)

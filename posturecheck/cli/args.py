@@ -277,6 +277,12 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--annotate", action="store_true", help="also write an annotated video")
     p.add_argument(
+        "--no-frames",
+        action="store_true",
+        help="no video frames in report.html (default: a small still of the worst moment of "
+        "each alert)",
+    )
+    p.add_argument(
         "--force", action="store_true", help="reanalyse videos whose outputs are current"
     )
     add_max_people(p)

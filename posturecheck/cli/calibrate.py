@@ -1,5 +1,9 @@
 """``posturecheck calibrate``: list the stored setups, or run the guided capture and save it.
 
+The person measured is the one the judge follows (:mod:`posturecheck.core.subject`); a capture
+with a second person in view in more than 10 % of its frames is refused with one line (exit
+code 5), a shorter appearance gives a one-line warning (issue 12 item 11).
+
 The capture is a live session that only calibrates (:mod:`posturecheck.cli.live` builds it);
 the state machine is :mod:`posturecheck.core.calibration`, the setup files
 :mod:`posturecheck.adapters.setups`.
@@ -72,6 +76,11 @@ def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
         session = build_session(args, stack, env, calibrate_only=True)
         rep = run_session(session)
     if rep.setup is None:
-        env.warn("calibration failed: stay in view, facing the camera, and try again")
-        return int(ExitStatus.SOURCE if rep.end_reason == "end of file" else ExitStatus.ERROR)
+        # One line with the reason (nobody in view, a second person in view, cancelled ...).
+        cal = session.calibration
+        why = cal.error.removeprefix("Calibration failed: ") if cal and cal.error else ""
+        env.warn(f"calibration failed: {why or 'stay in view, facing the camera, and try again'}")
+        # What the camera showed was not one person sitting upright: an input problem (5),
+        # not an internal error (1, which it used to be).
+        return int(ExitStatus.SOURCE)
     return int(ExitStatus.OK)

@@ -324,7 +324,7 @@ class LiveSession:
             before = cal.phase
             if before == Phase.UPRIGHT and r.pose is not None and r.metrics is not None:
                 self._audit_frames.append((r.pose, r.metrics))  # the workstation audit's input
-            cal.feed(r.timestamp_ms, r.metrics)
+            cal.feed(r.timestamp_ms, r.metrics, people=r.people)  # refuses a crowded capture
             if cal.phase != before and not cal.finished:
                 left = cal.seconds_left(r.timestamp_ms)
                 self.env.say(f"calibration: {cal.instruction} ({left:.0f} s)")
@@ -360,6 +360,8 @@ class LiveSession:
             self.judge.recalibrate(self.config.with_baseline(setup.baseline))
             self.report.setup = setup
             self.env.say(f"calibration saved as setup '{setup.name}' ({path})")
+            if cal.warning:  # a second person was briefly in view (issue 12 item 11)
+                self.env.warn(f"calibration: {cal.warning}")
             limits = limit_preview(self.config, setup.baseline, setup.slouch)
             for label, text in limits:
                 self.env.say(f"  {label}: {text}")

@@ -8,7 +8,8 @@ browsers), else OpenCV's ``mp4v`` (see :class:`posturecheck.render.export.VideoW
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import cv2
@@ -23,6 +24,13 @@ VIDEO_NAME = "annotated.mp4"
 IMAGE_NAME = "annotated.jpg"
 VIDEO_MAX_SIDE_PX = 720
 IMAGE_MAX_SIDE_PX = 960
+STILL_MAX_SIDE_PX = 480
+STILL_JPEG_QUALITY = 70
+MAX_STILLS = 24
+"""At most this many alert stills per report (10-23 KB each on the 640x480 samples), so a long
+recording with many alerts keeps its report small."""
+
+log = logging.getLogger(__name__)
 
 
 class VideoAnnotator:
@@ -95,3 +103,62 @@ def fit(image: np.ndarray, max_side: int) -> np.ndarray:
         (int(round(w * s)) // 2 * 2, int(round(h * s)) // 2 * 2),
         interpolation=cv2.INTER_AREA,
     )
+
+
+def alert_stills(
+    video: Path,
+    moments: Sequence[tuple[float, float | None] | None],
+    *,
+    max_side: int = STILL_MAX_SIDE_PX,
+    quality: int = STILL_JPEG_QUALITY,
+    limit: int = MAX_STILLS,
+) -> dict[int, tuple[float, float | None, bytes]]:
+    """Frames of ``video`` at the given times (the alerts' worst moments), as small JPEGs.
+
+    Each time is an analysed frame's timestamp; the frame is found by seeking there and
+    decoding forward. A frame that cannot be read is left out (logged), never an error.
+
+    Args:
+        video: the analysed video.
+        moments: per alert, ``(video time s, value)`` of its worst moment (``None``: no
+            frame), as :func:`posturecheck.render.timeline.worst_moments` gives them.
+        max_side: long side of the downscaled frame in pixels.
+        quality: JPEG quality (0-100).
+        limit: at most this many frames, the first alerts first.
+
+    Returns:
+        Alert index -> ``(time_s, value, JPEG bytes)``.
+    """
+    out: dict[int, tuple[float, float | None, bytes]] = {}
+    for i, moment in enumerate(moments):
+        if len(out) >= limit:
+            break
+        if moment is None:
+            continue
+        t, value = moment
+        start_ms = max(0, int(round(t * 1000.0)))
+        try:
+            frame = _frame_at(video, start_ms)
+        except Exception as exc:  # a still must never cost the report
+            log.warning("%s: still at %.2f s failed: %s", video, t, exc)
+            continue
+        if frame is None:
+            log.warning("%s: no frame at %.2f s for the report's still", video, t)
+            continue
+        ok, buf = cv2.imencode(
+            ".jpg", fit(frame.image, max_side), [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
+        )
+        if ok:
+            out[i] = (frame.timestamp_ms / 1000.0, value, buf.tobytes())
+    return out
+
+
+def _frame_at(video: Path, start_ms: int) -> Frame | None:
+    """The first frame at or after ``start_ms`` (within 2 s), the capture released at once."""
+    frames = iter(VideoFileSource(video, start_ms=start_ms, end_ms=start_ms + 2000))
+    try:
+        return next(frames, None)
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()

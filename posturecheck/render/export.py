@@ -91,10 +91,8 @@ def clean_json(obj: Any) -> Any:
 
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Write ``obj`` as pretty JSON via a temporary file, so readers never see half a file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(clean_json(obj), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(clean_json(obj), indent=2, allow_nan=False) + "\n"
+    report.write_text_atomic(Path(path), text)  # no .tmp left behind on a full disk
 
 
 def source_dict(
@@ -533,9 +531,7 @@ def write_index(out_dir: Path, outcomes: Sequence[Any], *, write_html: bool = Tr
     w = csv.DictWriter(buf, fieldnames=list(INDEX_COLUMNS))
     w.writeheader()
     w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
-    tmp = out_dir / "summary.csv.tmp"
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    os.replace(tmp, out_dir / "summary.csv")
+    report.write_text_atomic(out_dir / "summary.csv", buf.getvalue())
     index = out_dir / "index.html"
     if write_html:
         report.write_index_html(index, rows, outcomes)

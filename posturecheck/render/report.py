@@ -9,6 +9,7 @@ touches this module.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import logging
 import os
@@ -35,14 +36,23 @@ from posturecheck.core.advice import (
 from posturecheck.core.catalog import BANDS, METRICS
 from posturecheck.core.config import Config
 from posturecheck.render.report_plots import (
+    ALERT_COLOR,
     BAND_COLORS,
     BAND_LABELS,
     MAX_PLOT_POINTS,
     bands_figure_uri,
+    offset_note,
+    plotted_metrics,
     preload,
     timeline_figure_uri,
 )
-from posturecheck.render.timeline import STATUS_COLUMNS, Timeline, not_judged, status_pct
+from posturecheck.render.timeline import (
+    STATUS_COLUMNS,
+    Timeline,
+    edge_runs,
+    not_judged,
+    status_pct,
+)
 
 __all__ = [  # the plot entry points stay importable from here for the drivers
     "MAX_PLOT_POINTS",
@@ -92,7 +102,14 @@ ul{margin:6px 0 10px 20px;padding:0} li{margin:3px 0}
 details{margin:8px 0} summary{cursor:pointer;color:var(--muted)}
 pre{background:#fff;border:1px solid var(--line);padding:10px;overflow:auto;font-size:12.5px}
 footer{margin-top:36px;color:var(--muted);font-size:13px}
-"""
+.tw{overflow-x:auto;max-width:100%;margin:6px 0 10px} .tw>table{margin:0}
+.alert-mark{color:ALERT_COLOR;font-weight:700;white-space:nowrap}
+.stills{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
+.stills figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:6px;
+ padding:6px;max-width:100%}
+.stills img{display:block;max-width:100%;height:auto;border-radius:4px}
+.stills figcaption{font-size:13px;color:var(--muted);margin-top:4px;max-width:480px}
+""".replace("ALERT_COLOR", ALERT_COLOR)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -128,7 +145,12 @@ def _label(metric: str) -> str:
 
 
 def page(title: str, body: str) -> str:
-    """A whole self-contained HTML page in the reports' style."""
+    """A whole self-contained HTML page in the reports' style.
+
+    Every table sits in a box that scrolls sideways when the table is wider than the window,
+    so a narrow window never pushes the page wider than itself.
+    """
+    body = body.replace("<table", "<div class='tw'><table").replace("</table>", "</table></div>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -138,11 +160,18 @@ def page(title: str, body: str) -> str:
     )
 
 
-def _write(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` via a temporary file renamed over ``path``, so readers never see half a
+    file; on any error (a full disk) the temporary file is removed and the error raised."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 # --------------------------------------------------------------------------- sections
@@ -183,7 +212,8 @@ def _alerts_section(doc: Mapping[str, Any]) -> str:
         if a.get("ongoing"):
             what += ' <span class="muted small">(still going at the end)</span>'
         rows.append(
-            f"<tr><td class='num'>{i}</td><td>{what}<div class='muted small'>{_e(a.get('message'))}"
+            f"<tr><td class='num'><span class='alert-mark' title='alert {i} on the timeline'>"
+            f"▼{i}</span></td><td>{what}<div class='muted small'>{_e(a.get('message'))}"
             f"</div></td><td class='num'>{fmt.clock(start)}–{fmt.clock(end)}</td>"
             f"<td class='num'>{fmt.clock(fired)}</td>"
             f"<td class='num'>{fmt.duration(a.get('duration_s'))}</td>"
@@ -476,13 +506,110 @@ def _baseline_block(doc: Mapping[str, Any]) -> str:
     return ""
 
 
+_EDGE_WHY = {
+    ("away", "start"): "nobody was in view yet (before you sat down, or the camera was not on you)",
+    ("away", "end"): "nobody was in view any more (you had left, or the camera was moved)",
+    ("unknown", "start"): "you were in view, but no measure could be judged yet: none applies "
+    "to this camera view, or the landmarks it needs (ears, shoulders, hips) were not found",
+    ("unknown", "end"): "you were in view, but no measure could be judged any more: none "
+    "applies to this camera view, or the landmarks it needs were not found",
+}
+
+
+def grey_edges_text(timeline: Timeline | None) -> list[str]:
+    """Why the status strip is grey at the start and/or the end, with the times."""
+    out = []
+    for where, (status, a, b) in edge_runs(timeline).items():
+        label = "away" if status == "away" else "not assessable"
+        out.append(
+            f"Grey at the {where} ({fmt.clock(a)}–{fmt.clock(b)}): {label}, "
+            f"{_EDGE_WHY[(status, where)]}. That time counts as {label}, not as good or poor."
+        )
+    return out
+
+
+def _timeline_section(uri: str, timeline: Timeline, doc: Mapping[str, Any]) -> str:
+    limits = doc.get("limits") or {}
+    notes = [offset_note(m, limits[m]) for m in plotted_metrics(timeline, doc)]
+    bullets = [n for n in notes if n] + grey_edges_text(timeline)
+    return (
+        "<h2>Timeline</h2><p class='small muted'>Top strip: overall verdict per moment (light "
+        "grey = away, nobody in view; dark grey = not assessable, in view but nothing could be "
+        "judged). Below: the measures (smoothed) with the limits shaded — green acceptable, "
+        "amber acceptable for a limited time, red not acceptable. The line turns amber or red "
+        "while the measure is <b>out of band</b>; <b class='alert-mark'>violet</b> marks an "
+        "<b>alert</b>: a bar from the problem's start to its end and ▼n where it fired, n "
+        "being its row in the Alerts table.</p>"
+        f"<img class='plot' alt='timeline of the posture measures' src='{uri}'>"
+        + (
+            "<ul class='small timeline-notes'>"
+            + "".join(f"<li>{_e(b)}</li>" for b in bullets)
+            + "</ul>"
+            if bullets
+            else ""
+        )
+    )
+
+
+def _stills_section(
+    doc: Mapping[str, Any], stills: Mapping[int, tuple[float, float | None, bytes]] | None
+) -> str:
+    """One frame of the video per alert, at its worst moment (downscaled JPEG, base64)."""
+    alerts = doc.get("alerts") or []
+    if not stills or not alerts:
+        return ""
+    figs = []
+    for i, a in enumerate(alerts):
+        if i not in stills:
+            continue
+        t_s, value, jpeg = stills[i]
+        uri = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+        what = a.get("title") or a.get("kind")
+        figs.append(
+            f"<figure><img alt='frame at {fmt.clock(t_s)}, the worst moment of alert {i + 1}' "
+            f"src='{uri}'><figcaption><span class='alert-mark'>▼{i + 1}</span> {_e(what)} — "
+            f"{fmt.clock(t_s)}"
+            + (f", {_e(fmt_value(a.get('metric'), value))}" if value is not None else "")
+            + "</figcaption></figure>"
+        )
+    if not figs:
+        return ""
+    missing = len(alerts) - len(figs)
+    more = (
+        f" {missing} alert{'s' if missing != 1 else ''} without a frame (a report holds a few "
+        "dozen at most, and a frame that cannot be decoded is left out)."
+        if missing
+        else ""
+    )
+    return (
+        "<h2>Worst moments</h2><p class='small muted'>A frame of your video at the worst moment "
+        "of each alert (the analysed frame where its measure was furthest out, leaving out the "
+        "moments of entering or leaving the picture), downscaled. It is embedded "
+        "only in this file, which stays on your machine; <code>--no-frames</code> leaves the "
+        f"frames out.{_e(more)}</p><div class='stills'>" + "".join(figs) + "</div>"
+    )
+
+
 # --------------------------------------------------------------------------- reports
 
 
 def render_video_report(
-    doc: Mapping[str, Any], timeline: Timeline | None, *, annotated_video: str | None = None
+    doc: Mapping[str, Any],
+    timeline: Timeline | None,
+    *,
+    annotated_video: str | None = None,
+    stills: Mapping[int, tuple[float, float | None, bytes]] | None = None,
 ) -> str:
-    """The HTML of one video's report (a complete, self-contained page)."""
+    """The HTML of one video's report (a complete, self-contained page).
+
+    Args:
+        doc: the ``summary.json`` document.
+        timeline: per-frame values for the plots (``None``: no timeline plot).
+        annotated_video: file name of the annotated video next to the report, if any.
+        stills: alert index (0-based, as in ``doc["alerts"]``) -> ``(video time s, value,
+            JPEG bytes)`` of the alert's worst moment, embedded as base64 (``None``/empty:
+            none, e.g. with ``--no-frames``).
+    """
     src = doc.get("source") or {}
     name = src.get("name") or "video"
     parts = [
@@ -500,12 +627,7 @@ def render_video_report(
             log.warning("timeline plot failed: %s", exc)
             uri = None
         if uri:
-            parts.append(
-                "<h2>Timeline</h2><p class='small muted'>Top strip: overall verdict per moment. "
-                "Below: the measures (smoothed) with the limits shaded — green acceptable, amber "
-                "acceptable for a limited time, red not acceptable.</p>"
-                f"<img class='plot' alt='timeline of the posture measures' src='{uri}'>"
-            )
+            parts.append(_timeline_section(uri, timeline, doc))
     try:
         bars = bands_figure_uri(doc)
     except Exception as exc:
@@ -518,6 +640,7 @@ def render_video_report(
         )
     parts += [
         _alerts_section(doc),
+        _stills_section(doc, stills),
         _risk_section(doc),
         _metrics_section(doc),
         _breaks_section(doc),
@@ -543,6 +666,7 @@ def write_video_report(
     config: Config | None = None,
     *,
     annotated_video: str | None = None,
+    stills: Mapping[int, tuple[float, float | None, bytes]] | None = None,
 ) -> None:
     """Write one video's ``report.html``.
 
@@ -552,8 +676,11 @@ def write_video_report(
         timeline: per-frame values for the plots (``None``: no timeline plot).
         config: unused (limits travel in ``doc["limits"]``); kept for symmetry with callers.
         annotated_video: file name of the annotated video next to the report, if any.
+        stills: the alerts' worst-moment frames (see :func:`render_video_report`).
     """
-    _write(path, render_video_report(doc, timeline, annotated_video=annotated_video))
+    write_text_atomic(
+        path, render_video_report(doc, timeline, annotated_video=annotated_video, stills=stills)
+    )
 
 
 def render_image_report(doc: Mapping[str, Any], annotated: np.ndarray | None) -> str:
@@ -623,7 +750,7 @@ def write_image_report(
     path: Path, doc: Mapping[str, Any], annotated: np.ndarray | None, config: Config | None = None
 ) -> None:
     """Write one image's ``report.html`` (see :func:`render_image_report`)."""
-    _write(path, render_image_report(doc, annotated))
+    write_text_atomic(path, render_image_report(doc, annotated))
 
 
 # --------------------------------------------------------------------------- index
@@ -693,4 +820,4 @@ def write_index_html(
     path: Path, rows: Sequence[Mapping[str, Any]], outcomes: Iterable[Any] = ()
 ) -> None:
     """Write ``OUT/index.html``."""
-    _write(path, render_index(rows, outcomes))
+    write_text_atomic(path, render_index(rows, outcomes))

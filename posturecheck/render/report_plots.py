@@ -19,6 +19,7 @@ import numpy as np
 
 from posturecheck.adapters.history import DayRow
 from posturecheck.core.catalog import BANDS, METRICS
+from posturecheck.core.profiles import NEUTRAL_NECK_DEG
 from posturecheck.core.trends import DayRate as DayRate
 from posturecheck.render.timeline import BAND_CODES, STATUS_CODES, Timeline
 
@@ -39,9 +40,12 @@ STATUS_LABELS = {
     "good": "good",
     "caution": "caution",
     "poor": "poor (sustained)",
-    "away": "away",
-    "unknown": "not assessable",
+    "away": "away (nobody in view)",
+    "unknown": "not assessable (in view, nothing judgeable)",
 }
+ALERT_COLOR = "#7b2cbf"
+"""Alerts get their own colour (violet), apart from the bands' red/amber "out of band"."""
+_OFFSET_METRICS = ("neck_inclination_deg", "neck_flexion_deg")
 MAX_PLOT_POINTS = 2400  # longer timelines are drawn as min/max envelopes of this many bins
 
 
@@ -147,11 +151,77 @@ def timeline_figure_uri(
         _draw_alert_spans(ax, lim, alerts, doc_t0, dt_last)
         _label_metric_axis(ax, m, lim, ylim)
     axes[-1].set_xlim(t0, max(t_end + dt_last, t0 + 1e-3))
-    axes[-1].set_xlabel(
-        "time in the video (s); red line = alert fired, red span = alerted problem", fontsize=8.5
-    )
+    axes[-1].set_xlabel("time in the video (s)", fontsize=8.5)
     axes[-1].tick_params(labelsize=8)
+    _marks_legend(fig, bool(alerts))
     return _png_data_uri(fig)
+
+
+def offset_note(metric: str, lim: Mapping[str, Any]) -> str | None:
+    """Why a neck band is shifted (e.g. −10…43° instead of ISO's 0…25°), or ``None``.
+
+    Without a personal baseline the neck limits are the standard's plus
+    :data:`posturecheck.core.profiles.NEUTRAL_NECK_DEG`, the value our shoulder→ear line reads
+    when a person sits upright (``docs/thresholds.md``, "Why the neck offset").
+    """
+    if metric not in _OFFSET_METRICS or lim.get("relative_to_baseline"):
+        return None
+    if "offset" not in str(lim.get("source") or ""):
+        return None
+    acc = lim.get("acceptable") or [None, None]
+    lo, hi = acc[0], acc[1]
+    if lo is None or hi is None:
+        return None
+    return (
+        f"Band {lo:g}…{hi:g}°: the standard's {hi - NEUTRAL_NECK_DEG:g}° plus an upright "
+        f"offset of {NEUTRAL_NECK_DEG:g}° (the shoulder→ear line reads about "
+        f"{NEUTRAL_NECK_DEG:g}° when you sit upright, not 0°); {lo:g}° allows for extension "
+        "and noise. A --baseline uses your own upright value instead."
+    )
+
+
+def _marks_legend(fig: Any, with_alerts: bool) -> None:
+    """What the marks on the measure plots mean, under the time axis: out of band in the
+    bands' colours, alerts in their own colour and numbered as in the Alerts table."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Line2D([], [], color=BAND_COLORS["conditional"], lw=2.6, label="out of band: limited time"),
+        Line2D(
+            [], [], color=BAND_COLORS["not_acceptable"], lw=2.6, label="out of band: not acceptable"
+        ),
+    ]
+    if with_alerts:
+        handles += [
+            Patch(color=ALERT_COLOR, alpha=0.45, label="alerted problem, start to end"),
+            Line2D(
+                [],
+                [],
+                color=ALERT_COLOR,
+                lw=1.1,
+                ls=(0, (4, 2)),
+                marker="v",
+                markersize=6,
+                label="alert n fired (n = row of the Alerts table)",
+            ),
+        ]
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(1.25 / fig.get_figwidth(), 0.0),
+        ncol=len(handles),
+        fontsize=8.5,
+        frameon=False,
+        handlelength=2.0,
+    )
+
+
+def plotted_metrics(timeline: Timeline, doc: Mapping[str, Any], max_metrics: int = 6) -> list[str]:
+    """The measures :func:`timeline_figure_uri` draws, top to bottom."""
+    _, values, _ = timeline.arrays()
+    limits: Mapping[str, Any] = doc.get("limits") or {}
+    return _plot_order(values, limits, doc.get("metrics") or {})[:max_metrics]
 
 
 def _plot_order(
@@ -175,7 +245,7 @@ def _timeline_axes(n: int) -> tuple[Any, np.ndarray]:
     from matplotlib.figure import Figure
 
     heights = [0.45] + [1.55] * n
-    gap_in, top_in, bottom_in = 0.12, 0.36, 0.62
+    gap_in, top_in, bottom_in = 0.12, 0.36, 0.9
     height_in = top_in + bottom_in + sum(heights) + gap_in * n
     width_in = 11.0
     fig = Figure(figsize=(width_in, height_in))
@@ -263,15 +333,54 @@ def _draw_metric_line(ax: Any, t: np.ndarray, v: np.ndarray, bands: np.ndarray) 
 def _draw_alert_spans(
     ax: Any, lim: Mapping[str, Any], alerts: Any, doc_t0: float, dt_last: float
 ) -> None:
-    """The alerted problems of this metric's kind: a span, and a line where the alert fired."""
-    for a in alerts:
+    """The alerted problems of this metric's kind, in the alerts' own colour: a bar along the
+    top from the problem's start to its end, a dashed line and a numbered marker where the
+    alert fired (the number is the alert's row in the report's Alerts table)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    for n, a in enumerate(alerts, 1):
         if a.get("kind") != lim.get("kind"):
             continue
         x0 = doc_t0 + float(a.get("start_s") or 0.0)
         x1 = doc_t0 + float(a.get("end_s") or x0)
         xf = doc_t0 + float(a.get("fired_s") or x0)
-        ax.axvspan(x0, max(x1, x0 + dt_last), color="#d64541", alpha=0.10, lw=0, zorder=1)
-        ax.axvline(xf, color="#b0302c", lw=1.1, zorder=4)
+        ax.axvspan(
+            x0,
+            max(x1, x0 + dt_last),
+            ymin=0.93,
+            ymax=1.0,
+            color=ALERT_COLOR,
+            alpha=0.45,
+            lw=0,
+            zorder=5,
+        )
+        ax.axvline(xf, color=ALERT_COLOR, lw=1.1, ls=(0, (4, 2)), zorder=5)
+        ax.plot(
+            [xf],
+            [0.87],
+            marker="v",
+            markersize=7,
+            color=ALERT_COLOR,
+            transform=top,
+            zorder=6,
+            clip_on=False,
+        )
+        ax.annotate(
+            str(n),
+            (xf, 0.87),
+            xycoords=top,
+            xytext=(6, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=8.5,
+            fontweight="bold",
+            color=ALERT_COLOR,
+            zorder=7,
+            bbox={"boxstyle": "round,pad=0.18", "fc": "white", "ec": ALERT_COLOR, "lw": 0.7},
+            annotation_clip=False,
+        )
 
 
 def _label_metric_axis(ax: Any, m: str, lim: Mapping[str, Any], ylim: tuple[float, float]) -> None:
@@ -291,6 +400,20 @@ def _label_metric_axis(ax: Any, m: str, lim: Mapping[str, Any], ylim: tuple[floa
             va="top",
             fontsize=7.5,
             color="#5b6676",
+        )
+    note = offset_note(m, lim)
+    if note:
+        ax.text(
+            0.006,
+            0.06,
+            textwrap.fill(note, 110),
+            transform=ax.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=7.2,
+            color="#1d2430",
+            zorder=7,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#c9ced6", "alpha": 0.9},
         )
 
 

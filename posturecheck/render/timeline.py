@@ -124,3 +124,79 @@ def not_judged(doc: Mapping[str, Any]) -> list[str]:
             continue
         out.append(str(m.get("label") or spec.label))
     return out
+
+
+EDGE_GUARD_S = 1.0
+"""Frames this close to a moment with nobody in view are not picked as an alert's worst moment
+while others are there: a person entering or leaving the picture is half in view, and their
+measures spike (a slouch score of 0.60 in the last frame before leaving, on the tilt sample)."""
+
+
+def worst_moments(
+    doc: Mapping[str, Any], timeline: Timeline | None
+) -> list[tuple[float, float | None] | None]:
+    """Per alert of ``doc``, the analysed frame of its worst moment: ``(video time s, value)``.
+
+    Inside the alert's span (start to end), the frame whose value of the alert's metric is the
+    most extreme in the direction of the alert's ``peak`` (the highest when the peak lies above
+    the span's median, else the lowest), leaving out frames within :data:`EDGE_GUARD_S` of
+    nobody being in view when there are others. Without a value there (e.g. a sitting-time
+    alert): the frame where the alert fired, value ``None``. ``None`` without a timeline.
+    """
+    alerts = doc.get("alerts") or []
+    if timeline is None or not len(timeline):
+        return [None] * len(alerts)
+    t = np.array(timeline.t_s, dtype=np.float64)
+    away = np.array(timeline.status, dtype=np.int8) == STATUS_CODES["away"]
+    near_away = np.zeros(t.size, dtype=bool)
+    if away.any():
+        ta = t[away]
+        pos = np.searchsorted(ta, t)
+        before = np.abs(t - ta[np.clip(pos - 1, 0, ta.size - 1)])
+        after = np.abs(ta[np.clip(pos, 0, ta.size - 1)] - t)
+        near_away = np.minimum(before, after) <= EDGE_GUARD_S
+    t0 = float(doc.get("t0_s") or 0.0)
+    out: list[tuple[float, float | None] | None] = []
+    for a in alerts:
+        start = t0 + float(a.get("start_s") or 0.0)
+        end = t0 + float(a.get("end_s") or a.get("start_s") or 0.0)
+        fired = t0 + float(a.get("fired_s") or a.get("start_s") or 0.0)
+        metric, peak = a.get("metric"), a.get("peak")
+        vals = timeline.values.get(metric) if metric else None
+        if vals is not None and isinstance(peak, (int, float)) and math.isfinite(peak):
+            v = np.array(vals, dtype=np.float64)
+            inside = (t >= start - 1e-6) & (t <= end + 1e-6) & np.isfinite(v)
+            if (inside & ~near_away).any():
+                inside &= ~near_away
+            if inside.any():
+                idx = np.flatnonzero(inside)
+                high = float(peak) >= float(np.median(v[idx]))
+                k = int(idx[np.argmax(v[idx]) if high else np.argmin(v[idx])])
+                out.append((float(t[k]), float(v[k])))
+                continue
+        k = int(np.argmin(np.abs(t - fired)))  # an analysed frame, the one the alert fired on
+        out.append((float(t[k]), None))
+    return out
+
+
+def edge_runs(timeline: Timeline | None) -> dict[str, tuple[str, float, float]]:
+    """The grey runs at the ``"start"`` and the ``"end"`` of the status strip: position ->
+    ``(status, from_s, to_s)`` for a leading/trailing run of ``away`` or ``unknown`` (not
+    assessable) frames; each frame stands for the time until the next one."""
+    if timeline is None or not len(timeline):
+        return {}
+    t = np.array(timeline.t_s, dtype=np.float64)
+    st = np.array(timeline.status, dtype=np.int8)
+    dt_last = float(t[-1] - t[-2]) if t.size > 1 else 0.0
+    names = {v: k for k, v in STATUS_CODES.items()}
+    grey = {STATUS_CODES["away"], STATUS_CODES["unknown"]}
+    out: dict[str, tuple[str, float, float]] = {}
+    if int(st[0]) in grey:
+        k = int(np.argmax(st != st[0])) if (st != st[0]).any() else st.size
+        end = float(t[k]) if k < t.size else float(t[-1]) + dt_last
+        out["start"] = (names[int(st[0])], float(t[0]), end)
+    if int(st[-1]) in grey and ("start" not in out or (st != st[0]).any()):
+        rev = st[::-1]
+        k = int(np.argmax(rev != rev[0])) if (rev != rev[0]).any() else st.size
+        out["end"] = (names[int(st[-1])], float(t[st.size - k]), float(t[-1]) + dt_last)
+    return out
