@@ -233,8 +233,16 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fps",
         type=number(0.0, 240.0, lo_open=True),
-        default=5.0,
-        help="analysed frames per video second (default 5)",
+        default=None,
+        help="analyse at this fixed rate, frames per video second (default: 5 per second, "
+        "the model run only where the picture changes; see --sampling)",
+    )
+    p.add_argument(
+        "--sampling",
+        choices=["adaptive", "fixed"],
+        default=None,
+        help="adaptive: judge 5 (or --fps) frames per second but run the model only where the "
+        "picture changes; fixed: run it on every one (default: adaptive, fixed with --fps)",
     )
     add_analysis_options(
         p,
