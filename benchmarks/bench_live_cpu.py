@@ -67,6 +67,7 @@ def bench_default(
         "--notify",
         "off",
         "--no-history",
+        "--no-calibrate",  # monitoring's cost, not the first-run capture's
         "--model",
         model,
         "--duration",
@@ -102,7 +103,8 @@ def bench_full_rate_paced(clip: Path, model: str, seconds: float) -> dict:
 
     env = {**os.environ, "POSTURECHECK_HOME": str(OUT / "home")}
     cmd = [sys.executable, "-m", "posturecheck", "live", "--camera", str(clip), "--realtime",
-           "--no-window", "--notify", "off", "--no-history", "--model", model, "--fps", "full",
+           "--no-window", "--notify", "off", "--no-history", "--no-calibrate", "--model", model,
+           "--fps", "full",
            "--duration", str(seconds)]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 120).stdout
     m = re.search(r"(\d+):(\d\d):(\d\d) monitored, (\d+) frames analysed", out)

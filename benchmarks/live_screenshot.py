@@ -146,6 +146,7 @@ def main() -> int:
             str(cfg),
             "--notify",
             "off",
+            "--no-calibrate",  # the picture shows monitoring, not the first-run capture
             "--duration",
             str(a.at + 8),
         ]

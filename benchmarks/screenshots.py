@@ -163,6 +163,7 @@ def live_on_pty(home: Path, db: Path) -> str:
     from ptyrun import run_on_pty
 
     argv = pc("live", "--no-window", "--camera", str(TILT), "--db", str(db), "--notify", "off")
+    argv.append("--no-calibrate")  # monitoring, not the first-run capture (no setup here)
     rc, out = run_on_pty(argv, cwd=str(ROOT), env=env_for(home), timeout=600, cols=TERM_COLS)
     if rc != 0:
         raise RuntimeError(f"live exited {rc}: {out[-500:]}")
@@ -335,7 +336,16 @@ def shot_report(out_dir: Path, home: Path) -> None:
 
 def record_lean_session(home: Path, db: Path) -> None:
     argv = pc(
-        "live", "--no-window", "--camera", str(LEAN), "--db", str(db), "--notify", "off", "-q"
+        "live",
+        "--no-window",
+        "--camera",
+        str(LEAN),
+        "--db",
+        str(db),
+        "--notify",
+        "off",
+        "-q",
+        "--no-calibrate",
     )
     proc = subprocess.run(
         argv,

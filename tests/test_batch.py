@@ -263,7 +263,7 @@ def test_resume_skips_current_outputs_and_force_redoes(
 ) -> None:
     video = write_video(tmp_path / "a.mp4", [("upright", 3.0)])
     out = tmp_path / "out"
-    args = [str(video), "--out", str(out), "--config", str(fast_cfg)]
+    args = [str(video), "--out", str(out), "--config", str(fast_cfg), "--sampling", "fixed"]
     assert run(args, monkeypatch) == 0
     first = total_calls()
     assert first == 15

@@ -327,10 +327,12 @@ def test_cluster_run_equals_local_run_and_resumes(ray_cluster, local_samples, tm
 @pytest.mark.unguarded  # Ray needs sockets: before any in-process model (conftest)
 @pytest.mark.skipif(not SIDE_VIDEO.is_file(), reason="../shared/data (evaluation data) not present")
 def test_real_clip_equals_local_run(ray_cluster, tmp_path) -> None:
-    """Real footage (read by path, never copied), at the default 5 analysed frames per second."""
+    """Real footage (read by path, never copied), at a fixed 5 analysed frames per second (the
+    cluster always samples at a fixed rate; local analysis is adaptive by default)."""
     local, remote = tmp_path / "local", tmp_path / "cluster"
-    assert _analyze_locally([SIDE_VIDEO], local, "--workers", "2") == ExitStatus.OK
-    rc = _analyze([SIDE_VIDEO], remote, "--workers", "2", f"--cluster={ray_cluster.address}")
+    args = ("--workers", "2", "--fps", "5")
+    assert _analyze_locally([SIDE_VIDEO], local, *args) == ExitStatus.OK
+    rc = _analyze([SIDE_VIDEO], remote, *args, f"--cluster={ray_cluster.address}")
     assert rc == ExitStatus.OK
     _same_outputs(local, remote, ["input"])
 

@@ -143,3 +143,14 @@ def test_idle_screen_dims_the_last_frame_or_is_black() -> None:
     assert dim.shape == (240, 320, 3) and dim[120, 160, 0] == 80  # 40 % of 200
     black = Hud.idle(None, panel(hud, None), (640, 480))
     assert black.shape == (480, 640, 3)
+
+
+def test_the_key_hint_offers_the_skip_key_while_a_capture_runs() -> None:
+    from posturecheck.live.hud import CAPTURE_KEY_HINT, KEY_HINT
+
+    hud = Hud(FakeClock(), lambda: 0.0)
+    run = CalibrationRun()
+    assert panel(hud, result(Status.GOOD, 1_000), run).key_hint == CAPTURE_KEY_HINT
+    assert "n skip" in CAPTURE_KEY_HINT and "n skip" not in KEY_HINT
+    run.cancel()
+    assert panel(hud, result(Status.GOOD, 2_000), run).key_hint == KEY_HINT

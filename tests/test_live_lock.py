@@ -74,8 +74,8 @@ class Run:
             lock=self.lock,
         )
         if tick_s is not None:
-            assert self.session.lock_pause is not None
-            self.session.lock_pause.tick_s = tick_s
+            assert self.session.desk.lock_pause is not None
+            self.session.desk.lock_pause.tick_s = tick_s
         if pause_at_s is not None:  # press p once the clock reaches pause_at_s
             step = self.session._step
 
@@ -106,8 +106,8 @@ def test_locked_screen_releases_camera_and_counts_as_away(clip: Path, tmp_path: 
     assert 175.0 <= away <= 185.0, r.report.totals
     assert r.report.breaks == 1
     assert r.session.judge.state.sit.breaks == 1
-    assert r.session.lock_pause is not None
-    assert r.session.lock_pause.locked_total_s == pytest.approx(180.0, abs=0.6)
+    assert r.session.desk.lock_pause is not None
+    assert r.session.desk.lock_pause.locked_total_s == pytest.approx(180.0, abs=0.6)
     # Stand-ins are judged, not analysed: analyses = estimator calls.
     assert r.report.analyses == r.estimator.calls
     assert len(days) == 1 and days[0].breaks == 1 and 175.0 <= days[0].away_s <= 185.0

@@ -77,8 +77,51 @@ def test_metric_rows_worst_band_first_and_none_skipped() -> None:
     )
     rows = overlay.metric_rows(r)
     assert [b for _, _, b in rows] == ["not_acceptable", "conditional", "acceptable"]
-    assert rows[0] == ("head height", "0.10", "not_acceptable")
+    # Issue 16: a ratio is never a bare number; without a baseline it says what it is a share of.
+    assert rows[0] == ("head height", "10% of shoulder width", "not_acceptable")
     assert rows[1][1] == "12 deg"
+
+
+def test_ratios_show_the_change_from_the_baseline_or_a_plain_meaning() -> None:
+    base = {"head_height_ratio": 0.60, "shoulder_width_ratio": 0.25, "shoulder_y_ratio": 0.40}
+    values = {
+        "head_height_ratio": 0.51,
+        "shoulder_width_ratio": 0.30,
+        "shoulder_y_ratio": 0.45,
+        "shoulder_x_ratio": 0.5,
+        "slouch_score_ratio": 0.62,
+        "neck_inclination_3d_deg": 14.2,
+    }
+    r = result(values=values)
+    plain = {label: text for label, text, _ in overlay.metric_rows(r, limit=10)}
+    assert plain == {
+        "head height": "51% of shoulder width",
+        "lean-in (width)": "30% of image width",
+        "slouch score": "62% likely slumped",
+        "neck incl. 3D": "14 deg",
+    }  # the shoulder position means nothing without a calibration: not shown
+    rel = {label: text for label, text, _ in overlay.metric_rows(r, limit=10, baseline=base)}
+    assert rel["head height"] == "-15% vs upright"  # 0.51 / 0.60 - 1
+    assert rel["lean-in (width)"] == "+20% vs upright"
+    assert rel["shoulder height"] == "20% of shoulder w. lower"  # 0.05 / 0.25
+    assert "shoulder x" not in rel  # no baseline value for it
+    assert rel["slouch score"] == "62% likely slumped"
+    assert overlay.describe_value("head_height_ratio", 0.6, base) == "as upright"
+    assert not any(t.replace(".", "").isdigit() for t in {**plain, **rel}.values())
+
+
+def test_live_window_says_when_it_judges_without_a_baseline() -> None:
+    r = result(Status.GOOD, values={"head_height_ratio": 0.6})
+    note = "no baseline: general limits (c calibrates)"
+    with_note = overlay.draw_live(canvas(640, 480), r, overlay.LiveHud(baseline_note=note))
+    without = overlay.draw_live(canvas(640, 480), r, overlay.LiveHud())
+    amber = np.array((0, 140, 220), np.uint8)
+    strip = (with_note == amber).all(axis=2)
+    assert strip.sum() > 500 and not (without == amber).all(axis=2).any()
+    ys, xs = np.nonzero(strip)
+    # A solid box under the status panel, wide enough for the whole note.
+    w, _, _ = overlay.text_size(with_note, note, 0.8)
+    assert ys.min() > 20 and xs.max() - xs.min() >= w
 
 
 def test_formatting() -> None:

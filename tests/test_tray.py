@@ -190,3 +190,10 @@ def test_icons_in_a_real_tray_host_under_xvfb(tmp_path: Path) -> None:
         assert hit.sum() >= 100, (state, int(hit.sum()))  # a disc, not a stray pixel
         centres.append(float(np.nonzero(hit)[1].mean()))
     assert centres == sorted(centres)  # left to right in STATES order
+
+
+def test_the_skip_item_queues_the_skip_key() -> None:
+    tray = Tray(on_report=None, start=False)
+    _click(tray, "Skip calibration")
+    assert tray.take_key() == ord("n")
+    tray.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from posefactory import Body, make_pose
 
 from posturecheck.adapters.watch import PersonWatch, WatchSettings, anchor
 from posturecheck.core.config import load_config
-from posturecheck.core.pipeline import Judge
+from posturecheck.core.pipeline import Judge, detect
 from posturecheck.core.types import Detections, Frame, Pose
 
 W, H = 1280, 720
@@ -256,3 +258,33 @@ def test_real_model_notes_a_second_person_and_keeps_judging_the_first(
     assert all(n == 1 for t, n in watch.items() if t < 2000 or t >= 7000)
     # Where the watch says 2, so did the two-person landmarker on every frame.
     assert all(every_frame[t] == 2 for t, n in watch.items() if n == 2)
+
+
+_DATA = (
+    os.environ.get("POSTURECHECK_EVAL_DATA") or Path(__file__).resolve().parents[2] / "shared/data"
+)
+SIDE_CLIP = Path(_DATA) / "jonz21_side_video/input.mp4"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SIDE_CLIP.is_file(), reason="../shared/data (evaluation data) not present")
+def test_one_pose_tracker_biases_the_hunch_so_no_driver_uses_it(full_model: Path) -> None:
+    """Why the watch is off everywhere (issue 13): on the real side-view clip the one-person
+    VIDEO tracker reads the hunched stretch's trunk inclination far lower than the two-person
+    landmarker, which the drivers use (live's scan period is None)."""
+    from posturecheck.adapters.estimator import LIVE_SCAN_EVERY_S, MediaPipePoseEstimator
+    from posturecheck.adapters.sources import VideoFileSource
+
+    assert LIVE_SCAN_EVERY_S is None
+    frames = list(VideoFileSource(SIDE_CLIP, sample_fps=5.0, end_ms=7600))
+
+    def hunch(**kw: object) -> float:
+        judge = Judge(load_config())
+        with MediaPipePoseEstimator(full_model, mode="video", **kw) as est:
+            rs = [judge.step(detect(f, est)) for f in frames]
+        vals = [r.values.get("trunk_inclination_deg") for r in rs if r.timestamp_ms >= 4500]
+        return float(np.median([v for v in vals if v is not None]))
+
+    two, tracked = hunch(num_poses=2), hunch(num_poses=1)
+    assert two > 15.0  # the hunch is seen
+    assert tracked < two - 10.0  # the one-person tracker loses most of it

@@ -299,11 +299,19 @@ class _Landmarker:
 DEFAULT_SCAN_EVERY_S = 3.0
 """Seconds of frame time between two looks for other people while one person is tracked."""
 
-LIVE_SCAN_EVERY_S = 10.0
-"""The same for live monitoring, which analyses only ~2 frames a second: a scan (an IMAGE-mode
-detection of up to ``num_poses`` people, ~2x a tracked frame) every 3 s would be every 6th
-analysis, a quarter of live's model CPU; at a desk, noticing a second person within 10 s is
-soon enough (alerts need minutes). A jump or a lost track still scans at once."""
+LIVE_SCAN_EVERY_S: float | None = None
+"""Live's scan period: ``None``, i.e. live no longer uses the watch (it passed 10 s before).
+
+Why (measured on the real side-view clip, ``../shared/data/jonz21_side_video/input.mp4``): the
+``num_poses=1`` VIDEO-mode tracker never re-runs MediaPipe's person detector while it tracks,
+and its landmark-derived region of interest biases the angles. At live's settings (lite, 2
+analyses/s) the median trunk inclination of the hunched stretch (4.5-7.5 s) read -5.0 deg
+with it against 28.4 deg with the ``num_poses=2`` landmarker, the upright stretch -12.2 against
+-2.0 deg (full model, 10/s: hunched 2.6 against 20.6 deg): a hunched back reads as upright.
+The ``num_poses=2`` landmarker's landmarks equal IMAGE mode's exactly (max difference 0 on the
+clip, lite and full), i.e. it re-detects on every frame; the watch's ~40 % saving is exactly
+the detector it skips, so there is no cheap fix (re-creating the tracker to re-seed it costs
+~137 ms; ``min_tracking_confidence`` up to 0.99 changes nothing). See docs/benchmarks.md."""
 
 
 class MediaPipePoseEstimator:
@@ -318,11 +326,10 @@ class MediaPipePoseEstimator:
     ``num_poses=1``, an IMAGE-mode landmarker looks for others every ``scan_every_s`` seconds of
     frame time and whenever tracking is lost or jumps, and while several people are there a
     ``num_poses``-person tracker reports all of them on every frame. It is opt-in
-    (``scan_every_s``; live passes :data:`LIVE_SCAN_EVERY_S`): with it, the golden accuracy
-    check got worse (false alarms 0 -> 4 posture alerts per hour, a side-view check 1 degree
-    short), because one-person tracking gives other landmarks than the two-person landmarker,
-    which re-runs the detector on every frame. ``scan_every_s=None`` (the default) is one
-    ``num_poses``-person landmarker on every frame.
+    (``scan_every_s``) and no driver uses it: with it, the golden accuracy check got worse
+    (false alarms 0 -> 4 posture alerts per hour), because the one-person tracker biases the
+    angles (a hunched trunk reads as upright; see :data:`LIVE_SCAN_EVERY_S`).
+    ``scan_every_s=None`` (the default) is one ``num_poses``-person landmarker on every frame.
 
     Args:
         model_path: a PoseLandmarker ``.task`` bundle.

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from posturecheck import __version__
+from posturecheck.batch.sampler import GateSettings
 from posturecheck.core.config import Config
 from posturecheck.errors import ConfigError
 from posturecheck.render import export
@@ -24,7 +25,9 @@ class BatchOptions:
 
     Attributes:
         out_dir: output folder (``OUT``); one sub-folder per input.
-        sample_fps: analysed frames per second of video.
+        sample_fps: analysed frames per second of video (the judging grid).
+        adaptive: run the model only on the grid frames where the picture changed
+            (:mod:`posturecheck.batch.sampler`); ``False``: on every grid frame (fixed rate).
         formats: subset of ``{"json", "csv", "html"}``.
         annotate: also write an annotated copy of each video (and image).
         force: reanalyse inputs whose outputs are current.
@@ -41,6 +44,7 @@ class BatchOptions:
 
     out_dir: Path
     sample_fps: float = 5.0
+    adaptive: bool = False
     formats: frozenset[str] = frozenset(FORMATS)
     annotate: bool = False
     force: bool = False
@@ -49,6 +53,11 @@ class BatchOptions:
     settings: dict[str, Any] = field(default_factory=dict)
     sidecar: bool = True
     frames: bool = True
+
+    @property
+    def gate(self) -> GateSettings | None:
+        """The adaptive sampler's settings, or ``None`` at a fixed rate."""
+        return GateSettings() if self.adaptive else None
 
     def __post_init__(self) -> None:
         if not (self.sample_fps > 0 and math.isfinite(self.sample_fps)):
@@ -74,6 +83,7 @@ def settings_dict(opts: BatchOptions, config: Config) -> dict[str, Any]:
     d: dict[str, Any] = {
         "posturecheck_version": __version__,
         "sample_fps": opts.sample_fps,
+        "sampling": "adaptive" if opts.adaptive else "fixed",
         "baseline_s": list(opts.baseline_s) if opts.baseline_s else None,
         "sidecar_baseline": opts.sidecar and opts.baseline_s is None,
         "report_frames": opts.frames,

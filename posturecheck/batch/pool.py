@@ -13,6 +13,7 @@ and threads measured faster than processes here (no second mediapipe import, no 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import threading
@@ -27,9 +28,12 @@ import numpy as np
 from posturecheck.adapters.av_source import PyAVFileSource, open_video_frames
 from posturecheck.adapters.sources import VideoFileSource, VideoInfo, probe_video, read_image
 from posturecheck.batch.parallel import SegmentScheduler, TaskStream
+from posturecheck.batch.sampler import GateSettings, ModelGate, thumb_size, thumbnail
 from posturecheck.core.pipeline import PoseEstimator, detect
 from posturecheck.core.types import Detections, Frame
 from posturecheck.errors import PostureCheckError
+
+log = logging.getLogger(__name__)
 
 EstimatorFactory = Callable[[str], PoseEstimator]
 """Makes an estimator for a running mode (``"video"`` or ``"image"``); one per worker thread."""
@@ -255,6 +259,8 @@ class ThreadDetectorPool:
         on_frames: progress callback, ``on_frames(n)`` per analysed frames.
         estimator_factory: ``factory(mode)``, called once per worker thread and mode.
         workers: worker threads (fewer when there are fewer tasks).
+        adaptive: gate the model with :class:`posturecheck.batch.sampler.ModelGate` (frames
+            where nothing changed repeat the last detections); ``None``: every grid frame.
     """
 
     def __init__(
@@ -266,6 +272,7 @@ class ThreadDetectorPool:
         on_frames: Callable[[int], None],
         estimator_factory: EstimatorFactory,
         workers: int,
+        adaptive: GateSettings | None = None,
     ) -> None:
         tasks: list[tuple[Job, int]] = []
         for job in jobs:
@@ -277,6 +284,8 @@ class ThreadDetectorPool:
         # faster with 2 workers on 2 cores); with idle cores the default is faster.
         self.decode_threads = 1 if self.workers >= (os.cpu_count() or 1) else 0
         self.sample_fps = sample_fps
+        self.adaptive = adaptive
+        self.model_frames = 0  # frames the model ran on (the others repeated detections)
         self._factory = estimator_factory
         self._on_frames = on_frames
         self._local = threading.local()
@@ -367,6 +376,7 @@ class ThreadDetectorPool:
         start_ms, end_ms = job.segments[k]
         end = SegmentEnd()
         est = self._estimator("video")
+        gate = ModelGate(self.adaptive) if self.adaptive is not None else None
         src: PyAVFileSource | VideoFileSource | None = None
         try:
             src = open_video_frames(  # PyAV (decodes only what is analysed), OpenCV as fallback
@@ -381,7 +391,7 @@ class ThreadDetectorPool:
                 if stop.is_set():
                     end.interrupted = True
                     break
-                d = detect(frame, est)
+                d = detect(frame, est) if gate is None else _gated(gate, frame, est)
                 level = brightness(frame.image)
                 emit(d)
                 end.frames += 1
@@ -395,6 +405,13 @@ class ThreadDetectorPool:
         if src is not None:
             end.eof = src.eof
             end.error = end.error or src.error
+        ran = end.frames if gate is None else gate.model_frames
+        if gate is not None:
+            log.info(
+                "%s, segment %d: the model ran on %d of %d frames", job.name, k, ran, end.frames
+            )
+        with self._lock:
+            self.model_frames += ran
         return end
 
     def _detect_image(self, job: ImageJob) -> ImageDetections:
@@ -410,6 +427,18 @@ class ThreadDetectorPool:
             return ImageDetections(None, one_line(exc))
         self._on_frames(1)
         return ImageDetections(d)
+
+
+def _gated(gate: ModelGate, frame: Frame, est: PoseEstimator) -> Detections:
+    """``detect(frame, est)`` when the gate wants the model, else the last detections."""
+    h, w = frame.image.shape[:2]
+    grey = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+    thumb = thumbnail(cv2.resize(grey, thumb_size(w, h), interpolation=cv2.INTER_AREA))
+    if not gate.wants_model(frame.timestamp_ms, thumb):
+        return gate.carry(frame.index, frame.timestamp_ms)
+    d = detect(frame, est)
+    gate.ran(d, thumb, (w, h))
+    return d
 
 
 def probe(path: Path) -> VideoInfo | str:

@@ -127,7 +127,7 @@ def analyze_paths(
         sample_fps=opts.sample_fps,
     )
     make_pool = pool_factory or functools.partial(
-        ThreadDetectorPool, estimator_factory=estimator_factory, workers=workers
+        ThreadDetectorPool, estimator_factory=estimator_factory, workers=workers, adaptive=opts.gate
     )
     result = BatchResult([])
     with stop_on_signals(stop), contextlib.ExitStack() as cleanup:  # SIGINT, SIGTERM

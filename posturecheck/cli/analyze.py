@@ -17,6 +17,9 @@ from posturecheck.batch.run import analyze_paths
 from posturecheck.core.config import load_config
 from posturecheck.errors import ConfigError
 
+ADAPTIVE = "adaptive"
+"""The sampling without ``--fps`` or ``--sampling`` (docs/benchmarks.md, issue 13)."""
+
 
 def run_cli(args: argparse.Namespace) -> int:
     """The ``posturecheck analyze`` command: parse options, run, print a short summary.
@@ -29,7 +32,8 @@ def run_cli(args: argparse.Namespace) -> int:
     max_people = int(getattr(args, "max_people", 2) or 2)
     opts = BatchOptions(
         out_dir=Path(args.out),
-        sample_fps=float(args.fps),
+        sample_fps=5.0 if args.fps is None else float(args.fps),
+        adaptive=(args.sampling or ("fixed" if args.fps is not None else ADAPTIVE)) == "adaptive",
         formats=parse_formats(args.format),
         annotate=bool(args.annotate),
         force=bool(args.force),
@@ -60,8 +64,9 @@ def run_cli(args: argparse.Namespace) -> int:
             address=cluster.parse_address(cluster_arg), num_cpus=args.workers, actors=args.workers
         )
         with cluster.ClusterSession(copts, model_path, max_people) as session:
-            # Segments planned for the actors, as locally for that many threads.
-            opts = dataclasses.replace(opts, workers=session.actors)
+            # Segments planned for the actors, as locally for that many threads; the actors
+            # run the model on every grid frame (no adaptive sampling on the cluster).
+            opts = dataclasses.replace(opts, workers=session.actors, adaptive=False)
             result = analyze_paths(
                 args.paths,
                 opts,

@@ -233,8 +233,16 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fps",
         type=number(0.0, 240.0, lo_open=True),
-        default=5.0,
-        help="analysed frames per video second (default 5)",
+        default=None,
+        help="analyse at this fixed rate, frames per video second (default: 5 per second, "
+        "the model run only where the picture changes; see --sampling)",
+    )
+    p.add_argument(
+        "--sampling",
+        choices=["adaptive", "fixed"],
+        default=None,
+        help="adaptive: judge 5 (or --fps) frames per second but run the model only where the "
+        "picture changes; fixed: run it on every one (default: adaptive, fixed with --fps)",
     )
     add_analysis_options(
         p,
@@ -333,6 +341,19 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
             "--delete", default=None, metavar="NAME", help="delete the stored setup NAME and exit"
         )
         return
+    p.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="with no saved --setup, do not start the short upright capture (judge with the "
+        "general limits; the window says so)",
+    )
+    p.add_argument(
+        "--auto-baseline",
+        action="store_true",
+        help="learn the baseline from your most upright 10 s of the first 2 minutes, for this "
+        "session only, instead of a saved setup or a capture (risk: slumping from the start "
+        "gives a slumped baseline; docs/live.md)",
+    )
     p.add_argument(
         "--tray",
         action="store_true",

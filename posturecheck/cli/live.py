@@ -27,8 +27,10 @@ from posturecheck.adapters.setups import load_setup
 from posturecheck.adapters.sources import make_feed
 from posturecheck.adapters.termkeys import open_terminal_keys
 from posturecheck.adapters.window import CvWindow, Display, display_available
+from posturecheck.core import fmt
 from posturecheck.core.config import load_config
 from posturecheck.errors import ConfigError, ExitStatus, ModelError
+from posturecheck.live.firstrun import AUTO_STRETCH_S
 from posturecheck.live.report import LiveReport, format_report
 from posturecheck.live.session import LiveSession
 from posturecheck.live.settings import Environment, LiveSettings, _isatty
@@ -90,6 +92,7 @@ def settings_from_args(args: argparse.Namespace, *, calibrate_only: bool) -> Liv
             calibrate_only=calibrate_only,
             calibrate_slouch=getattr(args, "slouch", False),
             camera=args.camera,
+            auto_baseline=getattr(args, "auto_baseline", False) and not calibrate_only,
         )
     except ValueError as exc:  # one line and the config exit code, not an "internal error"
         name, _, why = str(exc).partition(": ")
@@ -139,11 +142,21 @@ def build_session(
     feed = make_feed(
         args.camera, realtime=args.realtime, width=settings.width, height=settings.height
     )
-    setup = load_setup(args.setup)
+    auto = getattr(args, "auto_baseline", False) and not calibrate_only
+    setup = None if auto else load_setup(args.setup)
     if setup is not None:
         cfg = cfg.with_baseline(setup.baseline)
         env.say(f"using calibration '{setup.name}' ({setup.baseline.frames} frames)")
+    elif auto:
+        env.say(
+            f"--auto-baseline: judging with the general limits while learning your baseline from "
+            f"your most upright {AUTO_STRETCH_S:.0f} s of the first "
+            f"{fmt.duration(settings.auto_baseline_s)} (sit as upright as you mean to work); "
+            "it is not saved"
+        )
     elif not calibrate_only:
+        first = not getattr(args, "no_calibrate", False)
+        settings = dataclasses.replace(settings, first_run=first)
         press = (
             "press c in the window, or "
             if not args.no_window
@@ -151,9 +164,14 @@ def build_session(
             if env.stdin_isatty
             else ""
         )
+        what = (
+            "a short upright capture starts now and is saved as this setup"
+            if first
+            else "judging with the general limits (no baseline)"
+        )
         env.say(
-            f"no calibration for setup '{args.setup}' yet: front-view limits are conservative "
-            f"absolute ones; {press}run `posturecheck calibrate --setup {args.setup}` to calibrate"
+            f"no calibration for setup '{args.setup}' yet: {what}; later, {press}run "
+            f"`posturecheck calibrate --setup {args.setup}` to calibrate"
         )
     needs_network = network_need(args.camera, window=not args.no_window)
     if needs_network:
@@ -257,9 +275,10 @@ def _banner(session: LiveSession) -> str:
     )
     desktop = session.notifier.desktop_name if session.notifier else "off"
     keys = (
-        "Press q in the window to stop."
+        "Press q in the window to stop (c calibrates, n skips a capture, h lists the keys)."
         if session.display
-        else "Keys: p pause/resume, c calibrate, h help, q quit (Ctrl-C works too)."
+        else "Keys: p pause/resume, c calibrate, h help, q quit; n skips a capture (Ctrl-C "
+        "works too)."
         if session.keys
         else "Ctrl-C to stop."
     )
@@ -292,7 +311,7 @@ def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
         if status is not None and session.display is None:
             status.break_interval_s = session.config.breaks.interval_s
             status.min_break_s = session.config.breaks.min_break_s
-            session.on_result = status.update
+            session.on_result = lambda r: status.update(r, note=session.baseline_note)
             stack.callback(status.close)
         run_env.say(_banner(session))
         rep = run_session(session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from posturecheck.render import overlay
 HELP_LINES = (
     "posturecheck live - keys",
     "c   calibrate (sit upright when asked)",
+    "n   skip / cancel a calibration (judge without a baseline)",
     "p   pause / resume (camera off while paused)",
     "s   save a snapshot PNG (current folder)",
     "h   show / hide this help",
@@ -30,6 +31,8 @@ HELP_LINES = (
 )
 KEY_HINT = "keys: c calibrate  p pause  s snapshot  h help  q quit"
 """The one-line key hint at the bottom of the window."""
+CAPTURE_KEY_HINT = "keys: n skip this capture  p pause  q quit"
+"""The key hint while a calibration capture runs."""
 OTHER_PERSON_BGR = (120, 120, 120)
 
 
@@ -114,13 +117,21 @@ class Hud:
         *,
         mode: str,
         calibration: CalibrationRun | None = None,
+        note: str = "",
+        baseline: Mapping[str, float] | None = None,
     ) -> overlay.LiveHud:
-        """What the panels show now, with ``result`` the latest analysis."""
+        """What the panels show now, with ``result`` the latest analysis.
+
+        ``note`` says what the verdict is judged against when it is not a calibration (no
+        baseline, still learning it, framing changed); ``baseline`` is the baseline in use, so
+        the metric rows show the change from it.
+        """
         if self.message and self.clock() > self._message_until:
             self.message = ""
         countdown, text = None, ""
         limits: list[tuple[str, str]] = []
-        if calibration is not None and not calibration.finished and result is not None:
+        capturing = calibration is not None and not calibration.finished
+        if calibration is not None and capturing and result is not None:
             countdown = calibration.seconds_left(result.timestamp_ms)
             text = calibration.instruction
         elif self.message.startswith("calibrated"):
@@ -132,11 +143,13 @@ class Hud:
             alert=self._current_banner(result),
             show_help=self.show_help,
             help_lines=HELP_LINES,
-            key_hint=KEY_HINT,
+            key_hint=CAPTURE_KEY_HINT if capturing else KEY_HINT,
             countdown_s=countdown,
             countdown_text=text,
             limits=limits,
             message=self.message,
+            baseline_note=note,
+            baseline=dict(baseline or {}),
         )
 
     @staticmethod

@@ -1,15 +1,18 @@
 """Live monitoring: the loop that detects and judges camera frames and fans results out.
 
 Each analysed frame goes ``pipeline.detect(frame, estimator)`` -> ``Judge.step`` (the same core as
-batch, so a recording replays exactly the alerts it gave live), then to the sinks: the guided
-calibration, the session summary, the per-minute history, the alert channels and the window.
+batch, so a recording replays exactly the alerts it gave live), then to the sinks: the baseline
+keeper (guided calibration, first run, ``--auto-baseline``, framing watch: :mod:`~.firstrun`),
+the session summary, the per-minute history, the alert channels and the window; the screen lock
+and the status icon are the :class:`~.desk.Desk`'s.
 
 What the loop adds: adaptive sampling between analyses (:func:`~.settings.sampling_mode`; the
 loop sleeps, no frame is decoded), the preview refresh, pause (``p``, camera released),
-calibration (``c``), help (``h``), a snapshot (``s``), quit (``q``/Esc), camera reconnection
-with backoff (the judge's state and the session's history are kept), and one clean finish for
-quit, window close, Ctrl-C, SIGTERM, end of file and limits. Clocks, streams and TTY facts come
-from one :class:`~.settings.Environment`, so tests drive it with a fake clock.
+calibration (``c``; ``n`` skips it), help (``h``), a snapshot (``s``), quit (``q``/Esc),
+camera reconnection with backoff (the judge's state and the session's history are kept), and
+one clean finish for quit, window close, Ctrl-C, SIGTERM, end of file and limits. Clocks,
+streams and TTY facts come from one :class:`~.settings.Environment`, so tests drive it with a
+fake clock.
 """
 
 from __future__ import annotations
@@ -20,27 +23,26 @@ from collections.abc import Callable
 from posturecheck.adapters.history import HistoryStore, ResilientHistory
 from posturecheck.adapters.notify import Notifier
 from posturecheck.adapters.screenlock import LockMonitor
-from posturecheck.adapters.setups import Setup, check_setup_name, save_setup
 from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import Display, KeySource, save_snapshot
 from posturecheck.core import pipeline
-from posturecheck.core.audit import audit
-from posturecheck.core.calibration import CalibrationRun, Phase, limit_preview
+from posturecheck.core.calibration import CalibrationRun
 from posturecheck.core.config import Config
-from posturecheck.core.fmt import duration
 from posturecheck.core.types import Alert, Detections, Frame, FrameResult
 from posturecheck.errors import SourceError
+from posturecheck.live.desk import PAUSED_MESSAGE, Desk
+from posturecheck.live.firstrun import SKIP_KEY, Baselines
 from posturecheck.live.hud import HELP_LINES, Hud, time_of_day
-from posturecheck.live.lockpause import LockPause
 from posturecheck.live.report import LiveReport, Recorder
 from posturecheck.live.settings import (
     Backoff,
     Environment,
     LiveSettings,
     Presence,
+    open_with_retries,
     sampling_mode,
 )
-from posturecheck.live.tray import Tray, tooltip, tray_state
+from posturecheck.live.tray import Tray
 from posturecheck.render.overlay import LiveHud
 
 
@@ -57,10 +59,9 @@ class LiveSession:
         keys: where keys come from without a window (the terminal), or ``None``.
         notifier: alert delivery (terminal line, sound, desktop); ``None`` = banner + a line.
         history: where the session is stored, or ``None``.
-        lock: screen-lock monitor: while locked the session pauses with the camera released,
-            and the time counts as away (:mod:`~.lockpause`); ``None`` = not followed.
-        tray: the status icon (:mod:`~.tray`): shows the status, its menu keys are handled
-            like the window's; ``None`` = no icon.
+        lock: screen-lock monitor (while locked: paused, camera released, the time counts as
+            away), or ``None``; followed by the :class:`~.desk.Desk`.
+        tray: the status icon, or ``None``; driven by the :class:`~.desk.Desk`.
     """
 
     def __init__(
@@ -89,7 +90,6 @@ class LiveSession:
         self.last_result: FrameResult | None = None
         self.last_frame: Frame | None = None
         self.paused = False
-        self.calibration: CalibrationRun | None = None
         self.mode = "fine"
         self.frames_shown = 0
         self._stop_reason: str | None = None
@@ -99,38 +99,47 @@ class LiveSession:
         self._lost_since: float | None = None
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
-        self.lock_pause = LockPause(lock) if lock is not None else None
-        self._audit_frames: list = []  # (pose, metrics) of the upright capture
-        self.tray = tray
+        self.desk = Desk(lock, tray)
+        self.baselines = Baselines(
+            s, env, self.hud, source=feed.label, keys=display is not None or keys is not None
+        )
+        self.baselines.watch_config(config)
         self._t_start = self._cpu_start = 0.0
         self.on_result: Callable[[FrameResult], None] | None = None  # e.g. the status line
-        if s.calibrate_only:
-            self.start_calibration()
+        if s.calibrate_only or s.first_run:
+            self.start_calibration(first_run=s.first_run and not s.calibrate_only)
 
     @property
     def config(self) -> Config:
         """The configuration the judge uses now (a calibration replaces its baseline)."""
         return self.judge.config
 
+    @property
+    def calibration(self) -> CalibrationRun | None:
+        """The guided capture running or last run (``None``: none, or it was skipped)."""
+        return self.baselines.run
+
+    @property
+    def baseline_note(self) -> str:
+        """What the verdict is judged against when it is not a calibration (or ``""``)."""
+        return self.baselines.note(self.config)
+
     def stop(self, reason: str = "quit") -> None:
         """Ask the loop to end after the current step (safe from a signal handler)."""
         if self._stop_reason is None:
             self._stop_reason = reason
 
-    def start_calibration(self) -> None:
-        """Begin the guided capture (key ``c``)."""
-        name = check_setup_name(self.settings.setup)
-        self._audit_frames = []
-        self.calibration = CalibrationRun(name, slouch=self.settings.calibrate_slouch)
+    def start_calibration(self, *, first_run: bool = False) -> None:
+        """Begin the guided capture (key ``c``; by itself on the first run)."""
+        self.baselines.start(first_run=first_run)
         self._next_due_s = 0.0  # start sampling at the calibration rate now, even if away
-        self.env.say(f"calibration of setup '{name}': {self.calibration.instruction}")
 
     def toggle_pause(self) -> None:
         """Pause (camera released) or resume (key ``p``)."""
         self.paused = not self.paused
         if self.paused:
             self.feed.release()
-            self.hud.set_message("paused: camera off (press p to resume)", 1e9)
+            self.hud.set_message(PAUSED_MESSAGE, 1e9)
             self.env.say("paused; camera released" + ("; press p to resume" if self.keys else ""))
         else:
             self.hud.set_message("", 0)
@@ -148,6 +157,8 @@ class LiveSession:
             if self.paused:
                 self.toggle_pause()
             self.start_calibration()
+        elif ch == SKIP_KEY and self.baselines.skip(self.config) and self.settings.calibrate_only:
+            self.stop("calibration cancelled")
         elif ch == "h":
             self.hud.show_help = not self.hud.show_help
             if self.display is None:
@@ -163,7 +174,7 @@ class LiveSession:
         Raises:
             SourceError: the camera could not be opened at the start (after retries).
         """
-        self._open_at_start()
+        open_with_retries(self.feed, self.settings, self.env)
         env = self.env
         self._t_start, self._cpu_start = env.clock(), env.cpu_clock()
         self.record.start(env.wall_clock(), self.settings, self.feed.label, self.config.profile)
@@ -176,28 +187,13 @@ class LiveSession:
             self._finish()
         return self.report
 
-    def _open_at_start(self) -> None:
-        backoff = Backoff(self.settings.retry_initial_s, self.settings.retry_max_s)
-        for attempt in range(self.settings.start_retries + 1):
-            try:
-                self.feed.open()
-                return
-            except SourceError as exc:
-                if attempt == self.settings.start_retries:
-                    raise
-                delay = backoff.next_delay()
-                self.env.say(f"{exc}; retrying in {delay:.0f} s")
-                self.env.sleep(delay)
-
     def _step(self) -> None:
         s, now = self.settings, self.env.clock()
         if self.display is not None and self.display.is_closed():
             return self.stop("window closed")
         if s.max_duration_s is not None and now - self._t_start >= s.max_duration_s:
             return self.stop("limit")
-        if self.tray is not None:
-            self._tray_step()
-        if self.lock_pause is not None and self._follow_lock(now):
+        if self.desk.step(self, now):
             return None
         if self.paused:
             self._render_idle()
@@ -236,47 +232,9 @@ class LiveSession:
             if not self.feed.live:
                 self._wait(0.001)
 
-    def _follow_lock(self, now: float) -> bool:
-        """Screen locked: camera released, the time judged as away; whether still locked."""
-        lp = self.lock_pause
-        assert lp is not None
-        last_ms = self.last_result.timestamp_ms if self.last_result is not None else None
-        change = lp.poll(now, last_ms)
-        if change is not None and change.locked:
-            self.feed.release()
-            self.hud.set_message("screen locked: camera off", 1e9)
-            self.env.say("screen locked: paused, camera released (the time counts as away)")
-        elif change is not None:
-            self._judge_away(lp.due(now, final=True))
-            if self.paused:
-                self.hud.set_message("paused: camera off (press p to resume)", 1e9)
-            else:
-                self.hud.set_message("", 0)
-            self._next_due_s = 0.0
-            again = "; still paused (p resumes)" if self.paused else "; monitoring resumes"
-            self.env.say(f"screen unlocked after {duration(change.held_s)}{again}")
-        if not lp.locked:
-            return False
-        self._judge_away(lp.due(now))
-        self._render_idle()
-        self._wait(0.1 if self.display is not None else 0.5)
-        return True
+    # -- what the desk (lock, tray) asks of the session: DeskHost
 
-    def _tray_step(self) -> None:
-        """Handle a menu click, then show the current status on the icon."""
-        tray = self.tray
-        assert tray is not None
-        key = tray.take_key()
-        if key != -1:
-            self.handle_key(key)
-        locked = self.lock_pause is not None and self.lock_pause.locked
-        state = tray_state(self.last_result, paused=self.paused, locked=locked)
-        r = self.last_result
-        sitting = r.timers.get("sitting_s") if r is not None else None
-        last = self.report.alerts[-1] if self.report.alerts else None
-        tray.show(state, tooltip(state, last, sitting))
-
-    def _judge_away(self, detections: Detections | None) -> None:
+    def judge_away(self, detections: Detections | None) -> None:
         """Judge a stand-in for a frame nobody was seen in (while locked): away, not a gap."""
         if detections is None:
             return
@@ -284,6 +242,13 @@ class LiveSession:
         self.last_result = r
         self.record.add(r, analysed=False)
         self._presence.update(r)
+
+    def sample_now(self) -> None:
+        self._next_due_s = 0.0
+
+    def idle_wait(self) -> None:
+        self._render_idle()
+        self._wait(0.1 if self.display is not None else 0.5)
 
     def _reconnect(self, now: float) -> bool:
         """Reopen a lost (or paused) feed when its retry time has come; whether it is open."""
@@ -318,18 +283,14 @@ class LiveSession:
         self.hud.analysed()
         # Calibration takes raw metrics; alerts are held back meanwhile (the person is asked
         # to slouch on purpose).
-        cal = self.calibration
-        calibrating = cal is not None and not cal.finished
-        if cal is not None and calibrating:
-            before = cal.phase
-            if before == Phase.UPRIGHT and r.pose is not None and r.metrics is not None:
-                self._audit_frames.append((r.pose, r.metrics))  # the workstation audit's input
-            cal.feed(r.timestamp_ms, r.metrics, people=r.people)  # refuses a crowded capture
-            if cal.phase != before and not cal.finished:
-                left = cal.seconds_left(r.timestamp_ms)
-                self.env.say(f"calibration: {cal.instruction} ({left:.0f} s)")
-            if cal.finished:
-                self._calibration_done(cal)
+        calibrating = self.baselines.calibrating
+        out = self.baselines.step(r, self.config)
+        if out.config is not None:
+            self.judge.recalibrate(out.config)
+        if out.setup is not None:
+            self.report.setup = out.setup
+        if out.stop is not None:
+            self.stop(out.stop)
         if not calibrating:
             for a in r.alerts:
                 self._deliver(a)
@@ -338,9 +299,11 @@ class LiveSession:
             self.env.say(line)
         if self.on_result is not None:
             self.on_result(r)
-        still = self.calibration is not None and not self.calibration.finished
         self.mode = sampling_mode(
-            r, self.settings, calibrating=still, away_since_ms=self._presence.away_since_ms
+            r,
+            self.settings,
+            calibrating=self.baselines.calibrating,
+            away_since_ms=self._presence.away_since_ms,
         )
         return r
 
@@ -352,33 +315,6 @@ class LiveSession:
             self.notifier.notify(a, time_of_day(when))
         else:
             self.env.say(f"ALERT {a.title}: {a.message}")
-
-    def _calibration_done(self, cal: CalibrationRun) -> None:
-        if cal.phase == Phase.DONE:
-            setup = Setup.from_run(cal, source=self.feed.label, created_unix=self.env.wall_clock())
-            path = save_setup(setup)
-            self.judge.recalibrate(self.config.with_baseline(setup.baseline))
-            self.report.setup = setup
-            self.env.say(f"calibration saved as setup '{setup.name}' ({path})")
-            if cal.warning:  # a second person was briefly in view (issue 12 item 11)
-                self.env.warn(f"calibration: {cal.warning}")
-            limits = limit_preview(self.config, setup.baseline, setup.slouch)
-            for label, text in limits:
-                self.env.say(f"  {label}: {text}")
-            self.hud.calibrated(setup.name, limits)
-            if self._audit_frames:  # the same frames say something about the desk, too
-                poses, metrics = zip(*self._audit_frames, strict=True)
-                self.env.say("workstation audit of the upright capture:")
-                for f in audit(poses, metrics):
-                    if f.verdict != "unknown":
-                        self.env.say(f"  {f.check.replace('_', ' ')}: {f.line}")
-            if self.settings.calibrate_only:
-                self.stop("calibrated")
-        else:
-            self.env.say(cal.instruction)
-            self.hud.set_message(cal.instruction, 6.0)
-            if self.settings.calibrate_only:
-                self.stop("calibration failed")
 
     # -- time, screen, the end
 
@@ -396,7 +332,14 @@ class LiveSession:
 
     def _panel(self) -> LiveHud:
         mode = "paused" if self.paused else self.mode
-        return self.hud.panel(self.last_result, mode=mode, calibration=self.calibration)
+        base = self.config.baseline
+        return self.hud.panel(
+            self.last_result,
+            mode=mode,
+            calibration=self.baselines.run,
+            note=self.baseline_note,
+            baseline=base.as_mapping() if base is not None else None,
+        )
 
     def _render_idle(self) -> None:
         if self.display is not None:
@@ -413,7 +356,7 @@ class LiveSession:
 
     def _finish(self) -> None:
         self.feed.release()
-        for sink in (self.display, self.notifier, self.tray):
+        for sink in (self.display, self.notifier, self.desk):
             if sink is not None:
                 sink.close()
         rep, env = self.report, self.env

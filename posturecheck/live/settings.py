@@ -4,7 +4,8 @@
 calibrate); :class:`Environment` is the one injectable object for streams, clocks and TTY facts
 (in the style of httpie's ``Environment``), so tests run the loop on a fake clock;
 :class:`RateMeter`, :class:`CpuMeter` and :class:`Backoff` are the small stateful helpers the
-loop uses, with :class:`Presence`, and :func:`sampling_mode` is its adaptive-sampling rule.
+loop uses, with :class:`Presence`, :func:`sampling_mode` is its adaptive-sampling rule and
+:func:`open_with_retries` its start.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
+from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import display_available
 from posturecheck.core.types import FrameResult, Status
+from posturecheck.errors import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,12 @@ class LiveSettings:
         calibrate_slouch: include the "now slouch" capture.
         model, camera: what the session ran with, stored in its history row.
         snapshot_dir: where ``s`` writes its PNG.
+        first_run: no saved setup: start with the guided upright capture (``n`` skips it;
+            :mod:`~.firstrun`).
+        auto_baseline: learn the baseline from the most upright stretch of the first
+            ``auto_baseline_s`` seconds instead (``--auto-baseline``; :mod:`~.firstrun`).
+        framing_hold_s: the framing must differ from the calibrated one this long before the
+            session says so (:class:`~.firstrun.FramingWatch`).
     """
 
     fps: float = 2.0
@@ -69,6 +78,10 @@ class LiveSettings:
     model: str = ""
     camera: str = ""
     snapshot_dir: str = "."
+    first_run: bool = False
+    auto_baseline: bool = False
+    auto_baseline_s: float = 120.0
+    framing_hold_s: float = 10.0
 
     def __post_init__(self) -> None:
         for name in ("fps", "pending_fps", "away_fps", "calibrate_fps", "preview_fps"):
@@ -259,3 +272,22 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.initial_s
+
+
+def open_with_retries(feed: Feed, settings: LiveSettings, env: Environment) -> None:
+    """Open ``feed`` at the start, retrying ``settings.start_retries`` times with backoff.
+
+    Raises:
+        SourceError: it still cannot be opened.
+    """
+    backoff = Backoff(settings.retry_initial_s, settings.retry_max_s)
+    for attempt in range(settings.start_retries + 1):
+        try:
+            feed.open()
+            return
+        except SourceError as exc:
+            if attempt == settings.start_retries:
+                raise
+            delay = backoff.next_delay()
+            env.say(f"{exc}; retrying in {delay:.0f} s")
+            env.sleep(delay)

@@ -24,8 +24,12 @@ LABELS = {
 }
 
 
-def status_text(r: FrameResult, *, break_interval_s: float, min_break_s: float) -> str:
-    """``"posture good · hold – · sitting 12:05 · break in 17:55"`` for one result."""
+def status_text(
+    r: FrameResult, *, break_interval_s: float, min_break_s: float, note: str = ""
+) -> str:
+    """``"posture good · hold – · sitting 12:05 · break in 17:55"`` for one result; ``note``
+    (e.g. ``"no baseline: general limits"``) is added at the end when the verdict is not
+    judged against a calibration."""
     t = r.timers
     if r.status is Status.AWAY:
         away = float(t.get("away_s", 0.0))
@@ -43,6 +47,8 @@ def status_text(r: FrameResult, *, break_interval_s: float, min_break_s: float) 
     parts.append(f"sitting {fmt.clock(sitting)}")
     due = break_interval_s - sitting
     parts.append(f"break in {fmt.clock(due)}" if due > 0 else "break due now")
+    if note:
+        parts.append(note)
     return " · ".join(parts)
 
 
@@ -61,20 +67,23 @@ class StatusLine:
         self.stream, self.tty = stream, tty
         self.break_interval_s, self.min_break_s = break_interval_s, min_break_s
         self._shown = ""
-        self._last_status: Status | None = None
+        self._last_status: tuple[Status, str] | None = None
 
-    def update(self, r: FrameResult) -> None:
-        """Show the status after one analysed frame."""
-        text = status_text(r, break_interval_s=self.break_interval_s, min_break_s=self.min_break_s)
+    def update(self, r: FrameResult, note: str = "") -> None:
+        """Show the status after one analysed frame (``note``: what it is judged against when
+        that is not a calibration; a change of it is printed like a status change)."""
+        text = status_text(
+            r, break_interval_s=self.break_interval_s, min_break_s=self.min_break_s, note=note
+        )
         if self.tty:
             if text != self._shown:
                 self.stream.write("\r" + text + "\x1b[K")
                 self.stream.flush()
                 self._shown = text
-        elif r.status != self._last_status:
+        elif (r.status, note) != self._last_status:
             self.stream.write(text + "\n")
             self.stream.flush()
-        self._last_status = r.status
+        self._last_status = (r.status, note)
 
     def say(self, line: str) -> None:
         """Print one other line without mixing it into the status line."""

@@ -2,11 +2,11 @@
 
 The icon's colour is the live status (good, caution, poor, away, paused, not assessable); its
 tooltip shows the status, the last alert and the sitting time. The menu offers pause/resume,
-calibrate, today's report and quit. Menu clicks arrive on pystray's thread; they are turned
-into the same key codes as the window's and the terminal's keys (``p``, ``c``, ``q``) and
-queued, so the live loop handles them in its own thread (:meth:`Tray.poll_key` makes the tray a
-key source, like the terminal). "Today's report" runs the driver's ``on_report`` callback on the
-tray's thread (it only reads the history database).
+calibrate, skip calibration, today's report and quit. Menu clicks arrive on pystray's thread;
+they are turned into the same key codes as the window's and the terminal's keys (``p``, ``c``,
+``n``, ``q``) and queued, so the live loop handles them in its own thread (:meth:`Tray.poll_key`
+makes the tray a key source, like the terminal). "Today's report" runs the driver's
+``on_report`` callback on the tray's thread (it only reads the history database).
 
 Without pystray, or without a tray host (no display, no StatusNotifier/XEmbed host), opening the
 tray fails with :class:`TrayUnavailable`; the driver says so in one line and goes on without it.
@@ -34,7 +34,13 @@ STATES: dict[str, tuple[tuple[int, int, int], str]] = {
     Status.UNKNOWN.value: ((70, 110, 190), "not assessable"),
     PAUSED: ((40, 40, 40), "paused (camera off)"),
 }
-MENU = (("Pause / resume", "p"), ("Calibrate", "c"), ("Today's report", "r"), ("Quit", "q"))
+MENU = (
+    ("Pause / resume", "p"),
+    ("Calibrate", "c"),
+    ("Skip calibration", "n"),  # the first-run capture, or a running one
+    ("Today's report", "r"),
+    ("Quit", "q"),
+)
 
 
 class TrayUnavailable(RuntimeError):

@@ -92,6 +92,52 @@ def format_value(name: str, value: float | None) -> str:
     return fmt.value(value, "deg" if name.endswith("_deg") else "ratio", ascii=True, missing="n/a")
 
 
+# Ratios mean little as bare numbers ("head height: 0.52", issue 16): the window shows the change
+# from the person's upright baseline when there is one, else what the ratio is a share of.
+_SHARE_OF_SHOULDERS = {"head_height_ratio", "shoulder_gap_ratio", "face_width_ratio"}
+_SHARE_OF_IMAGE = {"shoulder_width_ratio"}
+# Positions, judged only against a calibration: metric -> (word for +, word for -).
+_SHIFTS = {
+    "shoulder_x_ratio": ("right", "left"),  # in the picture
+    "shoulder_y_ratio": ("lower", "higher"),
+    "head_offset_ratio": ("to your left", "to your right"),
+}
+
+
+def describe_value(
+    name: str, value: float | None, baseline: Mapping[str, float] | None = None
+) -> str | None:
+    """A metric value as the window shows it: angles and times with their unit; a ratio as its
+    change from ``baseline`` ("-13% vs upright", "30% of shoulder w. lower") or, without one,
+    in plain terms ("52% of shoulder width", "62% likely slumped"). ``None`` for a value that
+    means nothing without a baseline (the shoulder position in the picture)."""
+    if value is None or not name.endswith("_ratio"):
+        return format_value(name, value)
+    base = (baseline or {}).get(name)
+    if name == "slouch_score_ratio":
+        return f"{100 * value:.0f}% likely slumped"
+    if name in _SHIFTS:
+        plus, minus = _SHIFTS[name]
+        if name == "head_offset_ratio":
+            d = value - base if base is not None else value
+        else:
+            w0 = (baseline or {}).get("shoulder_width_ratio")
+            if base is None or not w0 or w0 <= 0:
+                return None
+            d = (value - base) / w0  # in the calibrated shoulder width
+        if round(abs(100 * d)) < 1:
+            return "as upright" if base is not None else "centred"
+        return f"{100 * abs(d):.0f}% of shoulder w. {plus if d > 0 else minus}"
+    if base is not None and base > 0:
+        pct = 100 * (value / base - 1)
+        return "as upright" if round(pct) == 0 else f"{pct:+.0f}% vs upright"
+    if name in _SHARE_OF_SHOULDERS:
+        return f"{100 * value:.0f}% of shoulder width"
+    if name in _SHARE_OF_IMAGE:
+        return f"{100 * value:.0f}% of image width"
+    return format_value(name, value)
+
+
 # ----------------------------------------------------------------------------- primitives
 
 
@@ -259,18 +305,22 @@ def _side_angle_guides(image: np.ndarray, result: FrameResult, color: tuple[int,
             )
 
 
-def metric_rows(result: FrameResult, limit: int = 6) -> list[tuple[str, str, str | None]]:
-    """The metrics worth showing: ``(label, formatted value, band)``, worst band first.
+def metric_rows(
+    result: FrameResult, limit: int = 6, baseline: Mapping[str, float] | None = None
+) -> list[tuple[str, str, str | None]]:
+    """The metrics worth showing: ``(label, text, band)``, worst band first.
 
-    Metrics with a band (i.e. judged) come before unjudged ones; ``None`` values are skipped.
+    Metrics with a band (i.e. judged) come before unjudged ones; ``None`` values, and values
+    that mean nothing without a baseline, are skipped. The text is :func:`describe_value`'s.
     """
-    names = [n for n, v in result.values.items() if v is not None]
+    texts = {
+        n: t
+        for n, v in result.values.items()
+        if v is not None and (t := describe_value(n, v, baseline)) is not None
+    }
+    names = sorted(texts, key=lambda n: (-BAND_RANK.get(result.bands.get(n, ""), -1), n))
     # Worse bands first when the panel has to choose which metrics to show; unjudged last.
-    names.sort(key=lambda n: (-BAND_RANK.get(result.bands.get(n, ""), -1), n))
-    return [
-        (metric_label(n), format_value(n, result.values[n]), result.bands.get(n))
-        for n in names[:limit]
-    ]
+    return [(metric_label(n), texts[n], result.bands.get(n)) for n in names[:limit]]
 
 
 def status_text(result: FrameResult) -> str:
@@ -302,8 +352,10 @@ def draw_status_panel(
     *,
     origin_xy: tuple[int, int] | None = None,
     max_metrics: int = 6,
+    baseline: Mapping[str, float] | None = None,
 ) -> int:
-    """Status line and the metric rows (band-coloured) at the top-left.
+    """Status line and the metric rows (band-coloured) at the top-left; with ``baseline``, the
+    ratios as changes from it.
 
     Returns:
         The y coordinate just below the panel.
@@ -313,7 +365,7 @@ def draw_status_panel(
     color = STATUS_BGR.get(result.status, _NEUTRAL_BGR)
     _, bh = put_text(image, status_text(result), (x, y), color=_WHITE, bg=color, alpha=0.85, k=1.1)
     y += bh + m // 2
-    for label, value, band in metric_rows(result, max_metrics):
+    for label, value, band in metric_rows(result, max_metrics, baseline):
         _, bh = put_text(  # a solid panel: red text on the picture is unreadable
             image,
             f"{label}: {value}",
@@ -368,6 +420,10 @@ class LiveHud:
         message: a transient message (e.g. "camera lost, retrying in 4 s").
         profile: the calibration profile in use, if any.
         key_hint: one line at the bottom naming the keys (hidden while the help is shown).
+        baseline_note: what the verdict is judged against when it is not a calibration ("no
+            baseline: general limits"), shown under the status; ``""`` = calibrated.
+        baseline: the baseline in use (metric -> upright value): the metric rows then show the
+            change from it instead of a bare ratio.
     """
 
     fps: float | None = None
@@ -383,6 +439,8 @@ class LiveHud:
     message: str = ""
     profile: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    baseline_note: str = ""
+    baseline: Mapping[str, float] = field(default_factory=dict)
 
 
 def timer_rows(timers: Mapping[str, float]) -> list[tuple[str, str, str]]:
@@ -623,8 +681,9 @@ def draw_live(
         draw_banner(image, hud.alert)
         top = banner_height(image, hud.alert) + m
     draw_perf(image, hud.fps, hud.cpu_pct, hud.mode, y0=top)
+    y = top
     if result is not None:
-        draw_status_panel(image, result, origin_xy=(m, top))
+        y = draw_status_panel(image, result, origin_xy=(m, top), baseline=hud.baseline)
         draw_timers(image, result.timers)
         line = text_size(image, "Ag", 0.8)
         draw_tracking(image, person_index, result.people, y0=top + line[1] + line[2] + 3 * m)
@@ -635,6 +694,8 @@ def draw_live(
         for label, value in hud.limits:
             _, bh = put_text(image, f"{label}: {value}", (_thick(image, 3), y), k=0.9)
             y += bh
+    if hud.baseline_note:  # solid amber: the verdict is not against a calibration
+        put_text(image, hud.baseline_note, (m, y), color=_WHITE, bg=(0, 140, 220), alpha=1.0, k=0.8)
     draw_message(image, hud.message)
     if hud.show_help:
         draw_help(image, hud.help_lines)
