@@ -356,13 +356,16 @@ def _weighted_quantile(items: Sequence[tuple[str, float]], q: float) -> float:
 
 
 def framing_values(rows: Sequence[Row], calib: dict[str, Calibration]) -> list[tuple[str, float]]:
-    """``(person, framing_change)`` of every labelled upright or slumped frame against its own
-    session's calibration (calibration frames left out): how far posture moves the framing."""
+    """``(person, framing_change)`` of every labelled upright frame against its own session's
+    calibration (calibration frames left out): how far sitting upright moves the framing. Only
+    upright frames, because the live watch counts only frames that the slouch score calls
+    upright (a slump explains a moved framing); over slumped frames too the 99th percentile
+    would be 1.17, a limit only a move to the frame's edge reaches."""
     used = set().union(*(c.rows for c in calib.values()))
     out = []
     for r in rows:
         c = calib.get(r.sample.session)
-        if c is None or id(r) in used or r.sample.label not in ("good", "bad"):
+        if c is None or id(r) in used or r.sample.label != "good":
             continue
         v = fm.framing_change(r.metrics.values, c.baseline.as_mapping())
         if v is not None:
@@ -469,7 +472,7 @@ def model_json(res: dict[str, Any], data: Path) -> dict[str, Any]:
             "coef.x))). The intercepts include the operating point (the probability limit "
             "with the best mean per-person balanced accuracy), so 0.5 is that point. "
             "framing_change_limit: person-weighted 99th percentile of framing_change over "
-            "labelled upright and slumped frames. Ours, not a standard's: see "
+            "labelled upright frames. Ours, not a standard's: see "
             "docs/thresholds.md."
         ),
         "threshold": 0.5,
