@@ -187,6 +187,18 @@ def test_banner_is_one_line_that_fits_and_key_hint_shows() -> None:
     assert plain[-40:].any() and not plain[:-60].any()  # the hint at the bottom, nothing else
 
 
+def test_timers_stay_above_the_key_hint() -> None:
+    hint = "keys: c calibrate p pause s snapshot h help q quit"
+    timed = result(Status.POOR, pose=None, timers={"poor_hold_s": 40.0, "hold_fraction": 1.3})
+    bare = result(Status.POOR, pose=None, timers={})
+    with_timers = overlay.draw_live(canvas(640, 480), timed, overlay.LiveHud(key_hint=hint))
+    without = overlay.draw_live(canvas(640, 480), bare, overlay.LiveHud(key_hint=hint))
+    _, th, base = overlay.text_size(canvas(640, 480), hint, 0.7)
+    strip = 480 - th - base - 3 * overlay._thick(canvas(640, 480), 3)
+    assert (with_timers[:strip] != without[:strip]).any()  # the timers are drawn...
+    assert np.array_equal(with_timers[strip:], without[strip:])  # ...but not over the hint
+
+
 def test_timers_turn_amber_then_red_as_a_hold_uses_up_its_time() -> None:
     def colour_of(hold_s: float, frac: float | None) -> np.ndarray:
         timers = (

@@ -684,7 +684,13 @@ def draw_live(
     y = top
     if result is not None:
         y = draw_status_panel(image, result, origin_xy=(m, top), baseline=hud.baseline)
-        draw_timers(image, result.timers)
+        rows = timer_rows(result.timers)
+        gap = 0  # the timers sit above the key hint's strip, not under it
+        if hud.key_hint and not hud.show_help:
+            _, th, base = text_size(image, hud.key_hint, 0.7)
+            gap = th + base + 3 * m
+        ty = image.shape[0] - m - _line_h(image, "Ag", 1.0) * len(rows) - gap
+        draw_timers(image, result.timers, origin_xy=(m, ty))
         line = text_size(image, "Ag", 0.8)
         draw_tracking(image, person_index, result.people, y0=top + line[1] + line[2] + 3 * m)
     if hud.countdown_s is not None:
