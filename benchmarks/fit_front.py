@@ -418,8 +418,9 @@ def aspect_check(samples: Sequence[Sample]) -> dict[str, dict[str, float]]:
 # ----------------------------------------------------------------------------------------------
 
 
-def fit_all(data: Path, model: str = "full") -> dict[str, Any]:
-    """Load, measure, fit both models on everyone, and score them leave-one-person-out."""
+def fit_all(data: Path, model: str = "full", *, lopo: bool = True) -> dict[str, Any]:
+    """Load, measure, fit both models on everyone, and score them leave-one-person-out (not
+    with ``lopo=False``: only the models fitted on everyone and the framing limit)."""
     cfg = load_config()
     samples = load_all(data, model)
     rows = measure(samples, cfg)
@@ -430,6 +431,9 @@ def fit_all(data: Path, model: str = "full") -> dict[str, Any]:
         "people": sorted({r.person for r in rows}),
     }
     for key, cal in (("uncalibrated", None), ("calibrated", calib)):
+        if not lopo:
+            out[key] = {"model": fit(rows, cal)}
+            continue
         models = lopo_models(rows, cal)
         sc = scores_of(rows, models, cal)
         used = set().union(*(c.rows for c in calib.values())) if cal is not None else set()

@@ -87,13 +87,14 @@ def test_committed_front_model_is_what_fit_front_produces() -> None:
 
     from posturecheck.core import front_model
 
-    res = fit_front.fit_all(DATA, GOLDEN["model"])
+    res = fit_front.fit_all(DATA, GOLDEN["model"], lopo=False)
     shipped = front_model.load_model()
     for key in ("uncalibrated", "calibrated"):
         fitted, committed = res[key]["model"], getattr(shipped, key)
         assert fitted.features == committed.features, key
         assert fitted.intercept == pytest.approx(committed.intercept, abs=1e-4), key
         assert fitted.coef == pytest.approx(committed.coef, abs=1e-4), key
+    assert res["framing"]["limit"] == shipped.framing_change_limit
     assert len(res["people"]) == 17
 
 
