@@ -204,39 +204,29 @@ def shot_audit(out_dir: Path, home: Path) -> None:
     terminal_png([cmd, *text.splitlines()], out_dir / "audit.png")
 
 
-def shot_live_window(out_dir: Path, home: Path) -> None:
-    display = f":{_free_display()}"
+def _run_script(script: str, args: list[str], home: Path, timeout: float) -> None:
+    """Run ``benchmarks/SCRIPT`` with this checkout's interpreter in ``home``; raise on failure."""
     proc = subprocess.run(
-        [
-            PY,
-            str(HERE / "live_screenshot.py"),
-            "--out",
-            str(out_dir / "live_window.png"),
-            "--display",
-            display,
-        ],
+        [PY, str(HERE / script), *args],
         cwd=ROOT,
         env=env_for(home),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"live_screenshot.py exited {proc.returncode}: {proc.stderr[-800:]}")
-    _recompress(out_dir / "live_window.png", colours=128)
+        raise RuntimeError(f"{script} exited {proc.returncode}: {proc.stderr[-800:]}")
+
+
+def shot_live_window(out_dir: Path, home: Path) -> None:
+    display = f":{_free_display()}"
+    png = out_dir / "live_window.png"
+    _run_script("live_screenshot.py", ["--out", str(png), "--display", display], home, 600)
+    _recompress(png, colours=128)
 
 
 def shot_tray(out_dir: Path, home: Path) -> None:
-    proc = subprocess.run(
-        [PY, str(HERE / "tray_screenshot.py"), str(out_dir / "tray_icons.png")],
-        cwd=ROOT,
-        env=env_for(home),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"tray_screenshot.py exited {proc.returncode}: {proc.stderr[-800:]}")
+    _run_script("tray_screenshot.py", [str(out_dir / "tray_icons.png")], home, 300)
     _recompress(out_dir / "tray_icons.png", colours=32)
 
 

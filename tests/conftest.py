@@ -32,6 +32,13 @@ def _no_user_config(_empty_config_home: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("XDG_CONFIG_HOME", str(_empty_config_home))
 
 
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private POSTURECHECK_HOME (history, setups, caches) for tests that ask for it."""
+    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
 @pytest.fixture(scope="session")
 def full_model() -> Path:
     return _model_path("full")

@@ -268,12 +268,6 @@ def test_no_pip_at_all_says_how_to_fix(monkeypatch) -> None:
 # --------------------------------------------------------------------------- setups, live -q
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 def test_calibrate_list_json_and_delete(home: Path, capsys) -> None:
     from posturecheck.adapters.setups import Setup, load_setup, save_setup
     from posturecheck.core.baseline import Baseline

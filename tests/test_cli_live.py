@@ -15,12 +15,6 @@ from posturecheck.core.types import View
 from posturecheck.errors import ConfigError
 
 
-@pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 @pytest.mark.parametrize(
     ("text", "fps"), [("2", 2.0), ("0.5", 0.5), ("120", 120.0), ("full", 0.0), ("MAX", 0.0)]
 )

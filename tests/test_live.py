@@ -41,12 +41,6 @@ from posturecheck.live.settings import Environment, LiveSettings
 WALL0 = 1_700_000_000.0
 
 
-@pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_clip(tmp_path_factory.mktemp("live") / "cam.mp4", n_frames=90)

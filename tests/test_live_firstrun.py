@@ -40,12 +40,6 @@ FAR_PX = round(2 * FRAMING_LIMIT * SHOULDER_PX)  # twice the framing limit: a mo
 NEAR_PX = round(0.8 * FRAMING_LIMIT * SHOULDER_PX)  # within it
 
 
-@pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_clip(tmp_path_factory.mktemp("firstrun") / "cam.mp4", n_frames=90)
