@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posturecheck.adapters.models import sha256_file
 from posturecheck.adapters.sources import read_image
 from posturecheck.batch.pool import (
     DARK_MEAN_LEVEL,
@@ -231,14 +232,6 @@ def _sha256_bytes(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def materialise_model(
     name: str,
     sha256: str,
@@ -258,7 +251,7 @@ def materialise_model(
     local = Path(driver_path)
     where = _node_ip()
     if local.is_file():
-        got = _sha256_file(local)
+        got = sha256_file(local)
         if got != sha256:
             raise ModelError(
                 f"node {where}: model {local} has sha256 {got[:12]}..., expected "
@@ -902,7 +895,7 @@ class RayDetectorPool:
 def model_sha256(path: Path) -> str:
     """The hash every node must see: the driver's bundle's (which ``resolve_model`` has already
     checked against the manifest for a named variant)."""
-    return _sha256_file(path)
+    return sha256_file(path)
 
 
 # --------------------------------------------------------------------------- the batch driver
