@@ -311,7 +311,11 @@ with it against 28.4 deg with the ``num_poses=2`` landmarker, the upright stretc
 The ``num_poses=2`` landmarker's landmarks equal IMAGE mode's exactly (max difference 0 on the
 clip, lite and full), i.e. it re-detects on every frame; the watch's ~40 % saving is exactly
 the detector it skips, so there is no cheap fix (re-creating the tracker to re-seed it costs
-~137 ms; ``min_tracking_confidence`` up to 0.99 changes nothing). See docs/benchmarks.md."""
+~137 ms; ``min_tracking_confidence`` up to 0.99 changes nothing). Forcing a fresh detection
+every 1-2 s (a black frame makes the tracker lose the person) does not cure it either: the bias
+is back on the first tracked frames (full, 5/s, once a second: hunched 10.4 against 21.4 deg),
+and detecting on every other frame costs more than ``num_poses=2``
+(``benchmarks/tracker_bias.py``). See docs/benchmarks.md."""
 
 
 class MediaPipePoseEstimator:
