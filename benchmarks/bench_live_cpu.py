@@ -11,6 +11,8 @@
 
     .venv/bin/python benchmarks/bench_live_cpu.py                 # both, 60 s window
     .venv/bin/python benchmarks/bench_live_cpu.py --measure 20    # quicker
+    .venv/bin/python benchmarks/bench_live_cpu.py --skip-full --measure 40 --compare-fixed \
+        --real ../shared/data/jonz21_side_video/input.mp4   # real footage, gate vs fixed
     xvfb-run -a .venv/bin/python benchmarks/bench_live_cpu.py --window --skip-full   # window open
 """
 
@@ -174,6 +176,25 @@ def bench_parts(clip: Path, model: str, analyses_per_s: float = 2.0) -> None:
         print(f"  model {model}, {k}: {v['cpu_mean_ms']:.1f} ms CPU -> {pct:.1f} % of a core")
 
 
+def real_clip(src: Path, seconds: float) -> Path:
+    """Real footage as the camera: ``src`` looped to ``seconds``, scaled (never padded) to a
+    640-pixel long side at 30 fps, H.264 CRF 23, into benchmarks/out/ (never committed)."""
+    from posturecheck.render.export import ffmpeg_exe  # noqa: PLC0415
+
+    if not src.is_file():
+        raise SystemExit(f"--real: no such video: {src}")
+    out = OUT / f"live_real_{src.stem}_{int(seconds)}s.mp4"
+    if out.exists():
+        return out
+    OUT.mkdir(parents=True, exist_ok=True)
+    scale = "scale='if(gt(iw,ih),640,-2)':'if(gt(iw,ih),-2,640)'"
+    cmd = [ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", "-1", "-i", str(src),
+           "-t", f"{seconds:g}", "-vf", f"{scale},fps=30", "-an", "-c:v", "libx264",
+           "-crf", "23", "-pix_fmt", "yuv420p", str(out)]  # fmt: skip
+    subprocess.run(cmd, check=True)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="lite")
@@ -190,12 +211,29 @@ def main() -> int:
     ap.add_argument(
         "--window", action="store_true", help="with the window (needs a display, e.g. xvfb-run)"
     )
+    ap.add_argument(
+        "--real",
+        type=Path,
+        default=None,
+        metavar="VIDEO",
+        help="use this real recording (looped, scaled to 640 px, no padding) as the camera "
+        "instead of the photo clip",
+    )
+    ap.add_argument(
+        "--compare-fixed",
+        action="store_true",
+        help="also measure --sampling fixed (the model on every analysis), alternated with the "
+        "default in the same run",
+    )
     ap.add_argument("extra", nargs="*", help="extra options for `posturecheck live` (after --)")
     a = ap.parse_args()
-    clip = make_clip(
-        OUT / "live_640x480_30fps_70s.mp4", seconds=max(70.0, a.warmup + a.measure + 10)
-    )
-    print(f"clip: {clip} (640x480, 30 fps)")
+    seconds = max(70.0, a.warmup + a.measure + 10)
+    if a.real is not None:
+        clip = real_clip(a.real, seconds)
+        print(f"clip: {clip} (real footage from {a.real}, 640 px long side, 30 fps)")
+    else:
+        clip = make_clip(OUT / "live_640x480_30fps_70s.mp4", seconds=seconds)
+        print(f"clip: {clip} (640x480, 30 fps)")
     print(f"CPU: {cpu_model()} ({os.cpu_count()} logical); load {os.getloadavg()[0]:.2f}")
     if not a.skip_default:
         r = bench_default(clip, a.model, a.warmup, a.measure, a.extra, a.window)
@@ -208,6 +246,15 @@ def main() -> int:
         )
         print(f"  command: posturecheck {r['cmd'].split('posturecheck ', 1)[-1]}")
         print(f"  {r['summary']}")
+        if a.compare_fixed:
+            x = bench_default(
+                clip, a.model, a.warmup, a.measure, [*a.extra, "--sampling", "fixed"], a.window
+            )
+            print(
+                f"--sampling fixed, {a.model}: {x['cpu_pct']:.1f} % of one core over "
+                f"{x['window_s']:.0f} s; default / fixed = {r['cpu_pct'] / x['cpu_pct']:.2f}"
+            )
+            print(f"  {x['summary']}")
     if a.parts:
         bench_parts(clip, a.model)
     if not a.skip_full:

@@ -122,7 +122,14 @@ def test_alert_fires_after_sustain_and_not_before(clip: Path) -> None:
 
 
 def test_sampling_is_adaptive(clip: Path) -> None:
-    h = Harness(upright_then_slouch(10_000, away_from_ms=60_000), clip, max_duration_s=120)
+    # The scripted estimator is blind to the picture, so the model gate is off ("fixed"): this
+    # checks the analysis rates; the gate has its own tests below.
+    h = Harness(
+        upright_then_slouch(10_000, away_from_ms=60_000),
+        clip,
+        max_duration_s=120,
+        sampling="fixed",
+    )
     h.run()
     ts = h.estimator.times
     gaps = {t: b - t for t, b in zip(ts, ts[1:], strict=False)}
@@ -134,6 +141,71 @@ def test_sampling_is_adaptive(clip: Path) -> None:
     assert set(away) == {2000}  # 0.5 fps once away for a while
     # Fewer analyses than a fixed 4 fps would need, by a wide margin.
     assert len(ts) < 0.5 * 4 * 120
+
+
+class _PictureCapture(FakeCapture):
+    """A webcam-like still picture (sensor noise, sigma 3 grey levels) that shows a bright patch
+    while ``slouched(clock seconds)``."""
+
+    def __init__(self, clock: FakeClock, slouched) -> None:
+        super().__init__()
+        self.clock, self.slouched = clock, slouched
+        self.rng = np.random.default_rng(7)
+
+    def read(self):
+        ok, img = super().read()
+        noise = self.rng.normal(0.0, 3.0, img.shape)
+        img = np.clip(img + noise, 0, 255).astype(np.uint8)
+        if self.slouched(self.clock()):
+            img[100:140, 100:220] = 230
+        return ok, img
+
+
+class _PictureEstimator(ScriptedEstimator):
+    """A pose estimator that reads the picture: the bright patch means slumped."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda _t: [])
+
+    def detect(self, frame):
+        super().detect(frame)
+        return [SLOUCH] if frame.image[120, 160, 1] > 150 else [UPRIGHT]
+
+
+def _picture_run(sampling: str) -> Harness:
+    box: list[Harness] = []
+    # Slumped from 10 s to 70 s of the session, upright before and after (the clock starts at 1000).
+    slouched = lambda t: 1010.0 <= t < 1070.0  # noqa: E731
+    h = Harness(
+        lambda _t: [],
+        open_fn=lambda _dev: _PictureCapture(box[0].clock, slouched),
+        max_duration_s=150,
+        sampling=sampling,
+    )
+    box.append(h)
+    h.estimator = h.session.estimator = _PictureEstimator()
+    h.run()
+    return h
+
+
+def test_model_gate_runs_the_model_less_on_a_still_picture_with_the_same_alerts() -> None:
+    fixed, adaptive = _picture_run("fixed"), _picture_run("adaptive")
+    f, a = fixed.session.report, adaptive.session.report
+    # Same alerts at the same frame times, and the same time in each status (to 2 points).
+    assert [(x.kind, x.t_ms) for x in a.alerts] == [(x.kind, x.t_ms) for x in f.alerts]
+    assert len(a.alerts) >= 1
+    judged = sum(f.totals.values())
+    for k in set(f.totals) | set(a.totals):
+        assert abs(f.totals.get(k, 0.0) - a.totals.get(k, 0.0)) <= 0.02 * judged, k
+    # The same grid of analyses, but the model ran on far fewer of them: sensor noise is not
+    # motion, and while posture is fine the last detections stand for up to a second.
+    assert a.analyses == f.analyses and f.model_runs == f.analyses == fixed.estimator.calls
+    assert a.model_runs == adaptive.estimator.calls <= 0.7 * f.model_runs
+    ts = adaptive.estimator.times
+    assert max(b - t for t, b in zip(ts, ts[1:], strict=False)) <= 1000
+    # The picture change at 10 s is seen at the next analysis, not a second later.
+    assert any(10_000 <= t <= 10_500 for t in ts)
+    assert "(the model ran on" in format_report(a).splitlines()[0]
 
 
 def test_cooldown_holds_back_a_second_alert(clip: Path) -> None:

@@ -108,8 +108,8 @@ def test_locked_screen_releases_camera_and_counts_as_away(clip: Path, tmp_path: 
     assert r.session.judge.state.sit.breaks == 1
     assert r.session.desk.lock_pause is not None
     assert r.session.desk.lock_pause.locked_total_s == pytest.approx(180.0, abs=0.6)
-    # Stand-ins are judged, not analysed: analyses = estimator calls.
-    assert r.report.analyses == r.estimator.calls
+    # Stand-ins are judged, not analysed: model runs = estimator calls.
+    assert r.report.model_runs == r.estimator.calls
     assert len(days) == 1 and days[0].breaks == 1 and 175.0 <= days[0].away_s <= 185.0
     assert r.session.last_result is not None and r.session.last_result.status is not Status.AWAY
 

@@ -1,6 +1,6 @@
 """Adaptive sampling in batch (issue 13): the model is gated, the judging grid is not.
 
-Unit tests of :class:`posturecheck.batch.sampler.ModelGate`, then the real CLI in-process on
+Unit tests of :class:`posturecheck.core.sampler.ModelGate`, then the real CLI in-process on
 the tiny grey-level videos of ``test_batch`` (a fake estimator with exact poses): adaptive and
 fixed sampling give the same alerts and rows, with fewer model runs, and a control shows that
 a gate blind to the picture would not.
@@ -25,7 +25,7 @@ from test_batch import (  # noqa: F401  (fixtures)
 
 from posturecheck.batch import pool
 from posturecheck.batch.options import BatchOptions
-from posturecheck.batch.sampler import GateSettings, ModelGate, motion, thumb_size
+from posturecheck.core.sampler import GateSettings, ModelGate, motion, thumb_size
 from posturecheck.core.types import Detections
 
 pytestmark = pytest.mark.usefixtures("fast_cfg")  # writes tmp_path / "fast.toml"

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from posturecheck import __version__
-from posturecheck.batch.sampler import GateSettings
 from posturecheck.core.config import Config
+from posturecheck.core.sampler import GateSettings
 from posturecheck.errors import ConfigError
 from posturecheck.render import export
 
@@ -27,7 +27,7 @@ class BatchOptions:
         out_dir: output folder (``OUT``); one sub-folder per input.
         sample_fps: analysed frames per second of video (the judging grid).
         adaptive: run the model only on the grid frames where the picture changed
-            (:mod:`posturecheck.batch.sampler`); ``False``: on every grid frame (fixed rate).
+            (:mod:`posturecheck.core.sampler`); ``False``: on every grid frame (fixed rate).
         formats: subset of ``{"json", "csv", "html"}``.
         annotate: also write an annotated copy of each video (and image).
         force: reanalyse inputs whose outputs are current.

@@ -28,8 +28,8 @@ import numpy as np
 from posturecheck.adapters.av_source import PyAVFileSource, open_video_frames
 from posturecheck.adapters.sources import VideoFileSource, VideoInfo, probe_video, read_image
 from posturecheck.batch.parallel import SegmentScheduler, TaskStream
-from posturecheck.batch.sampler import GateSettings, ModelGate, thumb_size, thumbnail
 from posturecheck.core.pipeline import PoseEstimator, detect
+from posturecheck.core.sampler import GateSettings, ModelGate, thumb_size, thumbnail
 from posturecheck.core.types import Detections, Frame
 from posturecheck.errors import PostureCheckError
 
@@ -259,7 +259,7 @@ class ThreadDetectorPool:
         on_frames: progress callback, ``on_frames(n)`` per analysed frames.
         estimator_factory: ``factory(mode)``, called once per worker thread and mode.
         workers: worker threads (fewer when there are fewer tasks).
-        adaptive: gate the model with :class:`posturecheck.batch.sampler.ModelGate` (frames
+        adaptive: gate the model with :class:`posturecheck.core.sampler.ModelGate` (frames
             where nothing changed repeat the last detections); ``None``: every grid frame.
     """
 

@@ -369,6 +369,13 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
         "up, slower while away); 'full' analyses every frame",
     )
     p.add_argument(
+        "--sampling",
+        choices=["adaptive", "fixed"],
+        default="adaptive",
+        help="adaptive (default): while posture is fine, run the model only when the picture "
+        "changed or a second has passed, as analyze does; fixed: on every analysed frame",
+    )
+    p.add_argument(
         "--preview-fps",
         type=number(0.0, 60.0),
         default=5.0,

@@ -93,6 +93,7 @@ def settings_from_args(args: argparse.Namespace, *, calibrate_only: bool) -> Liv
             calibrate_slouch=getattr(args, "slouch", False),
             camera=args.camera,
             auto_baseline=getattr(args, "auto_baseline", False) and not calibrate_only,
+            sampling=getattr(args, "sampling", "adaptive"),
         )
     except ValueError as exc:  # one line and the config exit code, not an "internal error"
         name, _, why = str(exc).partition(": ")

@@ -38,6 +38,8 @@ class LiveReport:
         end_reason: "quit", "window closed", "interrupted", "end of file", "limit", "calibrated",
             "calibration failed", "terminated".
         analyses: analysed frames.
+        model_runs: analysed frames the pose model ran on (the others repeated the last
+            detections because the picture had not changed: :mod:`posturecheck.core.sampler`).
         duration_s: wall-clock length of the session (clock seconds).
         last_t_ms: frame time of the last analysed frame.
         totals: seconds per status (good/caution/poor/unknown/away), from the history aggregator.
@@ -53,6 +55,7 @@ class LiveReport:
 
     end_reason: str = ""
     analyses: int = 0
+    model_runs: int = 0
     duration_s: float = 0.0
     last_t_ms: int = 0
     totals: dict[str, float] = field(default_factory=dict)
@@ -125,7 +128,8 @@ def format_report(rep: LiveReport) -> str:
 
     lines = [
         f"Session summary ({rep.end_reason}): {_hms(rep.duration_s)} monitored, "
-        f"{rep.analyses} frames analysed",
+        f"{rep.analyses} frames analysed"
+        + (f" (the model ran on {rep.model_runs})" if 0 < rep.model_runs < rep.analyses else ""),
         f"  in view {_hms(present)}, away {_hms(t.get('away', 0.0))}, breaks credited {rep.breaks}",
         f"  good {_hms(t.get('good', 0.0))}{pct('good')}, "
         f"caution {_hms(t.get('caution', 0.0))}{pct('caution')}, "

@@ -28,6 +28,7 @@ from posturecheck.adapters.window import Display, KeySource, save_snapshot
 from posturecheck.core import pipeline
 from posturecheck.core.calibration import CalibrationRun
 from posturecheck.core.config import Config
+from posturecheck.core.sampler import ModelGate, thumbnail_of
 from posturecheck.core.types import Alert, Detections, Frame, FrameResult
 from posturecheck.errors import SourceError
 from posturecheck.live.desk import PAUSED_MESSAGE, Desk
@@ -99,6 +100,7 @@ class LiveSession:
         self._lost_since: float | None = None
         self._retry_at = 0.0
         self._backoff = Backoff(s.retry_initial_s, s.retry_max_s)
+        self._gate = ModelGate() if s.sampling == "adaptive" else None
         self.desk = Desk(lock, tray)
         self.baselines = Baselines(
             s, env, self.hud, source=feed.label, keys=display is not None or keys is not None
@@ -277,7 +279,7 @@ class LiveSession:
 
     def _analyse(self, frame: Frame) -> FrameResult:
         """Detect, judge, and hand the result to every sink."""
-        r = self.judge.step(pipeline.detect(frame, self.estimator))
+        r = self.judge.step(self._detect(frame))
         self.last_result, self.last_frame = r, frame
         self.record.add(r)
         self.hud.analysed()
@@ -306,6 +308,23 @@ class LiveSession:
             away_since_ms=self._presence.away_since_ms,
         )
         return r
+
+    def _detect(self, frame: Frame) -> Detections:
+        """The frame's detections: the model's, or, while posture is fine and the picture has
+        not changed, the last ones again (the gate; never while calibrating or a problem builds
+        up, when every analysis counts)."""
+        gate = self._gate
+        if gate is None:
+            self.report.model_runs += 1
+            return pipeline.detect(frame, self.estimator)
+        thumb = thumbnail_of(frame.image)
+        steady = self.mode == "fine" and not self.baselines.calibrating
+        if steady and not gate.wants_model(frame.timestamp_ms, thumb):
+            return gate.carry(frame.index, frame.timestamp_ms)
+        self.report.model_runs += 1
+        d = pipeline.detect(frame, self.estimator)
+        gate.ran(d, thumb, frame.wh)
+        return d
 
     def _deliver(self, a: Alert) -> None:
         self.record.alert(a)

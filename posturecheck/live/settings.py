@@ -54,6 +54,10 @@ class LiveSettings:
             :mod:`~.firstrun`).
         auto_baseline: learn the baseline from the most upright stretch of the first
             ``auto_baseline_s`` seconds instead (``--auto-baseline``; :mod:`~.firstrun`).
+        sampling: ``"adaptive"``: while posture is fine, the model runs only when the picture
+            changed or a second has passed (:class:`~posturecheck.core.sampler.ModelGate`, the
+            gate batch uses); the frames in between are judged on the last detections.
+            ``"fixed"``: the model runs on every analysed frame.
         framing_hold_s: the framing must differ from the calibrated one this long before the
             session says so (:class:`~.firstrun.FramingWatch`).
     """
@@ -82,6 +86,7 @@ class LiveSettings:
     auto_baseline: bool = False
     auto_baseline_s: float = 120.0
     framing_hold_s: float = 10.0
+    sampling: str = "adaptive"
 
     def __post_init__(self) -> None:
         for name in ("fps", "pending_fps", "away_fps", "calibrate_fps", "preview_fps"):
@@ -90,6 +95,8 @@ class LiveSettings:
                 raise ValueError(f"{name}: expected a finite number >= 0, got {v}")
         if self.retry_initial_s <= 0 or self.retry_max_s < self.retry_initial_s:
             raise ValueError("retry_initial_s must be > 0 and <= retry_max_s")
+        if self.sampling not in ("adaptive", "fixed"):
+            raise ValueError(f"sampling: expected adaptive or fixed, got {self.sampling!r}")
 
     def interval_s(self, mode: str) -> float:
         """Seconds between analyses in sampling ``mode`` (0 = as fast as frames come)."""

@@ -15,7 +15,9 @@ A skipped frame repeats the last detections, stamped with its own index and time
 
 The gate depends only on the frames of its segment (every segment starts with a model run, as
 tracking already does), so results do not depend on the number of workers. Pure: NumPy only;
-the batch pool makes the thumbnails (:func:`thumbnail` takes a downscaled grey image).
+the batch pool makes the thumbnails (:func:`thumbnail` takes a downscaled grey image). Live uses
+the same gate on its own sampling grid (2 analyses per second while posture is fine) and makes
+its thumbnails here, with NumPy, from the camera frame (:func:`thumbnail_of`).
 """
 
 from __future__ import annotations
@@ -118,6 +120,21 @@ class ModelGate:
 def thumbnail(grey_small: np.ndarray) -> np.ndarray:
     """The gate's thumbnail from a grey frame already downscaled to :func:`thumb_size`."""
     return np.asarray(grey_small, dtype=np.int16)
+
+
+def thumbnail_of(image_bgr: np.ndarray) -> np.ndarray:
+    """The gate's thumbnail straight from a ``(H, W, 3)`` BGR frame, with NumPy only (the live
+    loop): the green channel (most of luma) averaged over square blocks, so that a webcam's
+    sensor noise averages out (a 6x6 block cuts its standard deviation six-fold) instead of
+    reading as motion."""
+    h, w = image_bgr.shape[:2]
+    b = max(1, -(-w // THUMB_WIDTH))
+    hh, ww = max(b, h // b * b), max(b, w // b * b)
+    g = image_bgr[:hh, :ww, 1]
+    if g.shape != (hh, ww):  # smaller than one block
+        return np.asarray(g, dtype=np.int16)
+    blocks = g.reshape(hh // b, b, ww // b, b).mean(axis=(1, 3), dtype=np.float32)
+    return np.rint(blocks).astype(np.int16)
 
 
 def motion(a: np.ndarray, b: np.ndarray, box: tuple[int, int, int, int] | None) -> float:
