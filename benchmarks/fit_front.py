@@ -11,7 +11,8 @@ features):
 * uncalibrated: ``head_height_ratio`` and ``shoulder_gap_ratio`` (nose and ear height above
   the shoulder line in shoulder widths);
 * calibrated: changes from the median of the session's first 5 upright frames (head height,
-  ear gap, log face width, log shoulder width, shoulder drop in shoulder widths); see
+  ear gap, log face width, log shoulder width, shoulder drop, and the nose and ear midpoint's
+  drop in the image, all in shoulder widths); see
   ``posturecheck/core/front_model.py``.
 
 The features are fixed in advance (the measures issue 11 names), not selected on the data.
@@ -66,6 +67,8 @@ CAL_FEATURES = (
     "face_width_log_change",
     "shoulder_width_log_change",
     "shoulder_drop",
+    "head_drop",
+    "ear_drop",
 )
 
 
@@ -200,6 +203,47 @@ def training_calibrations(
     return out
 
 
+TrainingSet = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def training_set(rows: Sequence[Row], calib: dict[str, Calibration] | None) -> TrainingSet:
+    """Per training calibration (one when uncalibrated): features, labels and persons of the
+    usable labelled frames. It does not depend on who is left out, so a leave-one-person-out
+    run computes it once and masks the person out per fold (:func:`fit_arrays`)."""
+    persons = np.array([r.person for r in rows])
+    y = np.array([r.bad for r in rows])
+    labelled = np.array([r.sample.label in ("good", "bad") for r in rows])
+    out: TrainingSet = []
+    for cal in [None] if calib is None else training_calibrations(rows):
+        x, ok = features(rows, cal)
+        keep = ok & labelled
+        if cal is not None:  # calibration frames are not training frames of that baseline
+            used = set().union(*(c.rows for c in cal.values()))
+            keep &= np.array([id(r) not in used for r in rows])
+        out.append((x[keep], y[keep], persons[keep]))
+    return out
+
+
+def fit_arrays(
+    sets: TrainingSet, names: Sequence[str], exclude: str | None = None
+) -> fm.LogisticModel:
+    """The model fitted on :func:`training_set` ``sets`` without person ``exclude``."""
+    xs, ys, ps = [], [], []
+    for x, y, p in sets:
+        keep = np.ones(len(y), bool) if exclude is None else p != exclude
+        xs.append(x[keep])
+        ys.append(y[keep])
+        ps.append(p[keep])
+    xa, ya, pa = np.concatenate(xs), np.concatenate(ys), np.concatenate(ps)
+    b0, coef = fit_logistic(xa, ya, person_weights(pa, ya))
+    # The operating point: the probability limit that maximises the mean per-person balanced
+    # accuracy on the training people (first calibration only), folded into the intercept so
+    # that the shipped score's 0.5 is that point.
+    t = operating_point(xs[0], ys[0], ps[0], b0, coef)
+    b0 -= float(np.log(t / (1.0 - t)))
+    return fm.LogisticModel(tuple(names), b0, tuple(float(c) for c in coef))
+
+
 def fit(
     rows: Sequence[Row], calib: dict[str, Calibration] | None, exclude: str | None = None
 ) -> fm.LogisticModel:
@@ -208,30 +252,8 @@ def fit(
     Calibrated: trained over :func:`training_calibrations` (the evaluated first-5-frames
     baseline plus shifted ones), each person still weighing the same.
     """
-    persons = np.array([r.person for r in rows])
-    y = np.array([r.bad for r in rows])
-    labelled = np.array([r.sample.label in ("good", "bad") for r in rows])
-    xs, ys, ps = [], [], []
-    for cal in [None] if calib is None else training_calibrations(rows):
-        x, ok = features(rows, cal)
-        keep = ok & labelled
-        if cal is not None:  # calibration frames are not training frames of that baseline
-            used = set().union(*(c.rows for c in cal.values()))
-            keep &= np.array([id(r) not in used for r in rows])
-        if exclude is not None:
-            keep &= persons != exclude
-        xs.append(x[keep])
-        ys.append(y[keep])
-        ps.append(persons[keep])
-    xa, ya, pa = np.concatenate(xs), np.concatenate(ys), np.concatenate(ps)
-    b0, coef = fit_logistic(xa, ya, person_weights(pa, ya))
-    # The operating point: the probability limit that maximises the mean per-person balanced
-    # accuracy on the training people (first calibration only), folded into the intercept so
-    # that the shipped score's 0.5 is that point.
-    t = operating_point(xs[0], ys[0], ps[0], b0, coef)
-    b0 -= float(np.log(t / (1.0 - t)))
     names = UNCAL_FEATURES if calib is None else CAL_FEATURES
-    return fm.LogisticModel(tuple(names), b0, tuple(float(c) for c in coef))
+    return fit_arrays(training_set(rows, calib), names, exclude)
 
 
 def operating_point(
@@ -256,8 +278,10 @@ def operating_point(
 def lopo_models(
     rows: Sequence[Row], calib: dict[str, Calibration] | None
 ) -> dict[str, fm.LogisticModel]:
-    """For each person, the model fitted without them."""
-    return {p: fit(rows, calib, exclude=p) for p in sorted({r.person for r in rows})}
+    """For each person, the model fitted without them (the features computed once)."""
+    sets = training_set(rows, calib)
+    names = UNCAL_FEATURES if calib is None else CAL_FEATURES
+    return {p: fit_arrays(sets, names, exclude=p) for p in sorted({r.person for r in rows})}
 
 
 def scores_of(
@@ -434,7 +458,9 @@ def fit_all(data: Path, model: str = "full", *, lopo: bool = True) -> dict[str, 
         if not lopo:
             out[key] = {"model": fit(rows, cal)}
             continue
-        models = lopo_models(rows, cal)
+        sets = training_set(rows, cal)
+        names = UNCAL_FEATURES if cal is None else CAL_FEATURES
+        models = {p: fit_arrays(sets, names, exclude=p) for p in out["people"]}
         sc = scores_of(rows, models, cal)
         used = set().union(*(c.rows for c in calib.values())) if cal is not None else set()
         res = per_person_bacc(
@@ -442,7 +468,7 @@ def fit_all(data: Path, model: str = "full", *, lopo: bool = True) -> dict[str, 
             [s is not None and s > 0.5 for s in sc],
             skip=lambda r, used=used: id(r) in used,
         )
-        full = fit(rows, cal)
+        full = fit_arrays(sets, names)
         out[key] = {"model": full, "lopo_model_only": res}
     out["framing"] = framing_limit(rows, calib)
     return out

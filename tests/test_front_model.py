@@ -59,6 +59,18 @@ def test_calibrated_score_catches_sinking_down_and_leaning_in() -> None:
     assert fm.slouch_score(lean, base) > 0.5
 
 
+def test_head_and_ear_drop_are_image_drops_in_baseline_shoulder_widths() -> None:
+    # Shoulders 0.1 image widths lower (0.1/0.45 shoulder widths) and the nose 0.2 shoulder
+    # widths less above them: the nose sits (0.1 + 0.2 * 0.45) / 0.45 shoulder widths lower.
+    cur = {**UPRIGHT, "shoulder_y_ratio": 0.65, "head_height_ratio": 0.42}
+    drop = fm.CALIBRATED_FEATURES["head_drop"](cur, UPRIGHT)
+    assert drop == pytest.approx((0.1 + 0.2 * 0.45) / 0.45)
+    assert fm.CALIBRATED_FEATURES["ear_drop"](UPRIGHT, UPRIGHT) == pytest.approx(0.0)
+    # Raising the head over the shoulders reads as a negative drop; a missing value as None.
+    assert fm.CALIBRATED_FEATURES["ear_drop"]({**UPRIGHT, "shoulder_gap_ratio": 0.8}, UPRIGHT) < 0
+    assert fm.CALIBRATED_FEATURES["head_drop"]({"head_height_ratio": 0.5}, UPRIGHT) is None
+
+
 def test_a_baseline_without_the_new_metrics_falls_back_to_the_uncalibrated_model() -> None:
     old = {"head_height_ratio": 0.62, "shoulder_gap_ratio": 0.63}  # saved before issue 11
     assert fm.slouch_score(UPRIGHT, old) == fm.slouch_score(UPRIGHT, None)

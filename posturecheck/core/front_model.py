@@ -77,6 +77,33 @@ def _shoulder_drop(cur: Values, base: Values) -> float | None:
     return (y - y0) / w0
 
 
+def _point_drop(height: str) -> Callable[[Values, Values], float | None]:
+    """How much lower a head point (``height``: its height above the shoulder line in
+    shoulder widths) sits in the image than at calibration, in baseline shoulder widths: the
+    shoulder midpoint's drop plus the point's loss of height over the shoulders (sinking down
+    moves both; a camera-independent stand-in for the point's own image position)."""
+
+    def f(cur: Values, base: Values) -> float | None:
+        y, y0 = _get(cur, "shoulder_y_ratio"), _get(base, "shoulder_y_ratio")
+        w, w0 = _get(cur, "shoulder_width_ratio"), _get(base, "shoulder_width_ratio")
+        h, h0 = _get(cur, height), _get(base, height)
+        if None in (y, y0, w, w0, h, h0) or w0 <= 0.0:  # type: ignore[operator]
+            return None
+        return ((y - h * w) - (y0 - h0 * w0)) / w0  # type: ignore[operator]
+
+    return f
+
+
+def _rel_change(name: str) -> Callable[[Values, Values], float | None]:
+    def f(cur: Values, base: Values) -> float | None:
+        a, b = _get(cur, name), _get(base, name)
+        if a is None or b is None or b <= 0.0:
+            return None
+        return a / b - 1.0
+
+    return f
+
+
 # Features of the calibrated model: name -> f(current metric values, baseline values).
 CALIBRATED_FEATURES: dict[str, Callable[[Values, Values], float | None]] = {
     "head_height_change": _diff("head_height_ratio"),
@@ -84,6 +111,10 @@ CALIBRATED_FEATURES: dict[str, Callable[[Values, Values], float | None]] = {
     "face_width_log_change": _log_ratio("face_width_ratio"),
     "shoulder_width_log_change": _log_ratio("shoulder_width_ratio"),
     "shoulder_drop": _shoulder_drop,
+    "head_drop": _point_drop("head_height_ratio"),
+    "ear_drop": _point_drop("shoulder_gap_ratio"),
+    "head_height_rel_change": _rel_change("head_height_ratio"),
+    "shoulder_gap_rel_change": _rel_change("shoulder_gap_ratio"),
 }
 # Features of the uncalibrated model: metric values as they are.
 UNCALIBRATED_FEATURES = ("head_height_ratio", "shoulder_gap_ratio")
