@@ -367,7 +367,9 @@ class HistoryStore:
         with _sqlite_errors(self.path):
             if isinstance(self.path, Path):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), timeout=timeout_s)
+            # One user at a time, but not always the opening thread: under a macOS status icon
+            # the session runs in the icon's setup thread (``Tray.run_on_main``).
+            self._db = sqlite3.connect(str(self.path), timeout=timeout_s, check_same_thread=False)
             try:
                 self._open()
             except BaseException:

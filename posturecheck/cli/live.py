@@ -9,6 +9,7 @@ and prints its summary.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import logging
 import os
@@ -244,27 +245,83 @@ def _open_tray(args: argparse.Namespace, env: Environment) -> Tray | None:
         webbrowser.open(out.as_uri())
 
     try:
-        return Tray(on_report=None if args.no_history else today_report)
+        tray = Tray(on_report=None if args.no_history else today_report)
     except TrayUnavailable as exc:
         env.warn(f"{exc}; going on without it (pip install posturecheck[tray] for the icon)")
         return None
+    if tray.main_thread:
+        env.say(
+            "status icon: its loop holds the main thread here (macOS), so monitoring runs on a "
+            "worker thread, headless (no window, as with --no-window)"
+        )
+    return tray
 
 
 def run_session(session: LiveSession) -> LiveReport:
-    """Run ``session`` with SIGTERM and SIGHUP asking it to stop (the clean finish of ``q``)."""
+    """Run ``session`` with SIGTERM and SIGHUP asking it to stop (the clean finish of ``q``).
+
+    With a status icon whose loop must hold the main thread (macOS), the session runs in the
+    icon's setup thread (:meth:`Tray.run_on_main`) and SIGINT (Ctrl-C) stops it the same way.
+    """
+    tray = getattr(getattr(session, "desk", None), "tray", None)
+    on_main = tray is not None and tray.main_thread
 
     def on_term(signum: int, _frame: Any) -> None:
-        session.stop("terminated")
+        session.stop("interrupted" if signum == signal.SIGINT else "terminated")
 
     # SIGHUP too: a login session (autostart) ending, or its terminal closing, ends the session
     # the same clean way (history written, camera released).
-    names = ("SIGTERM", "SIGHUP")
+    names = ("SIGTERM", "SIGHUP") + (("SIGINT",) if on_main else ())
     old = {sig: signal.signal(sig, on_term) for n in names if (sig := getattr(signal, n, None))}
+    relay = _SignalRelay(session.stop) if on_main else None
     try:
+        if tray is not None and on_main:
+            return tray.run_on_main(session.run, session.stop)
         return session.run()
     finally:
+        if relay is not None:
+            relay.close()
         for sig, handler in old.items():
             signal.signal(sig, handler)
+
+
+class _SignalRelay:
+    """Stops the session from a thread of its own when a signal is caught.
+
+    Python runs signal handlers on the main thread between bytecodes; a native event loop
+    (AppKit's, under the icon) may hold the main thread for long without any. CPython writes
+    each caught signal's number to the wakeup fd at once, whichever thread took it, so a thread
+    reading it can stop the session without the main thread.
+    """
+
+    def __init__(self, stop: Callable[[str], None]) -> None:
+        import socket
+        import threading
+
+        self._r, self._w = socket.socketpair()
+        self._w.setblocking(False)
+        self._old = signal.set_wakeup_fd(self._w.fileno(), warn_on_full_buffer=False)
+        self._stop = stop
+
+        def relay() -> None:
+            while True:
+                data = self._r.recv(16)
+                if not data or b"\0" in data:  # closed, or close()'s wake byte
+                    return
+                term = any(b not in (int(signal.SIGINT),) for b in data)
+                self._stop("terminated" if term else "interrupted")
+
+        self._thread = threading.Thread(target=relay, name="signal-relay", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self._old)
+        with contextlib.suppress(OSError):
+            self._w.setblocking(True)
+            self._w.send(b"\0")
+        self._thread.join(timeout=2.0)
+        self._r.close()
+        self._w.close()
 
 
 def _banner(session: LiveSession) -> str:

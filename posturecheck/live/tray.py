@@ -10,6 +10,11 @@ makes the tray a key source, like the terminal). "Today's report" runs the drive
 
 Without pystray, or without a tray host (no display, no StatusNotifier/XEmbed host), opening the
 tray fails with :class:`TrayUnavailable`; the driver says so in one line and goes on without it.
+
+Where the backend must own the main thread (macOS's AppKit: :func:`needs_main_thread`), the icon
+is not started in a thread: :meth:`Tray.run_on_main` runs pystray's ``Icon.run(setup=...)`` on
+the calling (main) thread and the live loop in pystray's setup thread, and stops the icon when
+the loop ends (or asks the loop to stop when the icon's loop ends first).
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from posturecheck.core.fmt import duration
 from posturecheck.core.types import Alert, FrameResult, Status
 
+T = TypeVar("T")
 PAUSED = "paused"
+MAIN_THREAD_PLATFORMS = frozenset({"darwin"})
+"""Where pystray's backend must run on the main thread (AppKit); tests change it."""
 # State -> (RGB colour, label). The colours match the window's bands (green, amber, red).
 STATES: dict[str, tuple[tuple[int, int, int], str]] = {
     Status.GOOD.value: ((46, 160, 67), "good"),
@@ -45,6 +53,11 @@ MENU = (
 
 class TrayUnavailable(RuntimeError):
     """No pystray, or no tray host to show an icon in."""
+
+
+def needs_main_thread(platform: str | None = None) -> bool:
+    """Whether the icon's loop must hold the main thread on ``platform`` (default: this one)."""
+    return (platform if platform is not None else sys.platform) in MAIN_THREAD_PLATFORMS
 
 
 def tray_state(result: FrameResult | None, *, paused: bool = False, locked: bool = False) -> str:
@@ -83,13 +96,12 @@ class Tray:
         icon_factory: ``(name, image, title, menu) -> icon``; default ``pystray.Icon`` (tests
             pass one built on pystray's dummy backend).
         on_report: what "Today's report" does (``None``: the item is disabled).
-        start: show the icon now (a background thread runs pystray's loop).
+        start: show the icon now (a background thread runs pystray's loop), except where the
+            backend needs the main thread (:attr:`main_thread`): then :meth:`run_on_main` shows it.
         platform: ``sys.platform`` (tests pass another).
 
     Raises:
-        TrayUnavailable: no pystray or no backend; or macOS with ``start``, where pystray's
-            loop must run on the main thread, which runs the live loop (the icon would fail
-            or abort the process there; a main-thread tray is not built yet).
+        TrayUnavailable: no pystray or no backend.
     """
 
     def __init__(
@@ -98,13 +110,9 @@ class Tray:
         *,
         on_report: Callable[[], None] | None = None,
         start: bool = True,
-        platform: str = sys.platform,
+        platform: str | None = None,
     ) -> None:
-        if start and platform == "darwin":
-            raise TrayUnavailable(
-                "no status icon on macOS yet (pystray must run on the main thread, which runs "
-                "the live loop)"
-            )
+        self.main_thread = needs_main_thread(platform)
         try:
             import pystray
         except Exception as exc:  # ImportError, or the backend failing without a display
@@ -127,7 +135,7 @@ class Tray:
         menu = pystray.Menu(*items)
         self.icon = factory("posturecheck", icon_image(self.state), self.title, menu)
         self._thread: threading.Thread | None = None
-        if start:
+        if start and not self.main_thread:
             self._thread = threading.Thread(target=self._run, name="tray", daemon=True)
             self._thread.start()
 
@@ -149,6 +157,61 @@ class Tray:
             self.icon.run()
         except Exception:  # a host that goes away must not end the session
             return
+
+    def run_on_main(self, work: Callable[[], T], stop: Callable[[str], None]) -> T:
+        """Hold this (main) thread in pystray's ``Icon.run`` while ``work`` runs in its setup
+        thread; ``work``'s result (or its exception).
+
+        The setup callback shows the icon, runs ``work`` and stops the icon when ``work`` ends.
+        If the icon's loop ends first (the host quit it, or it failed), ``stop("tray closed")``
+        asks ``work`` to end and this waits for it; if the loop fails before it was ready,
+        ``work`` runs here, without the icon. ``KeyboardInterrupt`` here is ``stop("interrupted")``.
+        """
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        lock = threading.Lock()
+        flags = {"started": False, "abandoned": False}
+        self.run_error: str | None = None
+
+        def setup(icon: Any) -> None:
+            with lock:
+                if flags["abandoned"]:
+                    return
+                flags["started"] = True
+            self.work_thread = threading.current_thread()
+            try:
+                icon.visible = True
+            except Exception as exc:  # no icon, but the session goes on
+                self.run_error = f"{type(exc).__name__}: {exc}"
+            try:
+                box["value"] = work()
+            except BaseException as exc:  # handed to the main thread
+                box["error"] = exc
+            finally:
+                done.set()
+                with contextlib.suppress(Exception):
+                    icon.stop()
+
+        try:
+            self.icon.run(setup=setup)
+        except KeyboardInterrupt:
+            stop("interrupted")
+        except Exception as exc:  # the backend's loop failed
+            self.run_error = f"{type(exc).__name__}: {exc}"
+        with lock:
+            if not flags["started"]:
+                flags["abandoned"] = True
+        if flags["abandoned"]:
+            # pystray's setup thread waits for a ready loop that never came: release it.
+            with contextlib.suppress(Exception):
+                if not getattr(self.icon, "_running", True):
+                    self.icon._mark_ready()
+            return work()
+        while not done.wait(0.2):  # the loop ended first: end the work too
+            stop("tray closed")
+        if "error" in box:
+            raise box["error"]
+        return box["value"]  # type: ignore[no-any-return]
 
     def show(self, state: str, title: str) -> None:
         """Set the colour and tooltip (only what changed is sent to the host)."""
