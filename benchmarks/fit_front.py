@@ -244,6 +244,11 @@ def fit_arrays(
     return fm.LogisticModel(tuple(names), b0, tuple(float(c) for c in coef))
 
 
+def feature_names(calib: dict[str, Calibration] | None) -> tuple[str, ...]:
+    """The features of the uncalibrated (``calib`` is ``None``) or the calibrated model."""
+    return UNCAL_FEATURES if calib is None else CAL_FEATURES
+
+
 def fit(
     rows: Sequence[Row], calib: dict[str, Calibration] | None, exclude: str | None = None
 ) -> fm.LogisticModel:
@@ -252,8 +257,7 @@ def fit(
     Calibrated: trained over :func:`training_calibrations` (the evaluated first-5-frames
     baseline plus shifted ones), each person still weighing the same.
     """
-    names = UNCAL_FEATURES if calib is None else CAL_FEATURES
-    return fit_arrays(training_set(rows, calib), names, exclude)
+    return fit_arrays(training_set(rows, calib), feature_names(calib), exclude)
 
 
 def operating_point(
@@ -276,11 +280,12 @@ def operating_point(
 
 
 def lopo_models(
-    rows: Sequence[Row], calib: dict[str, Calibration] | None
+    rows: Sequence[Row], calib: dict[str, Calibration] | None, sets: TrainingSet | None = None
 ) -> dict[str, fm.LogisticModel]:
-    """For each person, the model fitted without them (the features computed once)."""
-    sets = training_set(rows, calib)
-    names = UNCAL_FEATURES if calib is None else CAL_FEATURES
+    """For each person, the model fitted without them (the features computed once; pass
+    ``sets``, the :func:`training_set`, when the caller has it already)."""
+    sets = training_set(rows, calib) if sets is None else sets
+    names = feature_names(calib)
     return {p: fit_arrays(sets, names, exclude=p) for p in sorted({r.person for r in rows})}
 
 
@@ -459,8 +464,7 @@ def fit_all(data: Path, model: str = "full", *, lopo: bool = True) -> dict[str, 
             out[key] = {"model": fit(rows, cal)}
             continue
         sets = training_set(rows, cal)
-        names = UNCAL_FEATURES if cal is None else CAL_FEATURES
-        models = {p: fit_arrays(sets, names, exclude=p) for p in out["people"]}
+        models = lopo_models(rows, cal, sets)
         sc = scores_of(rows, models, cal)
         used = set().union(*(c.rows for c in calib.values())) if cal is not None else set()
         res = per_person_bacc(
@@ -468,7 +472,7 @@ def fit_all(data: Path, model: str = "full", *, lopo: bool = True) -> dict[str, 
             [s is not None and s > 0.5 for s in sc],
             skip=lambda r, used=used: id(r) in used,
         )
-        full = fit_arrays(sets, names)
+        full = fit_arrays(sets, feature_names(cal))
         out[key] = {"model": full, "lopo_model_only": res}
     out["framing"] = framing_limit(rows, calib)
     return out

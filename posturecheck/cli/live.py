@@ -308,7 +308,7 @@ class _SignalRelay:
                 data = self._r.recv(16)
                 if not data or b"\0" in data:  # closed, or close()'s wake byte
                     return
-                term = any(b not in (int(signal.SIGINT),) for b in data)
+                term = any(b != signal.SIGINT for b in data)
                 self._stop("terminated" if term else "interrupted")
 
         self._thread = threading.Thread(target=relay, name="signal-relay", daemon=True)

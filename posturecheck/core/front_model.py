@@ -94,16 +94,6 @@ def _point_drop(height: str) -> Callable[[Values, Values], float | None]:
     return f
 
 
-def _rel_change(name: str) -> Callable[[Values, Values], float | None]:
-    def f(cur: Values, base: Values) -> float | None:
-        a, b = _get(cur, name), _get(base, name)
-        if a is None or b is None or b <= 0.0:
-            return None
-        return a / b - 1.0
-
-    return f
-
-
 # Features of the calibrated model: name -> f(current metric values, baseline values).
 CALIBRATED_FEATURES: dict[str, Callable[[Values, Values], float | None]] = {
     "head_height_change": _diff("head_height_ratio"),
@@ -113,8 +103,6 @@ CALIBRATED_FEATURES: dict[str, Callable[[Values, Values], float | None]] = {
     "shoulder_drop": _shoulder_drop,
     "head_drop": _point_drop("head_height_ratio"),
     "ear_drop": _point_drop("shoulder_gap_ratio"),
-    "head_height_rel_change": _rel_change("head_height_ratio"),
-    "shoulder_gap_rel_change": _rel_change("shoulder_gap_ratio"),
 }
 # Features of the uncalibrated model: metric values as they are.
 UNCALIBRATED_FEATURES = ("head_height_ratio", "shoulder_gap_ratio")
