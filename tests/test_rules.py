@@ -7,9 +7,10 @@ import random
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from posturecheck.core import advice
+from posturecheck.core import advice, rules
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import NEUTRAL_NECK_DEG, Config, load_config
 from posturecheck.core.rules import Assessment, RulesState, initial_state, resolve_limits, step
@@ -730,6 +731,31 @@ def test_slouch_score_passes_a_running_median_before_the_limit() -> None:
     assert [a.metric for a in alerts(run(flicker, no_median))] == ["slouch_score_ratio"]
     steady = frames(lambda t: front(slouch_score_ratio=0.9 if t >= 5 else 0.1), 60.0)
     assert [a.metric for a in alerts(run(steady, QUIET))] == ["slouch_score_ratio"]
+
+
+def test_with_a_front_baseline_the_score_window_is_judged_at_its_55th_percentile() -> None:
+    # At 2 analyses/s, half the frames of every 10 s window high: the median (0.45, between 0.0 and
+    # 0.9) stays under the limit, so without a baseline nothing alerts; with a front baseline
+    # the window's 55th percentile (0.9) is judged and the slump alerts after the sustain.
+    half = frames(lambda t: front(slouch_score_ratio=0.9 if round(t * 2) % 2 else 0.0), 120.0, 0.5)
+    assert alerts(run(half, QUIET)) == []
+    upright = front(face_width_ratio=0.4, shoulder_y_ratio=0.6)  # every calibrated-model value
+    cfg = QUIET.with_baseline(Baseline.from_metrics([upright] * 3))
+    assert rules._compile(cfg).score_quantile == cfg.temporal.score_quantile_calibrated == 0.55
+    al = alerts(run(half, cfg))
+    assert [a.metric for a in al] == ["slouch_score_ratio"]
+    assert al[0].start_ms <= 10_000 and al[0].t_ms - al[0].start_ms == 30_000  # the sustain
+    # A baseline without the calibrated model's values (here only the head roll) keeps the
+    # median, as the score then comes from the uncalibrated model.
+    partial = QUIET.with_baseline(Baseline(values=(("head_roll_deg", 0.0),), view=View.FRONT))
+    assert rules._compile(partial).score_quantile == 0.5
+    assert alerts(run(half, partial)) == []
+    # The quantile is numpy's linear one; 0.5 is the median.
+    rng = random.Random(3)
+    for n in (1, 2, 5, 20):
+        xs = [rng.random() for _ in range(n)]
+        for q in (0.0, 0.5, 0.55, 1.0):
+            assert rules._quantile(xs, q) == pytest.approx(float(np.quantile(xs, q)), abs=1e-12)
 
 
 def test_a_baseline_never_makes_the_lateral_limits_stricter_than_iso() -> None:

@@ -75,7 +75,19 @@ class TemporalConfig:
         10.0,
         0.0,
         120.0,
-        "running median window (s) of the front-view slouch score before smoothing (0 = off)",
+        "running window (s) of the front-view slouch score before smoothing (0 = off)",
+    )
+    score_quantile: float = _num(
+        0.5,
+        0.0,
+        1.0,
+        "quantile of that window judged without a front baseline (0.5 = the median)",
+    )
+    score_quantile_calibrated: float = _num(
+        0.55,
+        0.0,
+        1.0,
+        "quantile of that window judged with a front baseline (fitted leave-one-person-out)",
     )
     outlier_jump_deg: float = _num(
         30.0,

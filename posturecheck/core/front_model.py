@@ -104,6 +104,22 @@ CALIBRATED_FEATURES: dict[str, Callable[[Values, Values], float | None]] = {
     "head_drop": _point_drop("head_height_ratio"),
     "ear_drop": _point_drop("shoulder_gap_ratio"),
 }
+CALIBRATED_BASELINE_METRICS = (
+    "head_height_ratio",
+    "shoulder_gap_ratio",
+    "face_width_ratio",
+    "shoulder_width_ratio",
+    "shoulder_y_ratio",
+)
+"""The baseline values the calibrated features are computed from."""
+
+
+def calibrated_baseline(baseline: Values) -> bool:
+    """True when ``baseline`` holds every value the calibrated model needs (so the score of a
+    measurable frame comes from the calibrated model)."""
+    return all(_get(baseline, n) is not None for n in CALIBRATED_BASELINE_METRICS)
+
+
 # Features of the uncalibrated model: metric values as they are.
 UNCALIBRATED_FEATURES = ("head_height_ratio", "shoulder_gap_ratio")
 

@@ -14,8 +14,10 @@ What happens per step (parameters in :class:`posturecheck.core.config.TemporalCo
    constant ``smoothing_tau_s`` (``alpha = 1 - exp(-dt / tau)``, so it behaves the same at any
    frame rate). A jump larger than ``outlier_jump_*`` is held back for one frame and only
    followed if the next frame confirms it (a one-frame landmark glitch never reaches the rules).
-   The front-view slouch score first passes a running median over ``score_median_s`` (10 s),
-   so a few misjudged frames neither start nor end a slouch condition.
+   The front-view slouch score first passes a running quantile over ``score_median_s`` (10 s):
+   the median without a front baseline, the 55th percentile with one
+   (``score_quantile``, ``score_quantile_calibrated``; docs/thresholds.md 4b), so a few
+   misjudged frames neither start nor end a slouch condition.
 3. **Bands** of the judged metrics (acceptable / conditional / not acceptable, see
    ``docs/thresholds.md``), with value hysteresis while a condition is active.
 4. **Conditions and dose**: a metric out of its acceptable band starts a condition. Its "dose"
@@ -44,7 +46,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from posturecheck.core import fmt
+from posturecheck.core import fmt, front_model
 from posturecheck.core.advice import advice_for
 from posturecheck.core.catalog import BANDS, METRICS
 from posturecheck.core.config import BreakConfig, Config, StaticConfig, TemporalConfig
@@ -52,7 +54,7 @@ from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
 MEDIAN_METRIC = "slouch_score_ratio"
-"""The metric whose raw values pass a running median (``temporal.score_median_s``) first."""
+"""The metric whose raw values pass a running quantile (``temporal.score_median_s``) first."""
 BREAK_KIND = "break_due"
 STATIC_KIND = "static_posture"
 _EPS = 1e-9
@@ -180,6 +182,7 @@ class _Compiled:
     limits: tuple[Limits, ...]
     specs: tuple[tuple[str, float, frozenset[View]], ...]  # name, outlier jump, views
     notes: Mapping[View, tuple[str, ...]]
+    score_quantile: float = 0.5  # of the slouch score's running window (baseline-dependent)
 
     def limit(self, metric: str) -> Limits:
         """The limits of a judged metric."""
@@ -223,7 +226,15 @@ def _compile(cfg: Config) -> _Compiled:
                     f"cannot assess {METRICS[r.metric].label.lower()} without a personal baseline"
                 )
         notes[view] = tuple(ns)
-    return _Compiled(cfg=cfg, limits=tuple(lims.values()), specs=specs, notes=notes)
+    base = cfg.front_baseline_values
+    quantile = (
+        tc.score_quantile_calibrated
+        if base is not None and front_model.calibrated_baseline(base)
+        else tc.score_quantile
+    )
+    return _Compiled(
+        cfg=cfg, limits=tuple(lims.values()), specs=specs, notes=notes, score_quantile=quantile
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -516,10 +527,14 @@ def _judged_view(
     return view, raw_view, t
 
 
-def _median(xs: list[float]) -> float:
+def _quantile(xs: list[float], q: float) -> float:
+    """The ``q`` quantile of ``xs``, linearly interpolated (numpy's default); 0.5 is the median."""
     v = sorted(xs)
-    n = len(v)
-    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+    h = (len(v) - 1) * q
+    i = math.floor(h)
+    if i + 1 >= len(v):
+        return v[-1]
+    return v[i] + (h - i) * (v[i + 1] - v[i])
 
 
 def _smooth_values(
@@ -553,11 +568,12 @@ def _smooth_values(
             continue
         recent: tuple[tuple[int, float], ...] = ()
         if name == MEDIAN_METRIC and median_ms > 0.0:
-            # Running median over the last score_median_s before the EMA: a few misjudged
-            # frames (a glance, a landmark wobble) neither start nor end a slouch condition.
+            # Running quantile (the median without a baseline) over the last score_median_s
+            # before the EMA: a few misjudged frames (a glance, a landmark wobble) neither
+            # start nor end a slouch condition.
             old = s.recent if s is not None and t - s.t_ms <= reset_ms else ()
             recent = tuple(p for p in old if t - p[0] < median_ms) + ((t, raw),)
-            raw = _median([v for _, v in recent])
+            raw = _quantile([v for _, v in recent], comp.score_quantile)
         if s is None or t - s.t_ms > reset_ms:
             ns = _Smooth(raw, t, None, recent)
         else:

@@ -1,0 +1,166 @@
+"""Which quantile of the slouch score's 10 s window to judge, chosen leave-one-person-out (issue 11).
+
+    .venv/bin/python benchmarks/front_quantile.py [--data DIR] [--model full]
+        [--quantiles 0.5,0.55,0.6,0.65,0.7] [--upright-h 1]
+
+The rules judge the front-view slouch score after a running window (``temporal.score_median_s``,
+10 s). Its median is robust to a few misjudged frames, but a slump that shows on only about half
+of the frames keeps the median at the limit, so the condition ends and restarts and the alert
+comes late or never. A higher quantile of the window is more sensitive and costs false alerts.
+
+This script replays every person's slumped and upright frames through the real temporal rules
+(``front_eval.temporal``: 10 minutes slumped, ``--upright-h`` upright, 2 analyses/s, the slouch
+score from the model fitted without the person) once per candidate quantile, in both modes
+(``temporal.score_quantile`` without a baseline, ``temporal.score_quantile_calibrated`` with
+one), and then chooses the quantile **leave one person out**: for each held-out person, the
+candidate with the most slump alerts within 60 s among the *other* people, among the candidates
+whose false alerts stay at or under 1 per upright hour on them (ties: the lower quantile). It
+prints each candidate's pooled result, the choice per fold and the held-out result of those
+choices. ``docs/thresholds.md`` section 4b quotes the output; the shipped values are in
+``posturecheck/core/default.toml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import fit_front as ff  # noqa: E402
+import front_eval as fe  # noqa: E402
+from evalcommon import data_dir_from_env  # noqa: E402
+from front_data import load_all  # noqa: E402
+
+from posturecheck.core.config import Config, load_config  # noqa: E402
+
+MODES = ("uncalibrated", "calibrated")
+MAX_FALSE_PER_H = 1.0
+WITHIN_S = 60.0
+
+
+def with_quantile(cfg: Config, q: float) -> Config:
+    """``cfg`` judging the score window at quantile ``q`` with and without a baseline."""
+    tc = dataclasses.replace(cfg.temporal, score_quantile=q, score_quantile_calibrated=q)
+    return dataclasses.replace(cfg, temporal=tc)
+
+
+def grid(
+    rows: Sequence[ff.Row],
+    scores: dict[str, list[float | None]],
+    calib: dict[str, ff.Calibration],
+    cfg: Config,
+    quantiles: Sequence[float],
+    upright_h: float,
+) -> dict[float, dict[str, Any]]:
+    """Per quantile, ``front_eval.temporal``'s per-person results."""
+    return {
+        q: fe.temporal(rows, scores, with_quantile(cfg, q), calib, upright_h=upright_h)
+        for q in quantiles
+    }
+
+
+def _tally(res: dict[str, Any], people: Sequence[str], mode: str) -> tuple[int, int, float]:
+    """(slump alerts within 60 s, upright people, upright posture alerts per hour) over
+    ``people``."""
+    within = 0
+    alerts, seconds, upright = 0, 0.0, 0
+    for p in people:
+        slump = res[p].get(f"slump_{mode}")
+        if slump is not None and slump["first_alert_s"] is not None:
+            within += slump["first_alert_s"] <= WITHIN_S
+        up = res[p].get(f"upright_{mode}")
+        if up is not None:
+            upright += 1
+            alerts += up["posture_alerts"]
+            seconds += up["seconds"]
+    return within, upright, (alerts / (seconds / 3600.0) if seconds else 0.0)
+
+
+def choose(results: dict[float, dict[str, Any]], people: Sequence[str], mode: str) -> float:
+    """The quantile with the most slumps alerted within 60 s on ``people`` whose false alerts
+    per upright hour stay at or under the limit (ties and "none qualifies": the lowest)."""
+    best: tuple[tuple[bool, int], float] | None = None
+    for q in sorted(results):
+        within, _, per_h = _tally(results[q], people, mode)
+        key = (per_h <= MAX_FALSE_PER_H + 1e-9, within)
+        if best is None or key > best[0]:
+            best = (key, q)
+    assert best is not None
+    return best[1]
+
+
+def lopo(results: dict[float, dict[str, Any]], mode: str) -> dict[str, Any]:
+    """Each person judged with the quantile chosen without them."""
+    people = sorted(next(iter(results.values())))
+    folds = {p: choose(results, [o for o in people if o != p], mode) for p in people}
+    within, alerts, seconds = 0, 0, 0.0
+    for p, q in folds.items():
+        r = results[q][p]
+        slump = r.get(f"slump_{mode}")
+        if slump is not None and slump["first_alert_s"] is not None:
+            within += slump["first_alert_s"] <= WITHIN_S
+        up = r.get(f"upright_{mode}")
+        if up is not None:
+            alerts += up["posture_alerts"]
+            seconds += up["seconds"]
+    return {
+        "folds": folds,
+        "chosen_on_everyone": choose(results, people, mode),
+        "held_out_within_60s": within,
+        "people": len(people),
+        "held_out_false_alerts_per_hour": alerts / (seconds / 3600.0) if seconds else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=data_dir_from_env())
+    ap.add_argument("--model", default="full")
+    ap.add_argument("--quantiles", default="0.5,0.55,0.6,0.65,0.7")
+    ap.add_argument("--upright-h", type=float, default=fe.UPRIGHT_H)
+    args = ap.parse_args(argv)
+    quantiles = [float(x) for x in args.quantiles.split(",")]
+    cfg = load_config()
+    rows = ff.measure(load_all(args.data, args.model), cfg)
+    calib = ff.calibrations(rows)
+    scores = {
+        mode: ff.scores_of(rows, ff.lopo_models(rows, cal), cal)
+        for mode, cal in (("uncalibrated", None), ("calibrated", calib))
+    }
+    results = grid(rows, scores, calib, cfg, quantiles, args.upright_h)
+    people = sorted(next(iter(results.values())))
+    for mode in MODES:
+        print(f"{mode}:")
+        for q, res in results.items():
+            within, upright, per_h = _tally(res, people, mode)
+            worst = {
+                p: res[p][f"upright_{mode}"]["posture_alerts"]
+                for p in people
+                if res[p].get(f"upright_{mode}", {}).get("posture_alerts")
+            }
+            print(
+                f"  quantile {q:.2f}: slump alert within 60 s {within}/{len(people)}, "
+                f"{per_h:.2f} false alerts per upright hour ({upright} people) {worst}"
+            )
+        lo = lopo(results, mode)
+        chosen: dict[float, int] = {}
+        for q in lo["folds"].values():
+            chosen[q] = chosen.get(q, 0) + 1
+        print(
+            f"  leave-one-person-out: folds chose {dict(sorted(chosen.items()))}; held out: "
+            f"{lo['held_out_within_60s']}/{lo['people']} within 60 s, "
+            f"{lo['held_out_false_alerts_per_hour']:.2f} false alerts/h; "
+            f"chosen on everyone: {lo['chosen_on_everyone']:.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
