@@ -11,7 +11,9 @@ adaptive runs log on how many grid frames the model ran. Default variants:
 ``fixed`` = ``--sampling fixed`` (the model on every 5 fps grid frame) and ``adaptive`` =
 ``--sampling adaptive``. Each run's ``summary.json`` is compared with the first variant's of the
 same round: the alerts (kind, start and fire time within one grid step) and the time in each
-status (good/caution/poor/not assessable/away, percentage points). With ``--naive-s`` the
+status, in each worst band and in each band of every judged metric (percentage points of the
+analysed time; :func:`band_times_pct`). Before 2026-12-02 17:30 UTC this compared keys the
+summary does not have, so every "0.00 pp" printed before then was vacuous. With ``--naive-s`` the
 LearnOpenCV-style loop (``bench_batch.naive``: OpenCV ``read()`` of every frame, the full model
 in VIDEO mode, 1 pose) runs in the same run on the first seconds of the clip.
 
@@ -38,7 +40,6 @@ sys.path.insert(0, str(HERE))
 
 from machine import cpu_model  # noqa: E402
 
-STATUSES = ("good_pct", "caution_pct", "poor_pct", "not_assessable_pct", "away_pct")
 DEFAULT_VARIANTS = ("fixed=--sampling fixed", "adaptive=--sampling adaptive")
 
 
@@ -66,19 +67,30 @@ def analyse(clip: Path, options: list[str]) -> dict:
         "cpu_s": cpu,
         "video_s": float(doc.get("analysed_until_s") or doc["source"]["duration_s"]),
         "alerts": [(a["kind"], a["start_s"], a["fired_s"]) for a in doc["alerts"]],
-        "status_pct": {k: float(_find(doc, k) or 0.0) for k in STATUSES},
+        "status_pct": band_times_pct(doc),
         "sampling": doc["settings"].get("sampling"),
     }
 
 
-def _find(doc: dict, key: str) -> object:
-    """``key`` at the top level of the summary document or one level down."""
-    if key in doc:
-        return doc[key]
-    for v in doc.values():
-        if isinstance(v, dict) and key in v:
-            return v[key]
-    return None
+def band_times_pct(doc: dict) -> dict[str, float]:
+    """Time in every status, in every worst band and in every band of every judged metric, in
+    percent of the analysed time (keys ``status:good``, ``worst:conditional``,
+    ``neck_inclination_deg:acceptable``, ...), from a ``summary.json``."""
+    total = float(doc.get("analysed_until_s") or doc.get("duration_s") or 0.0)
+    if total <= 0:
+        return {}
+    out = {f"status:{k}": 100.0 * v / total for k, v in (doc.get("status_s") or {}).items()}
+    out |= {f"worst:{k}": 100.0 * v / total for k, v in (doc.get("worst_band_s") or {}).items()}
+    for name, m in (doc.get("metrics") or {}).items():
+        if m.get("judged"):
+            out |= {f"{name}:{k}": 100.0 * v / total for k, v in (m.get("band_s") or {}).items()}
+    return out
+
+
+def max_difference_pp(a: dict[str, float], b: dict[str, float]) -> float:
+    """The largest difference of :func:`band_times_pct` between two runs (a key missing in one
+    run counts as 0 there)."""
+    return max((abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in a.keys() | b.keys()), default=0.0)
 
 
 def same_alerts(a: list, b: list, step_s: float) -> bool:
@@ -120,12 +132,10 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     r["cpu_ratio"] = r["cpu_s"] / first["cpu_s"]
                     r["same_alerts"] = same_alerts(first["alerts"], r["alerts"], 0.2)
-                    r["status_dpp"] = max(
-                        abs(r["status_pct"][k] - first["status_pct"][k]) for k in STATUSES
-                    )
+                    r["status_dpp"] = max_difference_pp(first["status_pct"], r["status_pct"])
                     line += (
                         f"; CPU x{r['cpu_ratio']:.3f} of {first['variant']}, same alerts: "
-                        f"{r['same_alerts']}, max status difference {r['status_dpp']:.2f} pp"
+                        f"{r['same_alerts']}, max band-time difference {r['status_dpp']:.2f} pp"
                     )
                 print(line, flush=True)
                 out["runs"].append(r)
