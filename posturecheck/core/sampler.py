@@ -185,3 +185,67 @@ def _moved(before: Sequence[Pose], after: Sequence[Pose], frac: float) -> bool:
     if not np.isfinite(step).all():
         return True
     return float(step.max()) > frac * size
+
+
+@dataclass(frozen=True)
+class LookaheadSettings:
+    """Batch sampling that looks ahead (see :class:`Lookahead`).
+
+    Attributes:
+        every: the model runs on every ``every``-th grid frame (the anchors: 5 = once a second
+            at 5 fps).
+        move_frac: key-landmark movement between two anchors, as a fraction of the person's
+            size, above which the grid frames between them get the model too.
+    """
+
+    every: int = 5
+    move_frac: float = 0.08
+
+    def __post_init__(self) -> None:
+        if self.every < 1:
+            raise ValueError(f"every: expected >= 1, got {self.every}")
+
+
+class Lookahead:
+    """Per-segment decisions of the look-ahead sampler (batch only: it needs the future).
+
+    The grid frames are taken in chunks that end on an anchor frame; the model runs on the
+    anchor first. When the anchor's detections are close to the previous anchor's (same number
+    of people, no key landmark moved more than ``move_frac`` of the person's size), nothing
+    that matters happened in between and the frames of the chunk repeat the previous anchor's
+    detections; otherwise (a transition) the model runs on every frame of the chunk as well.
+    The first frame of a segment is an anchor of its own, so a segment depends only on its
+    frames (results do not depend on the number of workers).
+
+    Attributes:
+        model_frames: frames the model ran on; ``carried``: frames that repeated detections.
+    """
+
+    def __init__(self, settings: LookaheadSettings | None = None) -> None:
+        self.settings = settings or LookaheadSettings()
+        self.model_frames = 0
+        self.carried = 0
+        self._anchor: Detections | None = None
+
+    @property
+    def anchor(self) -> Detections | None:
+        """The last anchor's detections (``None`` before the segment's first)."""
+        return self._anchor
+
+    @property
+    def chunk(self) -> int:
+        """Grid frames to buffer before the next anchor (1 for the segment's first frame)."""
+        return 1 if self._anchor is None else self.settings.every
+
+    def refine(self, anchor: Detections) -> bool:
+        """Record the model's detections of a chunk's anchor; whether the chunk's other frames
+        need the model too."""
+        prev = self._anchor
+        self._anchor = anchor
+        self.model_frames += 1
+        return prev is None or _moved(prev.poses, anchor.poses, self.settings.move_frac)
+
+    def carry(self, index: int, timestamp_ms: int, previous: Detections) -> Detections:
+        """``previous`` anchor's detections for the frame ``index`` at ``timestamp_ms``."""
+        self.carried += 1
+        return Detections(index, timestamp_ms, previous.poses)
