@@ -57,13 +57,6 @@ class BatchOptions:
     @property
     def gate(self) -> GateSettings | None:
         """The adaptive sampler's settings, or ``None`` at a fixed rate."""
-        import os  # PROTOTYPE
-
-        from posturecheck.core.sampler import LookaheadSettings
-
-        if self.adaptive and os.environ.get("PC_LOOKAHEAD"):
-            k, f = os.environ["PC_LOOKAHEAD"].split(",")
-            return LookaheadSettings(int(k), float(f))  # type: ignore[return-value]
         return GateSettings() if self.adaptive else None
 
     def __post_init__(self) -> None:

@@ -29,14 +29,7 @@ from posturecheck.adapters.av_source import PyAVFileSource, open_video_frames
 from posturecheck.adapters.sources import VideoFileSource, VideoInfo, probe_video, read_image
 from posturecheck.batch.parallel import SegmentScheduler, TaskStream
 from posturecheck.core.pipeline import PoseEstimator, detect
-from posturecheck.core.sampler import (
-    GateSettings,
-    Lookahead,
-    LookaheadSettings,
-    ModelGate,
-    thumb_size,
-    thumbnail,
-)
+from posturecheck.core.sampler import GateSettings, ModelGate, thumb_size, thumbnail
 from posturecheck.core.types import Detections, Frame
 from posturecheck.errors import PostureCheckError
 
@@ -279,7 +272,7 @@ class ThreadDetectorPool:
         on_frames: Callable[[int], None],
         estimator_factory: EstimatorFactory,
         workers: int,
-        adaptive: GateSettings | LookaheadSettings | None = None,
+        adaptive: GateSettings | None = None,
     ) -> None:
         tasks: list[tuple[Job, int]] = []
         for job in jobs:
@@ -362,11 +355,11 @@ class ThreadDetectorPool:
             cache = self._local.est = {}
             self._local.used = set()
         est = cache.get(mode)
-        if est is None:  # "refine": the look-ahead sampler's second VIDEO-mode estimator
-            est = cache[mode] = self._factory("video" if mode == "refine" else mode)
+        if est is None:
+            est = cache[mode] = self._factory(mode)
             with self._lock:
                 self._estimators.append(est)
-        elif mode in ("video", "refine") and mode in self._local.used:
+        elif mode == "video" and mode in self._local.used:
             # A fresh tracking state per segment: VIDEO mode must never carry a person over
             # from another video (or from a non-adjacent part of the same one).
             reset = getattr(est, "reset", None)
@@ -383,12 +376,7 @@ class ThreadDetectorPool:
         start_ms, end_ms = job.segments[k]
         end = SegmentEnd()
         est = self._estimator("video")
-        ahead = self.adaptive if isinstance(self.adaptive, LookaheadSettings) else None
-        gate: ModelGate | Lookahead | None = None
-        if ahead is not None:
-            gate = Lookahead(ahead)
-        elif self.adaptive is not None:
-            gate = ModelGate(self.adaptive)
+        gate = ModelGate(self.adaptive) if self.adaptive is not None else None
         src: PyAVFileSource | VideoFileSource | None = None
         try:
             src = open_video_frames(  # PyAV (decodes only what is analysed), OpenCV as fallback
@@ -399,18 +387,11 @@ class ThreadDetectorPool:
                 decode_threads=self.decode_threads,
                 info=job.info,
             )
-            if isinstance(gate, Lookahead):
-                frames: Iterable[tuple[Frame, Detections]] = _looked_ahead(
-                    gate, src, est, lambda: self._estimator("refine"), stop
-                )
-            else:
-                frames = (
-                    (f, detect(f, est) if gate is None else _gated(gate, f, est)) for f in src
-                )
-            for frame, d in frames:
+            for frame in src:
                 if stop.is_set():
                     end.interrupted = True
                     break
+                d = detect(frame, est) if gate is None else _gated(gate, frame, est)
                 level = brightness(frame.image)
                 emit(d)
                 end.frames += 1
@@ -446,46 +427,6 @@ class ThreadDetectorPool:
             return ImageDetections(None, one_line(exc))
         self._on_frames(1)
         return ImageDetections(d)
-
-
-def _looked_ahead(
-    ahead: Lookahead,
-    frames: Iterable[Frame],
-    est: PoseEstimator,
-    refiner: Callable[[], PoseEstimator],
-    stop: threading.Event,
-) -> Iterator[tuple[Frame, Detections]]:
-    """Every frame with its detections, in time order, by :class:`Lookahead`'s decisions.
-
-    The anchors go to ``est`` (VIDEO mode, increasing timestamps); the frames of a chunk that
-    needs the model go to a second VIDEO-mode estimator made by ``refiner`` on first use, whose
-    timestamps increase too (chunks come in time order)."""
-    refine_est: PoseEstimator | None = None
-    it = iter(frames)
-    done = False
-    while not done and not stop.is_set():
-        chunk: list[Frame] = []
-        for frame in it:
-            chunk.append(frame)
-            if len(chunk) >= ahead.chunk:
-                break
-        else:
-            done = True
-        if not chunk:
-            break
-        previous = ahead.anchor
-        anchor = detect(chunk[-1], est)
-        if ahead.refine(anchor) or previous is None:
-            if len(chunk) > 1 and refine_est is None:
-                refine_est = refiner()
-            for f in chunk[:-1]:
-                assert refine_est is not None
-                ahead.model_frames += 1
-                yield f, detect(f, refine_est)
-        else:
-            for f in chunk[:-1]:
-                yield f, ahead.carry(f.index, f.timestamp_ms, previous)
-        yield chunk[-1], anchor
 
 
 def _gated(gate: ModelGate, frame: Frame, est: PoseEstimator) -> Detections:

@@ -20,7 +20,6 @@ The library entry point is :func:`analyze_paths`; the ``analyze`` command is
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import itertools
 import json
@@ -59,7 +58,6 @@ from posturecheck.batch.signals import stop_on_signals
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import Config
 from posturecheck.core.pipeline import judge
-from posturecheck.core.sampler import LookaheadSettings, band_judge
 from posturecheck.core.types import Detections
 from posturecheck.render import export, report
 from posturecheck.render.annotate import VideoAnnotator, alert_stills
@@ -128,11 +126,8 @@ def analyze_paths(
         stream=progress_stream,
         sample_fps=opts.sample_fps,
     )
-    sampler = opts.gate
-    if isinstance(sampler, LookaheadSettings):
-        sampler = dataclasses.replace(sampler, judge=band_judge(config))
     make_pool = pool_factory or functools.partial(
-        ThreadDetectorPool, estimator_factory=estimator_factory, workers=workers, adaptive=sampler
+        ThreadDetectorPool, estimator_factory=estimator_factory, workers=workers, adaptive=opts.gate
     )
     result = BatchResult([])
     with stop_on_signals(stop), contextlib.ExitStack() as cleanup:  # SIGINT, SIGTERM

@@ -22,17 +22,11 @@ its thumbnails here, with NumPy, from the camera frame (:func:`thumbnail_of`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import math
 
 import numpy as np
 
-from posturecheck.core.catalog import METRICS
-from posturecheck.core.config import Config
-from posturecheck.core.metrics import compute_metrics
-from posturecheck.core.rules import resolve_limits
 from posturecheck.core.types import Detections, Pose
 
 THUMB_WIDTH = 96
@@ -191,105 +185,3 @@ def _moved(before: Sequence[Pose], after: Sequence[Pose], frac: float) -> bool:
     if not np.isfinite(step).all():
         return True
     return float(step.max()) > frac * size
-
-
-@dataclass(frozen=True)
-class LookaheadSettings:
-    """Batch sampling that looks ahead (see :class:`Lookahead`).
-
-    Attributes:
-        every: the model runs on every ``every``-th grid frame (the anchors: 5 = once a second
-            at 5 fps).
-        move_frac: key-landmark movement between two anchors, as a fraction of the person's
-            size, above which the grid frames between them get the model too.
-    """
-
-    every: int = 5
-    move_frac: float = 0.08
-    judge: Callable[[Detections], tuple[tuple[str, ...], bool]] | None = None
-
-    def __post_init__(self) -> None:
-        if self.every < 1:
-            raise ValueError(f"every: expected >= 1, got {self.every}")
-
-
-class Lookahead:
-    """Per-segment decisions of the look-ahead sampler (batch only: it needs the future).
-
-    The grid frames are taken in chunks that end on an anchor frame; the model runs on the
-    anchor first. When the anchor's detections are close to the previous anchor's (same number
-    of people, no key landmark moved more than ``move_frac`` of the person's size), nothing
-    that matters happened in between and the frames of the chunk repeat the previous anchor's
-    detections; otherwise (a transition) the model runs on every frame of the chunk as well.
-    The first frame of a segment is an anchor of its own, so a segment depends only on its
-    frames (results do not depend on the number of workers).
-
-    Attributes:
-        model_frames: frames the model ran on; ``carried``: frames that repeated detections.
-    """
-
-    def __init__(self, settings: LookaheadSettings | None = None) -> None:
-        self.settings = settings or LookaheadSettings()
-        self.model_frames = 0
-        self.carried = 0
-        self._anchor: Detections | None = None
-
-    @property
-    def anchor(self) -> Detections | None:
-        """The last anchor's detections (``None`` before the segment's first)."""
-        return self._anchor
-
-    @property
-    def chunk(self) -> int:
-        """Grid frames to buffer before the next anchor (1 for the segment's first frame)."""
-        return 1 if self._anchor is None else self.settings.every
-
-    def refine(self, anchor: Detections) -> bool:
-        """Record the model's detections of a chunk's anchor; whether the chunk's other frames
-        need the model too."""
-        prev = self._anchor
-        self._anchor = anchor
-        self.model_frames += 1
-        if prev is None or _moved(prev.poses, anchor.poses, self.settings.move_frac):
-            return True
-        judge = self.settings.judge
-        if judge is None:
-            return False
-        (k0, near0), (k1, near1) = judge(prev), judge(anchor)
-        return k0 != k1 or near0 or near1
-
-    def carry(self, index: int, timestamp_ms: int, previous: Detections) -> Detections:
-        """``previous`` anchor's detections for the frame ``index`` at ``timestamp_ms``."""
-        self.carried += 1
-        return Detections(index, timestamp_ms, previous.poses)
-
-
-def band_judge(
-    cfg: Config, margin_deg: float = 3.0, margin_ratio: float = 0.03
-) -> Callable[[Detections], tuple[tuple[str, ...], bool]]:
-    """For :class:`LookaheadSettings`: a frame's verdict key (the view and the band of every
-    judged metric of its first person) and whether any judged value lies within the margin of
-    a band edge (where the model's jitter can flip the band)."""
-    limits = resolve_limits(cfg)
-    base = cfg.front_baseline_values
-
-    def judge(d: Detections) -> tuple[tuple[str, ...], bool]:
-        if not d.poses:
-            return (str(len(d.poses)),), False
-        m = compute_metrics(
-            d.poses[0], min_confidence=cfg.min_confidence, view=cfg.forced_view, baseline=base
-        )
-        key = [str(len(d.poses)), m.view.value]
-        near = False
-        for name, lim in limits.items():
-            v = m.values.get(name)
-            if v is None or m.view not in lim.views:
-                key.append("-")
-                continue
-            key.append(lim.band(v))
-            margin = margin_deg if METRICS[name].unit == "deg" else margin_ratio
-            edges = [*lim.acceptable, *(lim.conditional or ())]
-            near = near or any(abs(v - e) <= margin for e in edges if math.isfinite(e))
-        return tuple(key), near
-
-    return judge
