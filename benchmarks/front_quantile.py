@@ -1,4 +1,4 @@
-"""Which quantile of the slouch score's 10 s window to judge, chosen leave-one-person-out (issue 11).
+"""Which quantile of the slouch score's 10 s window to judge, chosen leave-one-person-out.
 
     .venv/bin/python benchmarks/front_quantile.py [--data DIR] [--model full]
         [--quantiles 0.5,0.55,0.6,0.65,0.7] [--upright-h 1]
