@@ -42,7 +42,6 @@ from posturecheck.core.config import Config, load_config  # noqa: E402
 
 MODES = ("uncalibrated", "calibrated")
 MAX_FALSE_PER_H = 1.0
-WITHIN_S = 60.0
 
 
 def with_quantile(cfg: Config, q: float) -> Config:
@@ -66,21 +65,9 @@ def grid(
     }
 
 
-def _tally(res: dict[str, Any], people: Sequence[str], mode: str) -> tuple[int, int, float]:
-    """(slump alerts within 60 s, upright people, upright posture alerts per hour) over
-    ``people``."""
-    within = 0
-    alerts, seconds, upright = 0, 0.0, 0
-    for p in people:
-        slump = res[p].get(f"slump_{mode}")
-        if slump is not None and slump["first_alert_s"] is not None:
-            within += slump["first_alert_s"] <= WITHIN_S
-        up = res[p].get(f"upright_{mode}")
-        if up is not None:
-            upright += 1
-            alerts += up["posture_alerts"]
-            seconds += up["seconds"]
-    return within, upright, (alerts / (seconds / 3600.0) if seconds else 0.0)
+def summary(res: dict[str, Any], people: Sequence[str], mode: str) -> dict[str, Any]:
+    """``front_eval``'s temporal summary of ``mode`` over ``people`` only."""
+    return fe._temporal_summary({p: res[p] for p in people})[mode]
 
 
 def choose(results: dict[float, dict[str, Any]], people: Sequence[str], mode: str) -> float:
@@ -88,8 +75,11 @@ def choose(results: dict[float, dict[str, Any]], people: Sequence[str], mode: st
     per upright hour stay at or under the limit (ties and "none qualifies": the lowest)."""
     best: tuple[tuple[bool, int], float] | None = None
     for q in sorted(results):
-        within, _, per_h = _tally(results[q], people, mode)
-        key = (per_h <= MAX_FALSE_PER_H + 1e-9, within)
+        s = summary(results[q], people, mode)
+        key = (
+            (s["false_alerts_per_hour"] or 0.0) <= MAX_FALSE_PER_H + 1e-9,
+            s["slump_alert_within_60s"],
+        )
         if best is None or key > best[0]:
             best = (key, q)
     assert best is not None
@@ -100,22 +90,13 @@ def lopo(results: dict[float, dict[str, Any]], mode: str) -> dict[str, Any]:
     """Each person judged with the quantile chosen without them."""
     people = sorted(next(iter(results.values())))
     folds = {p: choose(results, [o for o in people if o != p], mode) for p in people}
-    within, alerts, seconds = 0, 0, 0.0
-    for p, q in folds.items():
-        r = results[q][p]
-        slump = r.get(f"slump_{mode}")
-        if slump is not None and slump["first_alert_s"] is not None:
-            within += slump["first_alert_s"] <= WITHIN_S
-        up = r.get(f"upright_{mode}")
-        if up is not None:
-            alerts += up["posture_alerts"]
-            seconds += up["seconds"]
+    held_out = fe._temporal_summary({p: results[q][p] for p, q in folds.items()})[mode]
     return {
         "folds": folds,
         "chosen_on_everyone": choose(results, people, mode),
-        "held_out_within_60s": within,
+        "held_out_within_60s": held_out["slump_alert_within_60s"],
         "people": len(people),
-        "held_out_false_alerts_per_hour": alerts / (seconds / 3600.0) if seconds else None,
+        "held_out_false_alerts_per_hour": held_out["false_alerts_per_hour"],
     }
 
 
@@ -139,15 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     for mode in MODES:
         print(f"{mode}:")
         for q, res in results.items():
-            within, upright, per_h = _tally(res, people, mode)
+            s = summary(res, people, mode)
             worst = {
                 p: res[p][f"upright_{mode}"]["posture_alerts"]
                 for p in people
                 if res[p].get(f"upright_{mode}", {}).get("posture_alerts")
             }
             print(
-                f"  quantile {q:.2f}: slump alert within 60 s {within}/{len(people)}, "
-                f"{per_h:.2f} false alerts per upright hour ({upright} people) {worst}"
+                f"  quantile {q:.2f}: slump alert within 60 s {s['slump_alert_within_60s']}/"
+                f"{len(people)}, {s['false_alerts_per_hour']:.2f} false alerts per upright hour "
+                f"({s['upright_people']} people) {worst}"
             )
         lo = lopo(results, mode)
         chosen: dict[float, int] = {}

@@ -104,22 +104,6 @@ CALIBRATED_FEATURES: dict[str, Callable[[Values, Values], float | None]] = {
     "head_drop": _point_drop("head_height_ratio"),
     "ear_drop": _point_drop("shoulder_gap_ratio"),
 }
-CALIBRATED_BASELINE_METRICS = (
-    "head_height_ratio",
-    "shoulder_gap_ratio",
-    "face_width_ratio",
-    "shoulder_width_ratio",
-    "shoulder_y_ratio",
-)
-"""The baseline values the calibrated features are computed from."""
-
-
-def calibrated_baseline(baseline: Values) -> bool:
-    """True when ``baseline`` holds every value the calibrated model needs (so the score of a
-    measurable frame comes from the calibrated model)."""
-    return all(_get(baseline, n) is not None for n in CALIBRATED_BASELINE_METRICS)
-
-
 # Features of the uncalibrated model: metric values as they are.
 UNCALIBRATED_FEATURES = ("head_height_ratio", "shoulder_gap_ratio")
 
@@ -233,6 +217,14 @@ def calibrated_features(
     baseline saved before these metrics existed)."""
     x = [CALIBRATED_FEATURES[f](values, baseline) for f in model.features]
     return None if any(v is None for v in x) else x  # type: ignore[return-value]
+
+
+def calibrated_baseline(baseline: Values, model: FrontModel | None = None) -> bool:
+    """True when ``baseline`` holds every value the calibrated model needs, so that a frame
+    measurable against it is scored by the calibrated model (the features are computed on the
+    baseline against itself, so the answer follows the features)."""
+    m = model if model is not None else load_model()
+    return calibrated_features(m.calibrated, baseline, baseline) is not None
 
 
 def slouch_score(
