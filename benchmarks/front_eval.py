@@ -2,7 +2,8 @@
 
 Part ``front_people`` of ``benchmarks/eval_accuracy.py``; also runnable alone:
 
-    .venv/bin/python benchmarks/front_eval.py [--data DIR] [--model full] [--out FILE]
+    .venv/bin/python benchmarks/front_eval.py [--data DIR] [--model full] [--out FILE] \
+        [--rates FINE,PENDING]
 
 On every labelled front-webcam set (``front_data.py``; 17 people), with the slouch score fitted
 leave-one-person-out (``fit_front.py``: each person is judged by a model that never saw them):
@@ -17,7 +18,9 @@ leave-one-person-out (``fit_front.py``: each person is judged by a model that ne
   recorded order, looped forward-backward in the recording's own time (``CAPTURE_FPS``; image
   sets: one still per step) and analysed at the live default rate (2 frames/s) through the real
   temporal rules (``rules.step`` with frame timestamps: median, smoothing, onset, 30 s
-  sustain). ``--replay stretched`` is the former harness, which fed one recorded frame per
+  sustain). ``--rates 2,4`` also switches to 4/s while a problem builds up, as live does
+  (``LiveSettings.pending_fps``); ``--rates 1,4`` is the measurement behind keeping live's
+  2/s (docs/benchmarks.md). ``--replay stretched`` is the former harness, which fed one recorded frame per
   2 fps step and so stretched a 10 fps recording five-fold in time.
 * **false posture alerts per hour of upright footage**: the person's upright frames looped the
   same way for an hour (break and "change position" reminders are not posture alerts).
@@ -45,9 +48,13 @@ from front_data import CAPTURE_FPS, load_all  # noqa: E402
 from posturecheck.core import rules  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.metrics import METRICS  # noqa: E402
-from posturecheck.core.types import PostureMetrics, View  # noqa: E402
+from posturecheck.core.types import PostureMetrics, Status, View  # noqa: E402
 
-FPS = 2.0  # the live driver's default analysis rate
+FPS = 2.0  # the live driver's default analysis rate while posture is fine
+RATES = (FPS, FPS)
+"""(fine, pending) analyses per second of the default replay: a flat 2/s, the figures the golden
+file guards. ``--rates 2,4`` replays with live's own switch to 4/s while a problem builds up
+(``LiveSettings.pending_fps``); docs/accuracy.md 3b reports both."""
 SLUMP_S = 600.0
 UPRIGHT_H = 1.0
 REMINDERS = (rules.BREAK_KIND, rules.STATIC_KIND)
@@ -97,23 +104,30 @@ def run_stream(
     cfg: Config,
     seconds: float,
     capture_fps: float | None = None,
+    rates: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """Feed ``ms`` looped forward-backward through the real temporal rules, analysed at ``FPS``.
+    """Feed ``ms`` looped forward-backward through the real temporal rules.
+
+    ``rates`` = (fine, pending) analyses per second, switched after every step the way the live
+    driver switches them (:func:`posturecheck.live.settings.sampling_mode`: the pending rate while
+    the status is CAUTION or a bad-posture hold runs); ``None`` = :data:`RATES`.
 
     ``capture_fps`` is the rate the frames were recorded at: the replay then runs in the
     recording's own time (at analysis time ``t`` it judges the frame recorded at ``t``, so a
     10 fps recording is sampled every 5th frame at 2 fps). ``None`` (stills, or the former
     ``--replay stretched`` harness) judges one frame per analysis step, which stretches a
-    recording's time by ``capture_fps / FPS``.
+    recording's time by ``capture_fps`` / the analysis rate.
     """
+    fine, pending = RATES if rates is None else rates
     order = ping_pong(len(ms)) if len(ms) > 1 else [0]
-    n = int(round(seconds * FPS))
+    end_ms = seconds * 1000.0
     st = rules.initial_state(cfg)
     first = None
     alerts: list[tuple[float, str]] = []
-    for k in range(n):
-        t_ms = int(round(k * 1000.0 / FPS))
-        pos = k if capture_fps is None else int(k * capture_fps / FPS + 1e-9)
+    t, k = 0.0, 0
+    while t < end_ms - 1e-6:
+        t_ms = int(round(t))
+        pos = k if capture_fps is None else int(t * capture_fps / 1000.0 + 1e-9)
         st, a = rules.step(st, ms[order[pos % len(order)]], t_ms, cfg)
         for al in a.alerts:
             if al.kind in REMINDERS:
@@ -121,10 +135,16 @@ def run_stream(
             alerts.append((t_ms / 1000.0, al.metric or al.kind))
             if first is None:
                 first = t_ms / 1000.0
+        building = a.status == Status.CAUTION or (
+            a.status == Status.GOOD and a.timers.get("poor_hold_s", 0.0) > 0
+        )
+        t += 1000.0 / (max(fine, pending) if building else fine)
+        k += 1
     return {
         "seconds": seconds,
         "frames_in_loop": len(ms),
         "capture_fps": capture_fps,
+        "analyses": k,
         "first_alert_s": first,
         "posture_alerts": len(alerts),
         "alert_metrics": sorted({m for _, m in alerts}),
@@ -153,6 +173,7 @@ def temporal(
     calib: dict[str, ff.Calibration],
     upright_h: float = UPRIGHT_H,
     replay: str = "real",
+    rates: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Simulated 10-minute slump and an hour upright, per person, both modes.
 
@@ -188,7 +209,7 @@ def temporal(
                 c = cfg if mode == "uncalibrated" else cfg.with_baseline(calib[sess].baseline)
                 ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
                 fps = capture_fps(sel[0].sample.source) if replay == "real" else None
-                res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps) | {"session": sess}
+                res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps, rates) | {"session": sess}
         out[person] = res
     return out
 
@@ -228,18 +249,23 @@ def part_front_people(
     quick: bool = False,
     cfg: Config | None = None,
     replay: str = "real",
+    rates: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """The whole issue-11 evidence (``quick``: 15 minutes upright per person, not an hour)."""
     cfg = cfg or load_config()
     samples = load_all(data, model)
     rows = ff.measure(samples, cfg)
-    res = evaluate(rows, cfg, quick=quick, replay=replay)
+    res = evaluate(rows, cfg, quick=quick, replay=replay, rates=rates)
     res["frames_without_person"] = sum(s.pose is None for s in samples)
     return res
 
 
 def evaluate(
-    rows: Sequence[ff.Row], cfg: Config, quick: bool = False, replay: str = "real"
+    rows: Sequence[ff.Row],
+    cfg: Config,
+    quick: bool = False,
+    replay: str = "real",
+    rates: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """:func:`part_front_people` on measured rows."""
     calib = ff.calibrations(rows)
@@ -249,6 +275,7 @@ def evaluate(
         "frames": len(rows),
         "calibration_frames": ff.CALIBRATION_FRAMES,
         "replay": replay,
+        "rates_fine_pending": list(RATES if rates is None else rates),
     }
     scores: dict[str, list[float | None]] = {}
     for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
@@ -264,7 +291,15 @@ def evaluate(
             ).items()
             if k != "per_person"
         }
-    t = temporal(rows, scores, cfg, calib, upright_h=0.25 if quick else UPRIGHT_H, replay=replay)
+    t = temporal(
+        rows,
+        scores,
+        cfg,
+        calib,
+        upright_h=0.25 if quick else UPRIGHT_H,
+        replay=replay,
+        rates=rates,
+    )
     res["temporal_per_person"] = t
     res["temporal"] = _temporal_summary(t)
     return res
@@ -278,6 +313,12 @@ def markdown(fp: dict[str, Any]) -> list[str]:
     """The per-person tables (docs/accuracy.md quotes them)."""
     u, c = fp["uncalibrated"], fp["calibrated"]
     tp = fp["temporal_per_person"]
+    fine, pending = fp.get("rates_fine_pending", RATES)
+    rate = (
+        f"{fine:g} frames/s"
+        if fine == pending
+        else f"{fine:g} frames/s, {pending:g}/s while a problem builds up (as live switches)"
+    )
     out = [
         f"### Front webcam, {fp['people']} people, leave-one-person-out ({fp['frames']} frames)",
         "",
@@ -285,7 +326,7 @@ def markdown(fp: dict[str, Any]) -> list[str]:
         "person, plus the other front-view limits); calibrated = baseline from the first "
         f"{fp['calibration_frames']} upright frames of the session. Slump: seconds to the first "
         "posture alert when the person's slumped frames are replayed for 10 minutes through "
-        "the temporal rules, analysed at 2 frames/s "
+        f"the temporal rules, analysed at {rate} "
         + (
             "in the recording's own time (landmark sets at their capture rate, "
             "front_data.CAPTURE_FPS; stills one per step)"
@@ -348,9 +389,24 @@ def main(argv: list[str] | None = None) -> int:
         default="real",
         help="replay recordings in their own time (default) or one frame per step (former)",
     )
+    ap.add_argument(
+        "--rates",
+        default=f"{FPS:g},{FPS:g}",
+        metavar="FINE,PENDING",
+        help="analyses per second while fine and while a problem builds up, switched as live "
+        "does (default 2,2: a flat 2/s, the golden figures; live's own defaults are 2,4)",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "out" / "front_people.json")
     args = ap.parse_args(argv)
-    res = part_front_people(args.data, args.model, args.quick, replay=args.replay)
+    try:
+        fine, pending = (float(v) for v in args.rates.split(","))
+        if not (fine > 0 and pending > 0):
+            raise ValueError
+    except ValueError:
+        ap.error(f"--rates: expected two positive numbers FINE,PENDING, got {args.rates!r}")
+    res = part_front_people(
+        args.data, args.model, args.quick, replay=args.replay, rates=(fine, pending)
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, default=str) + "\n")
     print("\n".join(markdown(res)))

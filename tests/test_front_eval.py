@@ -1,0 +1,41 @@
+"""The front-view temporal harness (``benchmarks/front_eval.run_stream``) replays at the rates it
+is given: a flat rate, or live's switch to the faster rate while a problem builds up."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import front_eval as fe  # noqa: E402
+
+from posturecheck.core.config import load_config  # noqa: E402
+from posturecheck.core.types import PostureMetrics, View  # noqa: E402
+
+
+def _frames(score: float, n: int = 20) -> list[PostureMetrics]:
+    return [
+        PostureMetrics(View.FRONT, {fe.SCORE: score}, {fe.SCORE: 1.0}, view_confidence=1.0)
+        for _ in range(n)
+    ]
+
+
+def test_flat_rate_analyses_on_a_fixed_grid() -> None:
+    r = fe.run_stream(_frames(0.95), load_config(), 120.0, capture_fps=10.0, rates=(2.0, 2.0))
+    assert r["analyses"] == 240
+    assert r["first_alert_s"] is not None
+
+
+def test_pending_rate_is_used_only_while_a_problem_builds_up() -> None:
+    cfg = load_config()
+    upright = fe.run_stream(_frames(0.05), cfg, 120.0, capture_fps=10.0, rates=(2.0, 4.0))
+    assert upright["analyses"] == 240  # never pending: the fine rate throughout
+    assert upright["first_alert_s"] is None
+    slump = fe.run_stream(_frames(0.95), cfg, 120.0, capture_fps=10.0, rates=(2.0, 4.0))
+    flat = fe.run_stream(_frames(0.95), cfg, 120.0, capture_fps=10.0, rates=(2.0, 2.0))
+    assert 240 < slump["analyses"] <= 480  # faster while the slump builds up
+    assert slump["first_alert_s"] is not None
+    # time-based rules: the alert comes at about the same frame time at either rate
+    assert abs(slump["first_alert_s"] - flat["first_alert_s"]) <= 1.0
