@@ -20,8 +20,8 @@ leave-one-person-out (``fit_front.py``: each person is judged by a model that ne
   temporal rules (``rules.step`` with frame timestamps: median, smoothing, onset, 30 s
   sustain). ``--rates 2,4`` also switches to 4/s while a problem builds up, as live does
   (``LiveSettings.pending_fps``); ``--rates 1,4`` is the measurement behind keeping live's
-  2/s (docs/benchmarks.md). ``--replay stretched`` is the former harness, which fed one recorded frame per
-  2 fps step and so stretched a 10 fps recording five-fold in time.
+  2/s (docs/benchmarks.md). ``--replay stretched`` is the former harness, which fed one
+  recorded frame per 2 fps step and so stretched a 10 fps recording five-fold in time.
 * **false posture alerts per hour of upright footage**: the person's upright frames looped the
   same way for an hour (break and "change position" reminders are not posture alerts).
 """
