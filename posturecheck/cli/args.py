@@ -206,10 +206,11 @@ def add_analysis_options(p: argparse.ArgumentParser, *, model_help: str) -> None
 
 
 MAX_PEOPLE_HELP = (
-    "people the pose model tracks per frame (default 2: notices a second person and keeps "
-    "judging the same one, the closest at the start; 1 is about 25-35%% faster, since MediaPipe "
-    "re-runs its person detector on every frame while fewer than N people are tracked, but "
-    "never notices a second person)"
+    "people the pose model looks for per frame (default 2: notices a second person and keeps "
+    "judging the same one, the closest at the start; 1 costs about 40%% less CPU, since "
+    "MediaPipe then tracks instead of re-running its person detector on every frame, but it "
+    "never notices a second person and its tracking reads a hunched back as more upright: "
+    "docs/benchmarks.md)"
 )
 """One help text for ``--max-people`` of analyze, live and calibrate (they mean the same)."""
 
@@ -310,8 +311,8 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
     )
     add_analysis_options(
         p,
-        model_help="pose model: lite (default for live: ~17 ms per analysis), full, heavy, "
-        "or a .task path",
+        model_help="pose model: lite (default for live: about 27%% less CPU per analysis than "
+        "full), full, heavy, or a .task path",
     )
     p.add_argument(
         "--setup",
