@@ -48,7 +48,8 @@ from front_data import CAPTURE_FPS, load_all  # noqa: E402
 from posturecheck.core import rules  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.metrics import METRICS  # noqa: E402
-from posturecheck.core.types import PostureMetrics, Status, View  # noqa: E402
+from posturecheck.core.types import PostureMetrics, View  # noqa: E402
+from posturecheck.live.settings import LiveSettings, problem_building  # noqa: E402
 
 FPS = 2.0  # the live driver's default analysis rate while posture is fine
 RATES = (FPS, FPS)
@@ -109,8 +110,9 @@ def run_stream(
     """Feed ``ms`` looped forward-backward through the real temporal rules.
 
     ``rates`` = (fine, pending) analyses per second, switched after every step the way the live
-    driver switches them (:func:`posturecheck.live.settings.sampling_mode`: the pending rate while
-    the status is CAUTION or a bad-posture hold runs); ``None`` = :data:`RATES`.
+    driver switches them (:func:`posturecheck.live.settings.problem_building` and
+    ``LiveSettings.interval_s``: the pending rate while the status is CAUTION or a bad-posture
+    hold runs); ``None`` = :data:`RATES`.
 
     ``capture_fps`` is the rate the frames were recorded at: the replay then runs in the
     recording's own time (at analysis time ``t`` it judges the frame recorded at ``t``, so a
@@ -119,6 +121,7 @@ def run_stream(
     recording's time by ``capture_fps`` / the analysis rate.
     """
     fine, pending = RATES if rates is None else rates
+    live = LiveSettings(fps=fine, pending_fps=pending)  # live's own interval rule
     order = ping_pong(len(ms)) if len(ms) > 1 else [0]
     end_ms = seconds * 1000.0
     st = rules.initial_state(cfg)
@@ -135,10 +138,8 @@ def run_stream(
             alerts.append((t_ms / 1000.0, al.metric or al.kind))
             if first is None:
                 first = t_ms / 1000.0
-        building = a.status == Status.CAUTION or (
-            a.status == Status.GOOD and a.timers.get("poor_hold_s", 0.0) > 0
-        )
-        t += 1000.0 / (max(fine, pending) if building else fine)
+        mode = "pending" if problem_building(a.status, a.timers) else "fine"
+        t += 1000.0 * live.interval_s(mode)
         k += 1
     return {
         "seconds": seconds,

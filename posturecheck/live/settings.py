@@ -15,7 +15,7 @@ import math
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
@@ -131,11 +131,16 @@ def sampling_mode(
         if away_since_ms is not None and result.timestamp_ms - away_since_ms >= away_ms:
             return "away"
         return "fine"
-    if result.status == Status.CAUTION or (
-        result.status == Status.GOOD and result.timers.get("poor_hold_s", 0.0) > 0
-    ):
-        return "pending"
-    return "fine"
+    return "pending" if problem_building(result.status, result.timers) else "fine"
+
+
+def problem_building(status: Status, timers: Mapping[str, float]) -> bool:
+    """Whether a problem is building up: status CAUTION, or GOOD with a bad-posture hold
+    running (the rule behind the ``"pending"`` sampling mode; also replayed by
+    ``benchmarks/front_eval.py``)."""
+    return status == Status.CAUTION or (
+        status == Status.GOOD and timers.get("poor_hold_s", 0.0) > 0
+    )
 
 
 class Presence:
