@@ -29,7 +29,7 @@ from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import load_config
 from posturecheck.core.metrics import compute_metrics
 from posturecheck.core.types import FrameResult, Status, View
-from posturecheck.live.firstrun import FRAMING_LIMIT, AutoBaseline, FramingWatch
+from posturecheck.live.firstrun import FRAMING_GAP_S, FRAMING_LIMIT, AutoBaseline, FramingWatch
 from posturecheck.live.session import LiveSession
 from posturecheck.live.settings import Environment, LiveSettings
 
@@ -249,20 +249,25 @@ def test_framing_watch_uses_the_front_model_measure_against_its_limit() -> None:
         for t in range(20_000, 30_000, 500)
     ]
     assert [t for t, e in events if e is True] == [25_000]
-    # A closer seat (the shoulders look e^(1.3 x limit) times wider) counts too, and a frame
-    # without the person restarts the hold.
-    w = FramingWatch({k: v for k, v in base.items() if v is not None}, hold_s=5.0)
+    # A closer seat (the shoulders look e^(1.3 x limit) times wider) counts too. A frame
+    # without the person is skipped; nobody measurable for over FRAMING_GAP_S restarts the hold.
     closer = front_pose(scale=float(np.exp(1.3 * FRAMING_LIMIT)))
-    assert w.update(_result(0, closer)) is None
-    assert w.change == pytest.approx(1.3 * FRAMING_LIMIT, abs=0.02)
     away = FrameResult(
-        index=0, timestamp_ms=3_000, people=0, pose=None, metrics=None, status=Status.AWAY
+        index=0, timestamp_ms=0, people=0, pose=None, metrics=None, status=Status.AWAY
     )
-    got = [
-        (t, w.update(away) if t == 3_000 else w.update(_result(t, closer)))
-        for t in range(500, 12_000, 500)
-    ]
-    assert [t for t, e in got if e is True] == [3_500 + 5_000]
+    gap_ms = int(FRAMING_GAP_S * 1000)
+    for away_ms, told_at in (
+        (range(3_000, 3_500), 5_000),  # one frame away: skipped
+        (range(3_000, 3_000 + gap_ms + 500), 3_000 + gap_ms + 500 + 5_000),  # a longer gap
+    ):
+        w = FramingWatch({k: v for k, v in base.items() if v is not None}, hold_s=5.0)
+        assert w.update(_result(0, closer)) is None
+        assert w.change == pytest.approx(1.3 * FRAMING_LIMIT, abs=0.02)
+        got = [
+            (t, w.update(away) if t in away_ms else w.update(_result(t, closer)))
+            for t in range(500, 12_000, 500)
+        ]
+        assert [t for t, e in got if e is True] == [told_at]
 
 
 # ---------------------------------------------------------------------- --auto-baseline
