@@ -24,15 +24,22 @@ leave-one-person-out (``fit_front.py``: each person is judged by a model that ne
   recorded frame per 2 fps step and so stretched a 10 fps recording five-fold in time.
 * **false posture alerts per hour of upright footage**: the person's upright frames looped the
   same way for an hour (break and "change position" reminders are not posture alerts).
+
+The calibrated replays run live's framing watch (``live.firstrun.FramingWatch``, with the
+uncalibrated score and the framing limit fitted without the person): while it says the framing
+changed, frames are judged without the baseline, as live judges them
+(``--no-framing-watch``: the harness before it).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +52,11 @@ import numpy as np  # noqa: E402
 from evalcommon import data_dir_from_env, ping_pong  # noqa: E402
 from front_data import CAPTURE_FPS, load_all  # noqa: E402
 
-from posturecheck.core import rules  # noqa: E402
+from posturecheck.core import front_model, rules  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.metrics import METRICS  # noqa: E402
-from posturecheck.core.types import PostureMetrics, View  # noqa: E402
+from posturecheck.core.types import FrameResult, PostureMetrics, Status, View  # noqa: E402
+from posturecheck.live.firstrun import FramingWatch  # noqa: E402
 from posturecheck.live.settings import LiveSettings, problem_building  # noqa: E402
 
 FPS = 2.0  # the live driver's default analysis rate while posture is fine
@@ -100,12 +108,25 @@ def per_frame(
     return out
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """Live's framing watch in a calibrated replay: while ``watch`` says the framing changed,
+    the frames are judged as live then judges them, without the baseline (``ms`` scored by the
+    uncalibrated model, ``cfg`` without the baseline); the temporal state carries over, as in
+    ``Judge.recalibrate``."""
+
+    ms: Sequence[PostureMetrics]
+    cfg: Config
+    watch: FramingWatch
+
+
 def run_stream(
     ms: Sequence[PostureMetrics],
     cfg: Config,
     seconds: float,
     capture_fps: float | None = None,
     rates: tuple[float, float] | None = None,
+    fallback: Fallback | None = None,
 ) -> dict[str, Any]:
     """Feed ``ms`` looped forward-backward through the real temporal rules.
 
@@ -119,6 +140,9 @@ def run_stream(
     10 fps recording is sampled every 5th frame at 2 fps). ``None`` (stills, or the former
     ``--replay stretched`` harness) judges one frame per analysis step, which stretches a
     recording's time by ``capture_fps`` / the analysis rate.
+
+    ``fallback`` (calibrated replays): live's framing watch follows every analysed frame, and
+    while it says the framing changed the frames are judged without the baseline.
     """
     fine, pending = RATES if rates is None else rates
     live = LiveSettings(fps=fine, pending_fps=pending)  # live's own interval rule
@@ -128,10 +152,21 @@ def run_stream(
     first = None
     alerts: list[tuple[float, str]] = []
     t, k = 0.0, 0
+    stale, prompts = False, 0
     while t < end_ms - 1e-6:
         t_ms = int(round(t))
         pos = k if capture_fps is None else int(t * capture_fps / 1000.0 + 1e-9)
-        st, a = rules.step(st, ms[order[pos % len(order)]], t_ms, cfg)
+        i = order[pos % len(order)]
+        if fallback is not None:
+            r = FrameResult(k, t_ms, 1, None, ms[i], Status.UNKNOWN, View.FRONT)
+            changed = fallback.watch.update(r)
+            if changed is not None:
+                stale = changed
+                prompts += changed
+        if stale:
+            st, a = rules.step(st, fallback.ms[i], t_ms, fallback.cfg)  # type: ignore[union-attr]
+        else:
+            st, a = rules.step(st, ms[i], t_ms, cfg)
         for al in a.alerts:
             if al.kind in REMINDERS:
                 continue
@@ -149,6 +184,7 @@ def run_stream(
         "first_alert_s": first,
         "posture_alerts": len(alerts),
         "alert_metrics": sorted({m for _, m in alerts}),
+        "framing_prompts": prompts,
     }
 
 
@@ -175,11 +211,14 @@ def temporal(
     upright_h: float = UPRIGHT_H,
     replay: str = "real",
     rates: tuple[float, float] | None = None,
+    watch: Callable[[str, Mapping[str, float]], FramingWatch] | None = None,
 ) -> dict[str, Any]:
     """Simulated 10-minute slump and an hour upright, per person, both modes.
 
     ``replay="real"`` replays each recording in its own time (``front_data.CAPTURE_FPS``);
     ``"stretched"`` is the former harness (one recorded frame per analysis step).
+    ``watch(person, baseline values)``: live's framing watch for the calibrated replays (see
+    :class:`Fallback`); ``None`` = no watch.
     """
     idx = {id(r): k for k, r in enumerate(rows)}
     used = set().union(*(c.rows for c in calib.values()))
@@ -206,11 +245,22 @@ def temporal(
             )
             if not sel:
                 continue
+            fps = capture_fps(sel[0].sample.source) if replay == "real" else None
+            plain = [_with_score(r.metrics, scores["uncalibrated"][idx[id(r)]]) for r in sel]
             for mode in ("uncalibrated", "calibrated"):
-                c = cfg if mode == "uncalibrated" else cfg.with_baseline(calib[sess].baseline)
-                ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
-                fps = capture_fps(sel[0].sample.source) if replay == "real" else None
-                res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps, rates) | {"session": sess}
+                fb = None
+                if mode == "uncalibrated":
+                    c, ms = cfg, plain
+                else:
+                    base = calib[sess].baseline
+                    c = cfg.with_baseline(base)
+                    ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
+                    values = {k: v for k, v in base.as_mapping().items() if v is not None}
+                    if watch is not None and front_model.framing_change(values, values) is not None:
+                        fb = Fallback(plain, cfg, watch(person, values))
+                res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps, rates, fb) | {
+                    "session": sess
+                }
         out[person] = res
     return out
 
@@ -234,6 +284,12 @@ def _temporal_summary(t: dict[str, Any]) -> dict[str, Any]:
                 if any(f is not None for f in firsts.values())
                 else None
             ),
+            "framing_prompts_upright": sum(h.get("framing_prompts", 0) for h in hours),
+            "framing_prompts_slump": sum(
+                v[f"slump_{mode}"].get("framing_prompts", 0)
+                for v in t.values()
+                if f"slump_{mode}" in v
+            ),
             "upright_people": len(hours),
             "upright_hours": total_h,
             "false_alerts_per_hour": n_alerts / total_h if total_h else None,
@@ -251,12 +307,13 @@ def part_front_people(
     cfg: Config | None = None,
     replay: str = "real",
     rates: tuple[float, float] | None = None,
+    framing_watch: bool = True,
 ) -> dict[str, Any]:
     """The whole issue-11 evidence (``quick``: 15 minutes upright per person, not an hour)."""
     cfg = cfg or load_config()
     samples = load_all(data, model)
     rows = ff.measure(samples, cfg)
-    res = evaluate(rows, cfg, quick=quick, replay=replay, rates=rates)
+    res = evaluate(rows, cfg, quick=quick, replay=replay, rates=rates, framing_watch=framing_watch)
     res["frames_without_person"] = sum(s.pose is None for s in samples)
     return res
 
@@ -267,8 +324,10 @@ def evaluate(
     quick: bool = False,
     replay: str = "real",
     rates: tuple[float, float] | None = None,
+    framing_watch: bool = True,
 ) -> dict[str, Any]:
-    """:func:`part_front_people` on measured rows."""
+    """:func:`part_front_people` on measured rows (``framing_watch``: run live's framing watch
+    in the calibrated replays, as live does)."""
     calib = ff.calibrations(rows)
     used = set().union(*(c.rows for c in calib.values()))
     res: dict[str, Any] = {
@@ -279,8 +338,9 @@ def evaluate(
         "rates_fine_pending": list(RATES if rates is None else rates),
     }
     scores: dict[str, list[float | None]] = {}
+    lopo: dict[str, dict[str, front_model.LogisticModel]] = {}
     for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
-        models = ff.lopo_models(rows, cal)
+        models = lopo[mode] = ff.lopo_models(rows, cal)
         scores[mode] = ff.scores_of(rows, models, cal)
         flags = per_frame(rows, scores[mode], cfg, cal)
         skip = (lambda r: id(r) in used) if cal is not None else (lambda r: False)
@@ -292,6 +352,20 @@ def evaluate(
             ).items()
             if k != "per_person"
         }
+    watch = None
+    if framing_watch:
+        # Everything the watch judges with is fitted without the person, as the scores are.
+        limits = ff.framing_limit(rows, calib)["lopo"]
+        shipped = front_model.load_model()
+
+        def watch(person: str, base: Mapping[str, float]) -> FramingWatch:
+            lim = limits[person]["limit"] if person in limits else shipped.framing_change_limit
+            model = dataclasses.replace(
+                shipped, uncalibrated=lopo["uncalibrated"][person], framing_change_limit=lim
+            )
+            return FramingWatch(base, LiveSettings().framing_hold_s, lim, model)
+
+    res["framing_watch"] = framing_watch
     t = temporal(
         rows,
         scores,
@@ -300,6 +374,7 @@ def evaluate(
         upright_h=0.25 if quick else UPRIGHT_H,
         replay=replay,
         rates=rates,
+        watch=watch,
     )
     res["temporal_per_person"] = t
     res["temporal"] = _temporal_summary(t)
@@ -374,6 +449,14 @@ def markdown(fp: dict[str, Any]) -> list[str]:
             f"{tm['false_alerts_per_hour']:.2f} false posture alerts per hour over "
             f"{tm['upright_hours']:g} h of upright footage of {tm['upright_people']} people "
             f"(worst person {tm['max_false_alerts_per_hour_one_person']:.0f}/h)."
+            + (
+                f' Live\'s framing watch ran: it said "framing changed" '
+                f"{tm['framing_prompts_upright']} times upright and "
+                f"{tm['framing_prompts_slump']} times in the slumps (then judged without the "
+                "baseline, as live does)."
+                if mode == "calibrated" and fp.get("framing_watch")
+                else ""
+            )
         )
     out.append("")
     return out
@@ -397,6 +480,11 @@ def main(argv: list[str] | None = None) -> int:
         help="analyses per second while fine and while a problem builds up, switched as live "
         "does (default 2,2: a flat 2/s, the golden figures; live's own defaults are 2,4)",
     )
+    ap.add_argument(
+        "--no-framing-watch",
+        action="store_true",
+        help="calibrated replays without live's framing watch (the harness before it)",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "out" / "front_people.json")
     args = ap.parse_args(argv)
     try:
@@ -406,7 +494,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         ap.error(f"--rates: expected two positive numbers FINE,PENDING, got {args.rates!r}")
     res = part_front_people(
-        args.data, args.model, args.quick, replay=args.replay, rates=(fine, pending)
+        args.data,
+        args.model,
+        args.quick,
+        replay=args.replay,
+        rates=(fine, pending),
+        framing_watch=not args.no_framing_watch,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, default=str) + "\n")

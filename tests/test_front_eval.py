@@ -39,3 +39,33 @@ def test_pending_rate_is_used_only_while_a_problem_builds_up() -> None:
     assert slump["first_alert_s"] is not None
     # time-based rules: the alert comes at about the same frame time at either rate
     assert abs(slump["first_alert_s"] - flat["first_alert_s"]) <= 1.0
+
+
+class _WatchAt:
+    """Says "framing changed" once, at frame time ``at_ms`` (FramingWatch's update contract)."""
+
+    def __init__(self, at_ms: int) -> None:
+        self.at_ms, self.told = at_ms, False
+
+    def update(self, r) -> bool | None:
+        if not self.told and r.timestamp_ms >= self.at_ms:
+            self.told = True
+            return True
+        return None
+
+
+def test_a_stale_framing_judges_the_rest_without_the_baseline_as_live_does() -> None:
+    cfg = load_config()
+    calibrated_says_upright = _frames(0.05)
+    uncalibrated_says_slumped = _frames(0.95)
+    quiet = fe.run_stream(calibrated_says_upright, cfg, 120.0, capture_fps=10.0)
+    assert quiet["first_alert_s"] is None and quiet["framing_prompts"] == 0
+    fb = fe.Fallback(uncalibrated_says_slumped, cfg, _WatchAt(20_000))  # type: ignore[arg-type]
+    r = fe.run_stream(calibrated_says_upright, cfg, 120.0, capture_fps=10.0, fallback=fb)
+    assert r["framing_prompts"] == 1
+    # judged by the fallback from 20 s on, with the temporal state carried over (as
+    # Judge.recalibrate does): the slump builds up from there once the score window, still
+    # holding upright scores, has turned
+    start = fe.run_stream(uncalibrated_says_slumped, cfg, 120.0, capture_fps=10.0)
+    lag = r["first_alert_s"] - (20.0 + start["first_alert_s"])
+    assert 0.0 <= lag <= cfg.temporal.score_median_s
