@@ -616,8 +616,10 @@ def test_side_view_baseline_puts_iso_limits_on_the_persons_upright_value() -> No
 def test_lean_in_against_baseline() -> None:
     cfg = QUIET.with_baseline(Baseline(values=(("shoulder_width_ratio", 0.30),)))
     lim = resolve_limits(cfg)["shoulder_width_ratio"]
-    assert lim.acceptable == pytest.approx((0.0, 0.345))
-    al = alerts(run(frames(lambda t: front(shoulder_width_ratio=0.36), 40.0), cfg))
+    assert lim.acceptable == pytest.approx((0.0, 0.42))  # x1.4 (benchmarks/front_leanin.py)
+    # 30 % wider is within what upright sitting varies by; 47 % wider is leaning in
+    assert not alerts(run(frames(lambda t: front(shoulder_width_ratio=0.39), 40.0), cfg))
+    al = alerts(run(frames(lambda t: front(shoulder_width_ratio=0.44), 40.0), cfg))
     assert [a.kind for a in al] == ["lean_in"]
     assert advice.WORKSTATION in al[0].advice
 

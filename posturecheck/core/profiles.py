@@ -147,10 +147,11 @@ _FRONT_RULES: tuple[MetricRule, ...] = (
     _r(
         "shoulder_width_ratio",
         None,
-        relative_acceptable=(0.0, 1.15),
+        relative_acceptable=(0.0, 1.4),
         relative_mode="ratio",
         hysteresis=0.01,
-        source="ours (lean-in: 15 % larger than baseline); needs a baseline",
+        source="ours (lean-in: 40 % wider than the baseline), chosen leave-one-person-out on "
+        "labelled front-webcam frames (benchmarks/front_leanin.py); needs a baseline",
     ),
     _r(
         "head_pitch_deg",

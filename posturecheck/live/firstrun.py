@@ -48,8 +48,9 @@ moved-camera recording; on simulated moves (``benchmarks/framing_eval.py``) move
 told in 10-18 s and moves below it are not (docs/live.md, "First run and changed setups")."""
 
 LEAN_IN_LOG = math.log(1.15)
-"""A face grown this much relative to the shoulders (the lean-in rule's own 1.15) is a posture
-change (head forward), which explains a framing change."""
+"""A face grown this much relative to the shoulders (ours: 15 %) is a posture change (head
+forward), which explains a framing change. Not the lean-in rule's factor: that one judges the
+shoulder width alone (``profiles.py``)."""
 
 AUTO_STRETCH_S = 10.0
 """Length of the upright stretch ``--auto-baseline`` takes its medians from (ours)."""
