@@ -70,7 +70,7 @@ def _lerp(a: Pose2D, b: Pose2D, u: float) -> Pose2D:
 
 UPRIGHT = Pose2D()
 TILTED = Pose2D(tilt_deg=16.0)
-LEANING_IN = Pose2D(scale=1.32)
+LEANING_IN = Pose2D(scale=1.5)
 AWAY = Pose2D(out=1.0)
 
 
@@ -250,7 +250,7 @@ def clips() -> dict[str, dict]:
                     {"status": "good", "alerts": []},
                 ),
                 Segment(
-                    "leaning in toward the screen (apparent size +32 %)",
+                    "leaning in toward the screen (apparent size +50 %)",
                     LEANING_IN,
                     45.0,
                     {"status": "poor", "alerts": ["lean_in"], "needs_baseline": True},
