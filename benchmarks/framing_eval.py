@@ -132,8 +132,7 @@ def replay(
     for seconds, moved in phases:
         end = start + seconds * 1000.0
         while t < end - 1e-6:
-            pos = k if fps is None else int(t * fps / 1000.0 + 1e-9)
-            m = frames(order[pos % len(order)], moved)
+            m = frames(front_eval.recorded_frame(order, k, t, fps), moved)
             r = FrameResult(
                 index=k,
                 timestamp_ms=int(round(t)),
@@ -186,12 +185,13 @@ class MovedFrames:
 class Fold:
     """What one person is judged with: everything fitted without them."""
 
-    model: fm.FrontModel  # uncalibrated score and framing-change limit fitted without them
+    person: str
+    watches: front_eval.WatchFactory  # live's framing watch, fitted without the person
     calibrated: dict[str, fm.LogisticModel]  # the LOPO calibrated models (by person)
     calib: dict[str, ff.Calibration]
 
     def watch(self, base: dict[str, float]) -> FramingWatch:
-        return FramingWatch(base, HOLD_S, self.model.framing_change_limit, self.model)
+        return self.watches(self.person, base)
 
 
 def move_run(
@@ -250,6 +250,7 @@ def evaluate(
     uncal = ff.lopo_models(rows, None)
     cal_models = ff.lopo_models(rows, calib)
     limits = ff.framing_limit(rows, calib)["lopo"]
+    watches = front_eval.lopo_watches(limits, uncal, limit_scale)
     by: dict[tuple[str, str, str], list[ff.Row]] = defaultdict(list)
     for r in rows:
         if r.sample.session in calib and id(r) not in used and r.sample.label in ("good", "bad"):
@@ -257,10 +258,7 @@ def evaluate(
     out: dict[str, Any] = {}
     for person in sorted(p for p in {p for p, _, _ in by} if p in limits):
         lim = limit_scale * limits[person]["limit"]
-        model = dataclasses.replace(
-            fm.load_model(), uncalibrated=uncal[person], framing_change_limit=lim
-        )
-        fold = Fold(model, cal_models, calib)
+        fold = Fold(person, watches, cal_models, calib)
         res: dict[str, Any] = {"limit": lim, "sessions": 0, "upright_hours": 0.0}
         res |= {"false_prompts_upright": 0, "slump_hours": 0.0, "false_prompts_slump": 0}
         moves: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -120,6 +120,41 @@ class Fallback:
     watch: FramingWatch
 
 
+def recorded_frame(order: Sequence[int], k: int, t_ms: float, capture_fps: float | None) -> int:
+    """The frame judged at analysis step ``k`` (frame time ``t_ms``) of a ping-pong ``order``:
+    the one recorded at ``t_ms`` when the recording's rate is known, else the ``k``-th (stills,
+    or the former stretched replay)."""
+    pos = k if capture_fps is None else int(t_ms * capture_fps / 1000.0 + 1e-9)
+    return order[pos % len(order)]
+
+
+WatchFactory = Callable[[str, Mapping[str, float]], FramingWatch]
+"""``watch(person, baseline values)``: a framing watch for a held-out person."""
+
+
+def lopo_watches(
+    limits: Mapping[str, Mapping[str, float]],
+    uncalibrated: Mapping[str, front_model.LogisticModel],
+    limit_scale: float = 1.0,
+) -> WatchFactory:
+    """Live's framing watch (``FramingWatch``, live's hold time) as it would judge a held-out
+    person: the framing limit (``limits``: ``fit_front.framing_limit``'s ``"lopo"``, times
+    ``limit_scale``) and the baseline-free score that lets a slump explain a moved framing
+    (``uncalibrated``: the LOPO models) both fitted without them."""
+    shipped = front_model.load_model()
+    hold_s = LiveSettings().framing_hold_s
+
+    def watch(person: str, base: Mapping[str, float]) -> FramingWatch:
+        fitted = limits[person]["limit"] if person in limits else shipped.framing_change_limit
+        lim = limit_scale * fitted
+        model = dataclasses.replace(
+            shipped, uncalibrated=uncalibrated[person], framing_change_limit=lim
+        )
+        return FramingWatch(base, hold_s, lim, model)
+
+    return watch
+
+
 def run_stream(
     ms: Sequence[PostureMetrics],
     cfg: Config,
@@ -155,8 +190,7 @@ def run_stream(
     stale, prompts = False, 0
     while t < end_ms - 1e-6:
         t_ms = int(round(t))
-        pos = k if capture_fps is None else int(t * capture_fps / 1000.0 + 1e-9)
-        i = order[pos % len(order)]
+        i = recorded_frame(order, k, t, capture_fps)
         if fallback is not None:
             r = FrameResult(k, t_ms, 1, None, ms[i], Status.UNKNOWN, View.FRONT)
             changed = fallback.watch.update(r)
@@ -211,7 +245,7 @@ def temporal(
     upright_h: float = UPRIGHT_H,
     replay: str = "real",
     rates: tuple[float, float] | None = None,
-    watch: Callable[[str, Mapping[str, float]], FramingWatch] | None = None,
+    watch: WatchFactory | None = None,
 ) -> dict[str, Any]:
     """Simulated 10-minute slump and an hour upright, per person, both modes.
 
@@ -255,8 +289,8 @@ def temporal(
                     base = calib[sess].baseline
                     c = cfg.with_baseline(base)
                     ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
-                    values = {k: v for k, v in base.as_mapping().items() if v is not None}
-                    if watch is not None and front_model.framing_change(values, values) is not None:
+                    if watch is not None:  # as live: a baseline without positions never fires
+                        values = {k: v for k, v in base.as_mapping().items() if v is not None}
                         fb = Fallback(plain, cfg, watch(person, values))
                 res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps, rates, fb) | {
                     "session": sess
@@ -352,19 +386,11 @@ def evaluate(
             ).items()
             if k != "per_person"
         }
-    watch = None
-    if framing_watch:
-        # Everything the watch judges with is fitted without the person, as the scores are.
-        limits = ff.framing_limit(rows, calib)["lopo"]
-        shipped = front_model.load_model()
-
-        def watch(person: str, base: Mapping[str, float]) -> FramingWatch:
-            lim = limits[person]["limit"] if person in limits else shipped.framing_change_limit
-            model = dataclasses.replace(
-                shipped, uncalibrated=lopo["uncalibrated"][person], framing_change_limit=lim
-            )
-            return FramingWatch(base, LiveSettings().framing_hold_s, lim, model)
-
+    watch = (
+        lopo_watches(ff.framing_limit(rows, calib)["lopo"], lopo["uncalibrated"])
+        if framing_watch
+        else None
+    )
     res["framing_watch"] = framing_watch
     t = temporal(
         rows,
