@@ -359,7 +359,9 @@ def per_person_bacc(
         "mean_balanced_accuracy": float(np.mean(vals)) if vals else None,
         "min_balanced_accuracy": float(min(vals)) if vals else None,
         "people_below_0p75": sorted(
-            p for p, v in per.items() if (v["balanced_accuracy"] or 1) < 0.75
+            p
+            for p, v in per.items()
+            if v["balanced_accuracy"] is not None and v["balanced_accuracy"] < 0.75
         ),
         "frame_pooled_balanced_accuracy": balanced_accuracy(allp, allt),
         "per_person": per,

@@ -126,6 +126,8 @@ class Sample:
         size_known: True when the pixel size is the real image size (images), False when
             assumed (normalised CSVs).
         name: file or file:row, for reports.
+        fps: the rate this sample's recording was sampled at, when the sample itself says so
+            (:func:`load_recordings`); ``None`` = the source's ``CAPTURE_FPS`` (or stills).
     """
 
     source: str
@@ -137,6 +139,7 @@ class Sample:
     pose: Pose | None
     size_known: bool
     name: str
+    fps: float | None = None
 
 
 def _pose(
@@ -434,6 +437,125 @@ def load_slouchingornot(root: Path, cache: _PoseCache) -> Iterator[Sample]:
                 True,
                 f"{sess.name}/{cls}/{p.name}",
             )
+
+
+# ----------------------------------------------------------------------------------------------
+# Anyone's own recordings (``front_eval.py --recordings``)
+
+RECORDING_LABELS = {
+    "upright": "good",
+    "good": "good",
+    "slumped": "bad",
+    "bad": "bad",
+    "moderate": "moderate",
+}
+"""Label folder names of a recordings folder and the label each stands for."""
+RECORDINGS_SOURCE = "recordings"
+
+
+class RecordingsError(Exception):
+    """A recordings folder that does not have the documented layout (one line, no traceback)."""
+
+
+def recording_files(root: Path) -> dict[str, dict[str, list[Path]]]:
+    """``root/<person>/<label>/<files>`` as {person: {label folder: files in name order}}.
+
+    Label folders are :data:`RECORDING_LABELS`' names; files are videos or images (anything
+    ``posturecheck analyze`` reads). Raises :class:`RecordingsError` when ``root`` is not a
+    folder or nobody has an upright and a slumped folder with media in it.
+    """
+    from posturecheck.adapters.sources import is_image, is_video
+
+    if not root.is_dir():
+        raise RecordingsError(f"{root}: not a folder (expected <person>/upright|slumped/<files>)")
+    out: dict[str, dict[str, list[Path]]] = {}
+    for person in sorted(p for p in root.iterdir() if p.is_dir()):
+        labels = {}
+        for d in sorted(p for p in person.iterdir() if p.is_dir()):
+            if d.name.lower() not in RECORDING_LABELS:
+                log.warning("recordings: %s is not one of %s, skipped", d, sorted(RECORDING_LABELS))
+                continue
+            files = sorted(f for f in d.iterdir() if f.is_file() and (is_video(f) or is_image(f)))
+            if files:
+                labels[d.name] = files
+        kinds = {RECORDING_LABELS[k.lower()] for k in labels}
+        if {"good", "bad"} <= kinds:
+            out[person.name] = labels
+        else:
+            log.warning("recordings: %s has no upright and slumped media, skipped", person)
+    if not out:
+        raise RecordingsError(
+            f"{root}: no <person>/upright/ and <person>/slumped/ folders with videos or images"
+        )
+    return out
+
+
+def load_recordings(
+    root: Path, model: str = "full", fps: float = 2.0, num_poses: int = 2
+) -> list[Sample]:
+    """Every analysed frame of a recordings folder (:func:`recording_files`), as live sees it.
+
+    Videos are sampled at ``fps`` frames per second of their own timestamps
+    (``VideoFileSource``) and run through the real model in VIDEO mode with ``num_poses``
+    people, fresh tracking per file, the judged person chosen by the core's own rule
+    (``select_subject``), as the live driver does. Images are stills (IMAGE mode). A person's
+    files form one session (one setup: the calibration is the first upright frames), in label
+    then name order; frames where the model found nobody are kept with ``pose=None``.
+    Nothing is cached or copied: the recordings are read in place.
+    """
+    from posturecheck.adapters.sources import VideoFileSource, is_video, read_image
+    from posturecheck.core.subject import select_subject
+
+    people = recording_files(root)
+    out: list[Sample] = []
+    with EstimatorPool(model) as pool:
+        for person, labels in people.items():
+            order = 0
+            for folder, files in labels.items():
+                lab = RECORDING_LABELS[folder.lower()]
+                for f in files:
+                    rel = f"{person}/{folder}/{f.name}"
+                    if not is_video(f):
+                        pose, _ = select_subject(pool.detect_image(read_image(f), num_poses), None)
+                        out.append(
+                            Sample(
+                                RECORDINGS_SOURCE,
+                                person,
+                                person,
+                                lab,
+                                folder,
+                                order,
+                                pose,
+                                True,
+                                rel,
+                            )
+                        )
+                        order += 1
+                        continue
+                    est = pool.fresh_video(num_poses)
+                    prev = None
+                    try:
+                        for frame in VideoFileSource(f, sample_fps=fps):
+                            pose, _ = select_subject(est.detect(frame), prev)
+                            prev = pose if pose is not None else prev
+                            out.append(
+                                Sample(
+                                    RECORDINGS_SOURCE,
+                                    person,
+                                    person,
+                                    lab,
+                                    folder,
+                                    order,
+                                    pose,
+                                    True,
+                                    f"{rel}@{frame.timestamp_ms}ms",
+                                    fps,
+                                )
+                            )
+                            order += 1
+                    finally:
+                        est.close()
+    return out
 
 
 CSV_LOADERS = {

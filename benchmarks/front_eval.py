@@ -4,6 +4,11 @@ Part ``front_people`` of ``benchmarks/eval_accuracy.py``; also runnable alone:
 
     .venv/bin/python benchmarks/front_eval.py [--data DIR] [--model full] [--out FILE] \
         [--rates FINE,PENDING]
+    .venv/bin/python benchmarks/front_eval.py --recordings DIR   # your own labelled recordings
+
+``--recordings DIR`` (``DIR/<person>/upright/`` and ``DIR/<person>/slumped/`` with videos or
+images) judges people the fit never saw with the shipped models and says which of issue 11's
+targets are met (docs/accuracy.md, 3b').
 
 On every labelled front-webcam set (``front_data.py``; 17 people), with the slouch score fitted
 leave-one-person-out (``fit_front.py``: each person is judged by a model that never saw them):
@@ -50,12 +55,13 @@ sys.path.insert(0, str(HERE.parent))
 import fit_front as ff  # noqa: E402
 import numpy as np  # noqa: E402
 from evalcommon import data_dir_from_env, ping_pong  # noqa: E402
-from front_data import CAPTURE_FPS, load_all  # noqa: E402
+from front_data import CAPTURE_FPS, RecordingsError, load_all, load_recordings  # noqa: E402
 
 from posturecheck.core import front_model, rules  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.metrics import METRICS  # noqa: E402
 from posturecheck.core.types import FrameResult, PostureMetrics, Status, View  # noqa: E402
+from posturecheck.errors import PostureCheckError  # noqa: E402
 from posturecheck.live.firstrun import FramingWatch  # noqa: E402
 from posturecheck.live.settings import LiveSettings, problem_building  # noqa: E402
 
@@ -279,7 +285,11 @@ def temporal(
             )
             if not sel:
                 continue
-            fps = capture_fps(sel[0].sample.source) if replay == "real" else None
+            fps = (
+                (sel[0].sample.fps or capture_fps(sel[0].sample.source))
+                if replay == "real"
+                else None
+            )
             plain = [_with_score(r.metrics, scores["uncalibrated"][idx[id(r)]]) for r in sel]
             for mode in ("uncalibrated", "calibrated"):
                 fb = None
@@ -352,6 +362,28 @@ def part_front_people(
     return res
 
 
+def part_recordings(
+    root: Path,
+    model: str = "full",
+    quick: bool = False,
+    cfg: Config | None = None,
+    rates: tuple[float, float] | None = None,
+    framing_watch: bool = True,
+) -> dict[str, Any]:
+    """The same evidence on anyone's own labelled recordings (``front_data.load_recordings``),
+    judged by the shipped models: the people were never part of the fit, so nothing is held
+    out. Videos are sampled at the replay's highest rate, so every replay step has its own
+    frame."""
+    cfg = cfg or load_config()
+    fine, pending = RATES if rates is None else rates
+    samples = load_recordings(root, model, fps=max(fine, pending))
+    rows = ff.measure(samples, cfg)
+    res = evaluate(rows, cfg, quick=quick, rates=rates, framing_watch=framing_watch, fitted=False)
+    res["frames_without_person"] = sum(s.pose is None for s in samples)
+    res["recordings"] = str(root)
+    return res
+
+
 def evaluate(
     rows: Sequence[ff.Row],
     cfg: Config,
@@ -359,9 +391,12 @@ def evaluate(
     replay: str = "real",
     rates: tuple[float, float] | None = None,
     framing_watch: bool = True,
+    fitted: bool = True,
 ) -> dict[str, Any]:
     """:func:`part_front_people` on measured rows (``framing_watch``: run live's framing watch
-    in the calibrated replays, as live does)."""
+    in the calibrated replays, as live does). ``fitted``: each person is judged by models
+    fitted without them (leave-one-person-out); ``False``: everyone is judged by the shipped
+    models (``front_model.json``), for people the fit never saw (``--recordings``)."""
     calib = ff.calibrations(rows)
     used = set().union(*(c.rows for c in calib.values()))
     res: dict[str, Any] = {
@@ -370,11 +405,18 @@ def evaluate(
         "calibration_frames": ff.CALIBRATION_FRAMES,
         "replay": replay,
         "rates_fine_pending": list(RATES if rates is None else rates),
+        "models": "leave-one-person-out" if fitted else "shipped",
     }
     scores: dict[str, list[float | None]] = {}
     lopo: dict[str, dict[str, front_model.LogisticModel]] = {}
+    shipped = front_model.load_model()
+    persons = sorted({r.person for r in rows})
     for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
-        models = lopo[mode] = ff.lopo_models(rows, cal)
+        if fitted:
+            models = lopo[mode] = ff.lopo_models(rows, cal)
+        else:
+            m = shipped.uncalibrated if cal is None else shipped.calibrated
+            models = lopo[mode] = {p: m for p in persons}
         scores[mode] = ff.scores_of(rows, models, cal)
         flags = per_frame(rows, scores[mode], cfg, cal)
         skip = (lambda r: id(r) in used) if cal is not None else (lambda r: False)
@@ -386,11 +428,8 @@ def evaluate(
             ).items()
             if k != "per_person"
         }
-    watch = (
-        lopo_watches(ff.framing_limit(rows, calib)["lopo"], lopo["uncalibrated"])
-        if framing_watch
-        else None
-    )
+    limits = ff.framing_limit(rows, calib)["lopo"] if fitted else {}  # {}: the shipped limit
+    watch = lopo_watches(limits, lopo["uncalibrated"]) if framing_watch else None
     res["framing_watch"] = framing_watch
     t = temporal(
         rows,
@@ -407,6 +446,12 @@ def evaluate(
     return res
 
 
+def _short(person: str) -> str:
+    """``source:id`` shortened for one-line summaries (own recordings have no source part)."""
+    src, _, pid = person.partition(":")
+    return f"{src[:6]}:{pid}" if pid else person[:12]
+
+
 def _b(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
 
@@ -421,11 +466,19 @@ def markdown(fp: dict[str, Any]) -> list[str]:
         if fine == pending
         else f"{fine:g} frames/s, {pending:g}/s while a problem builds up (as live switches)"
     )
+    shipped = fp.get("models") == "shipped"
     out = [
-        f"### Front webcam, {fp['people']} people, leave-one-person-out ({fp['frames']} frames)",
+        f"### Front webcam, {fp['people']} people, "
+        + ("shipped models" if shipped else "leave-one-person-out")
+        + f" ({fp['frames']} frames)",
         "",
-        "Per-frame balanced accuracy of the rules' verdict (slouch score fitted without the "
-        "person, plus the other front-view limits); calibrated = baseline from the first "
+        "Per-frame balanced accuracy of the rules' verdict (slouch score "
+        + (
+            "of the shipped models, which never saw these people"
+            if shipped
+            else "fitted without the person"
+        )
+        + ", plus the other front-view limits); calibrated = baseline from the first "
         f"{fp['calibration_frames']} upright frames of the session. Slump: seconds to the first "
         "posture alert when the person's slumped frames are replayed for 10 minutes through "
         f"the temporal rules, analysed at {rate} "
@@ -485,6 +538,40 @@ def markdown(fp: dict[str, Any]) -> list[str]:
             )
         )
     out.append("")
+    out.append(
+        "Issue 11's targets: "
+        + "; ".join(
+            f"{name} {'met' if ok else 'NOT met'} ({value})" for name, value, ok in targets(fp)
+        )
+        + "."
+    )
+    out.append("")
+    return out
+
+
+def targets(fp: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """Issue 11's "done when", checked on one evaluation: (target, measured value, met)."""
+    out = []
+    for mode, lim in (("uncalibrated", 0.85), ("calibrated", 0.92)):
+        r = fp[mode]
+        mean, low = r["mean_balanced_accuracy"], r["min_balanced_accuracy"]
+        out.append((f"{mode} mean >= {lim:.2f}", _b(mean), mean is not None and mean >= lim))
+        out.append((f"{mode} nobody < 0.75", _b(low), low is not None and low >= 0.75))
+    for mode, misses in (("calibrated", 0), ("uncalibrated", 1)):
+        tm = fp["temporal"][mode]
+        n, ok = tm["slump_people"], tm["slump_alert_within_60s"]
+        out.append(
+            (f"{mode} slump alerted within 60 s (all but {misses})", f"{ok}/{n}", ok >= n - misses)
+        )
+    for mode in ("uncalibrated", "calibrated"):
+        fa = fp["temporal"][mode]["false_alerts_per_hour"]
+        out.append(
+            (
+                f"{mode} <= 1 false alert per upright hour",
+                "-" if fa is None else f"{fa:.2f}/h",
+                fa is not None and fa <= 1.0,
+            )
+        )
     return out
 
 
@@ -511,6 +598,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="calibrated replays without live's framing watch (the harness before it)",
     )
+    ap.add_argument(
+        "--recordings",
+        type=Path,
+        metavar="DIR",
+        help="judge your own labelled front-webcam recordings instead (DIR/<person>/upright/ and "
+        "DIR/<person>/slumped/ with videos or images) with the shipped models: nothing is "
+        "fitted on them; videos are analysed at the replay's highest rate (--rates)",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "out" / "front_people.json")
     args = ap.parse_args(argv)
     try:
@@ -519,14 +614,27 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError
     except ValueError:
         ap.error(f"--rates: expected two positive numbers FINE,PENDING, got {args.rates!r}")
-    res = part_front_people(
-        args.data,
-        args.model,
-        args.quick,
-        replay=args.replay,
-        rates=(fine, pending),
-        framing_watch=not args.no_framing_watch,
-    )
+    if args.recordings is not None:
+        try:
+            res = part_recordings(
+                args.recordings,
+                args.model,
+                args.quick,
+                rates=(fine, pending),
+                framing_watch=not args.no_framing_watch,
+            )
+        except (RecordingsError, PostureCheckError) as exc:
+            print(f"front_eval: error: {exc}", file=sys.stderr)
+            return getattr(exc, "exit_status", 2)
+    else:
+        res = part_front_people(
+            args.data,
+            args.model,
+            args.quick,
+            replay=args.replay,
+            rates=(fine, pending),
+            framing_watch=not args.no_framing_watch,
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, default=str) + "\n")
     print("\n".join(markdown(res)))
@@ -540,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "   "
             + ", ".join(
-                f"{p.split(':')[0][:6]}:{p.split(':')[1]} {v['balanced_accuracy']:.2f}"
+                f"{_short(p)} {v['balanced_accuracy']:.2f}"
                 for p, v in r["per_person"].items()
                 if v["balanced_accuracy"] is not None
             )
