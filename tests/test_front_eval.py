@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
@@ -69,3 +71,26 @@ def test_a_stale_framing_judges_the_rest_without_the_baseline_as_live_does() -> 
     start = fe.run_stream(uncalibrated_says_slumped, cfg, 120.0, capture_fps=10.0)
     lag = r["first_alert_s"] - (20.0 + start["first_alert_s"])
     assert 0.0 <= lag <= cfg.temporal.score_median_s
+
+
+def test_oracle_bound_is_each_persons_best_limit_with_other_limits_always_counted() -> None:
+    import fit_front as ff
+    from front_data import Sample
+
+    def row(person: str, label: str) -> ff.Row:
+        s = Sample("t", person, person, label, label, 0, None, True, "x")
+        return ff.Row(s, PostureMetrics(View.FRONT, {}, {}))
+
+    rows = [row("a", "good"), row("a", "good"), row("a", "bad"), row("a", "bad")]
+    rows += [row("b", "good"), row("b", "bad"), row("c", "good"), row("c", "bad")]
+    scores = [0.1, 0.2, 0.3, 0.05, 0.6, 0.4, None, None]
+    other = [False, False, False, True, False, False, False, True]
+    res = fe.oracle_bound(rows, scores, other, skip=lambda r: False)
+    # a: a limit in [0.2, 0.3) separates; its 0.05 slump is caught by another limit anyway
+    # b: the slump scores lower than the upright frame, so no limit beats chance
+    # c: no score at all; another limit flags the slump, nothing flags the upright frame
+    assert res["per_person"] == {"a": 1.0, "b": 0.5, "c": 1.0}
+    assert res["mean_balanced_accuracy"] == pytest.approx(2.5 / 3)
+    assert res["min_balanced_accuracy"] == 0.5
+    skipped = fe.oracle_bound(rows, scores, other, skip=lambda r: r.person == "b")
+    assert set(skipped["per_person"]) == {"a", "c"}
