@@ -1,6 +1,7 @@
 """The framing watch on real front-webcam landmarks, with simulated camera moves (issue 11 part 3).
 
     .venv/bin/python benchmarks/framing_eval.py [--data DIR] [--model full] [--out FILE]
+    .venv/bin/python benchmarks/framing_eval.py --pixels   # image sets: moved pixels, real model
 
 The live driver's :class:`~posturecheck.live.firstrun.FramingWatch` (its own code, hold time
 ``LiveSettings.framing_hold_s`` = 10 s) follows replayed frames of every labelled front-webcam set
@@ -22,6 +23,11 @@ also brings. Per person:
   a moved camera);
 * **per move**: 60 s unmoved, 60 s moved, 60 s moved back; seconds from the move to "framing
   changed" (``-`` = never), and from the move back to "framing back".
+
+``--pixels`` (the image sets' people only) applies the same moves to the photos' pixels and runs
+the real model on the moved photos (:class:`PixelMovedFrames`), side by side with the landmark
+simulation: what the model itself makes of a moved camera (it keeps landmarks that left the
+picture, placed beyond its edge; docs/accuracy.md 3c').
 """
 
 from __future__ import annotations
@@ -43,8 +49,8 @@ sys.path.insert(0, str(HERE.parent))
 import fit_front as ff  # noqa: E402
 import front_eval  # noqa: E402
 import numpy as np  # noqa: E402
-from evalcommon import data_dir_from_env, ping_pong  # noqa: E402
-from front_data import load_all  # noqa: E402
+from evalcommon import EstimatorPool, data_dir_from_env, ping_pong  # noqa: E402
+from front_data import IMAGE_FOLDERS, image_of, load_all  # noqa: E402
 
 from posturecheck.core import front_model as fm  # noqa: E402
 from posturecheck.core.config import load_config  # noqa: E402
@@ -181,6 +187,53 @@ class MovedFrames:
         return self._moved[i]
 
 
+def warp_image(
+    img: np.ndarray, move: Move, anchor_px: np.ndarray, shoulder_px: float
+) -> np.ndarray:
+    """``img`` as the moved camera would show it: the affine map of :func:`moved_pose` applied to
+    the pixels (the picture's exposed edges are plain grey), so the real model can be run on it."""
+    import cv2
+
+    s = move.scale
+    shift = (1.0 - s) * anchor_px + np.array([move.dx, move.dy]) * shoulder_px
+    a = np.array([[s, 0.0, shift[0]], [0.0, s, shift[1]]])
+    h, w = img.shape[:2]
+    return cv2.warpAffine(
+        img,
+        a,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(127, 127, 127),
+    )
+
+
+class PixelMovedFrames(MovedFrames):
+    """:class:`MovedFrames` for image sets, with the move applied to the *pixels* and the real
+    model run on the moved image (IMAGE mode, as the image sets are measured), instead of moving
+    the landmarks: what the model itself makes of a moved camera, including body parts pushed
+    out of the picture."""
+
+    def __init__(self, sel, move, base, cfg, root: Path, pool) -> None:  # noqa: ANN001
+        super().__init__(sel, move, base, cfg)
+        self.root, self.pool = root, pool
+
+    def __call__(self, i: int, moved: bool) -> PostureMetrics | None:  # type: ignore[override]
+        if not moved:
+            return self.sel[i].metrics
+        if i not in self._moved:
+            img = warp_image(
+                image_of(self.root, self.sel[i].sample), self.move, self.anchor, self.sw
+            )
+            poses = self.pool.detect_image(img)
+            self._moved[i] = (
+                compute_metrics(poses[0], min_confidence=self.cfg.min_confidence, view=View.FRONT)
+                if poses
+                else None
+            )
+        return self._moved[i]
+
+
 @dataclass(frozen=True)
 class Fold:
     """What one person is judged with: everything fitted without them."""
@@ -194,12 +247,21 @@ class Fold:
         return self.watches(self.person, base)
 
 
+FramesFactory = Callable[..., MovedFrames]
+"""``factory(sel, move, base, cfg)``: the session's frames as a moved camera sees them."""
+
+
 def move_run(
-    sel: Sequence[ff.Row], move: Move, base: dict[str, float], fold: Fold, cfg
+    sel: Sequence[ff.Row],
+    move: Move,
+    base: dict[str, float],
+    fold: Fold,
+    cfg,
+    factory: FramesFactory = MovedFrames,
 ) -> dict[str, Any]:
     """60 s unmoved, 60 s moved, 60 s back: when the watch told, and what the stale baseline
     makes of the moved frames."""
-    frames = MovedFrames(sel, move, base, cfg)
+    frames = factory(sel, move, base, cfg)
     fps = front_eval.capture_fps(sel[0].sample.source)
     phases = [(PHASE_S, False), (PHASE_S, True), (PHASE_S, False)]
     ev = replay(frames, len(sel), fps, fold.watch(base), phases)
@@ -207,21 +269,20 @@ def move_run(
     back = [t - 2 * PHASE_S for t, s in ev if not s and t >= 2 * PHASE_S]
     # What a stale baseline would do: the rules' per-frame verdict, with the calibrated score
     # fitted without the person, on evenly spaced moved frames.
-    moved = [
-        ff.Row(sel[i].sample, frames(i, True))
-        for i in range(0, len(sel), max(1, len(sel) // STALE_FRAMES))
-    ]
+    picked = [(i, frames(i, True)) for i in range(0, len(sel), max(1, len(sel) // STALE_FRAMES))]
+    moved = [ff.Row(sel[i].sample, m) for i, m in picked if m is not None]
     flags = front_eval.per_frame(
         moved, ff.scores_of(moved, fold.calibrated, fold.calib), cfg, fold.calib
     )
+    change = [fm.framing_change(r.metrics.values, base) for r in moved]
+    seen = [c for c in change if c is not None]
     return {
         "changed_after_s": stale[0] if stale else None,
         "back_after_s": back[0] if back else None,
         "false_before_move": sum(s for t, s in ev if t < PHASE_S),
-        "measurable_share_moved": float(
-            np.mean([fm.framing_change(r.metrics.values, base) is not None for r in moved])
-        ),
-        "stale_slumped_share": float(np.mean(flags)),
+        "measurable_share_moved": len(seen) / len(picked),
+        "stale_slumped_share": float(np.mean(flags)) if flags else float("nan"),
+        "framing_change_median": float(np.median(seen)) if seen else None,
     }
 
 
@@ -236,14 +297,31 @@ def _merge_moves(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "false_before_move": sum(r["false_before_move"] for r in runs),
         "measurable_share_moved": float(np.mean([r["measurable_share_moved"] for r in runs])),
         "stale_slumped_share": float(np.mean([r["stale_slumped_share"] for r in runs])),
+        "framing_change_median": (
+            float(np.median(fc))
+            if (
+                fc := [
+                    r["framing_change_median"]
+                    for r in runs
+                    if r["framing_change_median"] is not None
+                ]
+            )
+            else None
+        ),
     }
 
 
 def evaluate(
-    rows: Sequence[ff.Row], upright_h: float = UPRIGHT_H, limit_scale: float = 1.0
+    rows: Sequence[ff.Row],
+    upright_h: float = UPRIGHT_H,
+    limit_scale: float = 1.0,
+    factory: FramesFactory = MovedFrames,
+    sources: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Per person: false prompts while nothing moved, and every :data:`MOVES` move
-    (``limit_scale`` times the fitted limit: what a lower or higher limit would do)."""
+    (``limit_scale`` times the fitted limit: what a lower or higher limit would do).
+    ``factory`` makes the moved frames (default: moved landmarks); ``sources``: only the people
+    of these data sets (all fits still use everyone)."""
     cfg = load_config()
     calib = ff.calibrations(rows)
     used = set().union(*(c.rows for c in calib.values()))
@@ -257,6 +335,8 @@ def evaluate(
             by[(r.person, r.sample.session, r.sample.label)].append(r)
     out: dict[str, Any] = {}
     for person in sorted(p for p in {p for p, _, _ in by} if p in limits):
+        if sources is not None and person.split(":")[0] not in sources:
+            continue
         lim = limit_scale * limits[person]["limit"]
         fold = Fold(person, watches, cal_models, calib)
         res: dict[str, Any] = {"limit": lim, "sessions": 0, "upright_hours": 0.0}
@@ -282,7 +362,7 @@ def evaluate(
             if key == "upright":
                 res["sessions"] += 1
                 for mv in MOVES:
-                    moves[mv.name].append(move_run(sel, mv, base, fold, cfg))
+                    moves[mv.name].append(move_run(sel, mv, base, fold, cfg, factory))
         if res["sessions"]:
             res["moves"] = {name: _merge_moves(runs) for name, runs in moves.items()}
             out[person] = res
@@ -372,6 +452,67 @@ def markdown(res: dict[str, Any]) -> list[str]:
     return out
 
 
+DEFAULT_OUT = HERE / "out" / "framing.json"
+
+
+def pixels_vs_landmarks(
+    rows: Sequence[ff.Row], data: Path, model: str = "full", limit_scale: float = 1.0
+) -> dict[str, Any]:
+    """The image sets' people through every move twice, side by side: moved landmarks (the
+    simulation above) and moved pixels measured by the real model (:class:`PixelMovedFrames`)."""
+    sources = tuple(IMAGE_FOLDERS)
+    sim = evaluate(rows, limit_scale=limit_scale, sources=sources)
+    with EstimatorPool(model) as pool:
+
+        def factory(sel, move, base, cfg):  # noqa: ANN001, ANN202
+            return PixelMovedFrames(sel, move, base, cfg, data, pool)
+
+        pix = evaluate(rows, limit_scale=limit_scale, factory=factory, sources=sources)
+    return {"landmarks": sim, "pixels": pix}
+
+
+def pixels_markdown(res: dict[str, Any]) -> list[str]:
+    """Per move: people told and the median framing change, landmarks against pixels."""
+    sim, pix = res["landmarks"], res["pixels"]
+
+    def f(x: float | None, fmt: str = ".2f") -> str:
+        return "-" if x is None else format(x, fmt)
+
+    out = [
+        f"Image sets, {pix['summary']['people']} people: the same moves applied to the "
+        "landmarks (simulation) and to the pixels (real model on the moved image).",
+        "",
+        "| move | told: landmarks | told: pixels | median s: landmarks / pixels | "
+        "framing change, median over people: landmarks / pixels | still measurable: "
+        "landmarks / pixels |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for mv in MOVES:
+        a, b = sim["summary"]["moves"][mv.name], pix["summary"]["moves"][mv.name]
+
+        def med(r: dict[str, Any], name: str = mv.name) -> float | None:
+            v = [
+                p["moves"][name]["framing_change_median"]
+                for p in r["people"].values()
+                if p["moves"][name]["framing_change_median"] is not None
+            ]
+            return float(np.median(v)) if v else None
+
+        def meas(r: dict[str, Any], name: str = mv.name) -> float:
+            return float(
+                np.mean([p["moves"][name]["measurable_share_moved"] for p in r["people"].values()])
+            )
+
+        out.append(
+            f"| {mv.name} | {a['people_told']}/{a['people_measurable']} | "
+            f"{b['people_told']}/{b['people_measurable']} | "
+            f"{f(a['median_s'], '.1f')} / {f(b['median_s'], '.1f')} | "
+            f"{f(med(sim))} / {f(med(pix))} | {meas(sim):.0%} / {meas(pix):.0%} |"
+        )
+    out.append("")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=data_dir_from_env())
@@ -382,12 +523,25 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="judge with this times the fitted framing-change limit (default 1: as shipped)",
     )
-    ap.add_argument("--out", type=Path, default=HERE / "out" / "framing.json")
+    ap.add_argument(
+        "--pixels",
+        action="store_true",
+        help="image sets only: move the pixels and run the real model on the moved images, "
+        "side by side with the moved-landmark simulation",
+    )
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args(argv)
     if not args.data.is_dir():
         print(f"error: data folder {args.data} not found", file=sys.stderr)
         return 2
     rows = ff.measure(load_all(args.data, args.model), load_config())
+    if args.pixels:
+        res = pixels_vs_landmarks(rows, args.data, args.model, args.limit_scale)
+        out = args.out.with_name("framing_pixels.json") if args.out == DEFAULT_OUT else args.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(res, indent=1) + "\n")
+        print("\n".join(pixels_markdown(res)))
+        return 0
     res = evaluate(rows, limit_scale=args.limit_scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1) + "\n")

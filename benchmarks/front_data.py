@@ -390,6 +390,26 @@ def load_spinewise(root: Path, cache: _PoseCache) -> Iterator[Sample]:
         )
 
 
+IMAGE_FOLDERS = {
+    "spinewise": "spinewise",
+    "posturekeeper": "posturekeeper_fhp",
+    "slouchingornot": "slouchingornot_frontal",
+}
+
+
+def image_of(root: Path, sample: Sample) -> np.ndarray:
+    """The image an image-set ``sample`` was measured on, as the model saw it (BGR; the
+    SpineWise P3 status overlay painted grey as in :func:`load_spinewise`)."""
+    img = read_bgr(root / IMAGE_FOLDERS[sample.source] / sample.name)
+    if img.ndim == 3 and img.shape[2] == 4:
+        img = np.ascontiguousarray(img[:, :, :3])
+    if sample.source == "spinewise" and img.shape[1] == 640:
+        h, w = img.shape[:2]
+        img = img.copy()
+        img[: int(round(h * SPINEWISE_MASK[1])), : int(round(w * SPINEWISE_MASK[0]))] = 127
+    return img
+
+
 def _stamp(p: Path) -> str:
     m = re.search(r"(\d+)\.(\d+)\.(\d+)", p.name)
     return "".join(x.zfill(2) for x in m.groups()) if m else p.name

@@ -105,3 +105,43 @@ def test_replay_stays_quiet_below_the_limit_and_for_a_slump() -> None:
     assert fm.slouch_score(slump.values, None) >= 0.5
     got = fe.replay(lambda i, m: slump, 1, None, FramingWatch(_base(), 10.0), [(120.0, False)])
     assert got == []
+
+
+def test_a_pixel_move_maps_the_pixels_as_the_landmark_move_maps_the_landmarks() -> None:
+    img = np.zeros((240, 320, 3), np.uint8)
+    img[100, 150] = 255  # one white pixel
+    anchor, sw = np.array([160.0, 120.0]), 40.0
+    for move in (fe.Move("side", dx=0.5), fe.Move("up", dy=-0.25), fe.Move("x1.5", scale=1.5)):
+        out = fe.warp_image(img, move, anchor, sw)
+        want = anchor + move.scale * (np.array([150.0, 100.0]) - anchor)
+        want += np.array([move.dx, move.dy]) * sw
+        y, x = np.unravel_index(int(np.argmax(out[:, :, 0])), out.shape[:2])
+        assert (x, y) == (round(want[0]), round(want[1]))
+    # the picture's exposed edge is plain grey
+    assert (fe.warp_image(img, fe.Move("side", dx=2.0), anchor, sw)[:, :40] == 127).all()
+
+
+def _front_values(shoulder_y: float, width: float, head: float, ears: float) -> dict:
+    return {
+        "shoulder_y_ratio": shoulder_y,
+        "shoulder_x_ratio": 0.5,
+        "shoulder_width_ratio": width,
+        "head_height_ratio": head,
+        "shoulder_gap_ratio": ears,
+    }
+
+
+def test_a_head_above_the_picture_cannot_explain_a_moved_framing() -> None:
+    from posturecheck.live.firstrun import head_above_picture, posture_explains
+
+    # nose 0.5 and ears 0.6 shoulder widths above the shoulder line: the shipped baseline-free
+    # score calls that slumped (0.62)
+    inside = _front_values(0.30, 0.3, 0.5, 0.6)
+    assert fm.slouch_score(inside, None) == pytest.approx(0.62, abs=0.01)
+    assert not head_above_picture(inside)  # nose at 0.30 - 0.5 * 0.3 = 0.15 image widths
+    assert posture_explains(inside, inside)
+    # the same head with the shoulders at 0.1: the nose would sit at -0.05, above the top edge
+    above = _front_values(0.10, 0.3, 0.5, 0.6)
+    assert head_above_picture(above)
+    assert not posture_explains(above, inside)
+    assert not head_above_picture({"shoulder_y_ratio": 0.1})  # nothing to tell
