@@ -66,7 +66,11 @@ def test_turned_face_falls_back_to_the_shoulders() -> None:
 @pytest.mark.parametrize(("pitch", "verdict", "word"), [(35, "adjust", "Raise"),
                          (0, "ok", "Keep"), (-25, "adjust", "Lower")])  # fmt: skip
 def test_screen_height_from_head_pitch(pitch, verdict, word) -> None:
-    _, ms = capture(Body(head_pitch_deg=pitch, px_per_m=px_per_m(0.6)))
+    # At 0.6 m a laptop camera frames the head and shoulders; the hips are below the picture
+    # (with them in it, the head would be above its top edge and not measured).
+    body = Body(head_pitch_deg=pitch, px_per_m=px_per_m(0.6), hip_px=(640.0, 1400.0))
+    poses, ms = capture(body)
+    assert 0 < poses[0].xy_px[L.NOSE][1] < 720  # the head is in the picture
     f = audit.screen_height(ms)
     assert f.value == pytest.approx(pitch, abs=3.0)
     assert f.verdict == verdict and f.change.startswith(word) and f.confidence == "low"

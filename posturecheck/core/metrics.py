@@ -24,6 +24,7 @@ Conventions (see ``docs/thresholds.md``):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
@@ -400,6 +401,34 @@ def _slouch_score(baseline: Mapping[str, float] | None, out: dict, conf: dict) -
         conf["slouch_score_ratio"] = min(conf.get(k, 0.0) for k in used)
 
 
+HEAD_LANDMARKS = slice(int(L.NOSE), int(L.MOUTH_RIGHT) + 1)
+"""Nose, eyes, ears and mouth: the landmarks :func:`head_in_picture` checks."""
+
+
+def head_in_picture(pose: Pose) -> Pose:
+    """``pose`` with every head landmark above the top edge of the picture marked absent.
+
+    The pose model does not drop landmarks that leave the picture. It places them beyond the
+    edge, often with a presence near 1. On real webcam photos with the picture moved up, the
+    nose sat up to one ear spacing above the top edge at a confidence of 0.6-0.99
+    (``benchmarks/framing_eval.py --pixels``, docs/accuracy.md 3c'). The head is then squeezed
+    toward the edge, so it reads lower over the shoulders than it is: a false slump. A head cut
+    off by the top of the picture is therefore not measured.
+
+    The other edges are left alone, because guessing there does not fake a slump. A head below
+    the bottom edge only happens in a deep slump (65 slumped frames in the front data, none
+    upright), and the guess points the right way. A shoulder just past the side edge of a close
+    laptop camera is common, and its position is a fair guess.
+    """
+    xy = pose.xy_px[HEAD_LANDMARKS]
+    above = xy[:, 1] < 0.0
+    if not above.any():
+        return pose
+    presence = pose.presence.copy()
+    presence[HEAD_LANDMARKS][above] = 0.0
+    return dataclasses.replace(pose, presence=presence)
+
+
 def compute_metrics(
     pose: Pose,
     *,
@@ -424,6 +453,7 @@ def compute_metrics(
         confidence of the landmarks behind each measured value.
     """
     mc = float(min_confidence)
+    pose = head_in_picture(pose)
     if view is None:
         view, vconf = classify_view(pose, mc)
     else:

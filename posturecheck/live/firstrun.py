@@ -73,25 +73,6 @@ def uprightness(m: PostureMetrics) -> float | None:
     return None
 
 
-def head_above_picture(values: Mapping[str, float | None]) -> bool:
-    """Whether the nose or the ear midpoint lies above the top edge of the picture.
-
-    The pose model does not drop landmarks that leave the picture: it places them beyond the
-    edge with a high presence. On real photos with the picture moved up by 0.75 shoulder widths,
-    the nose sat up to one ear spacing above the top edge at a confidence of 0.6-0.99
-    (``benchmarks/framing_eval.py --pixels``). The heights come from the metrics: the shoulder
-    midpoint's height in image widths (0 = the top edge) minus the head's height above the
-    shoulder line in shoulder widths, times the shoulder width in image widths."""
-    y, w = values.get("shoulder_y_ratio"), values.get("shoulder_width_ratio")
-    if y is None or w is None or not (math.isfinite(y) and math.isfinite(w)):
-        return False
-    for name in ("head_height_ratio", "shoulder_gap_ratio"):
-        h = values.get(name)
-        if h is not None and math.isfinite(h) and y - h * w < 0.0:
-            return True
-    return False
-
-
 def posture_explains(
     values: Mapping[str, float | None],
     base: Mapping[str, float],
@@ -99,11 +80,8 @@ def posture_explains(
 ) -> bool:
     """Whether a posture change, not the camera, explains shoulders away from the calibration:
     the baseline-free slouch score (of ``model``; the committed one when ``None``) says slumped,
-    or the face grew relative to the shoulders (head forward). A head above the top of the
-    picture explains nothing (:func:`head_above_picture`): its landmarks are the model's guesses,
-    and a head cut off by the top edge means the camera, or the person's seat, has moved."""
-    if head_above_picture(values):
-        return False
+    or the face grew relative to the shoulders (head forward). A head cut off by the top of
+    the picture is not measured (``core.metrics.head_in_picture``), so it explains nothing."""
     score = front_model.slouch_score(values, None, model)
     if score is not None and score >= 0.5:
         return True
