@@ -207,3 +207,30 @@ def test_calibrate_command_refuses_with_a_second_person_in_view(
     (line,) = err.getvalue().splitlines()
     assert line.startswith("calibration failed: a second person was in view in ")
     assert line.endswith(" frames; calibrate alone in view")
+
+
+def test_a_head_cut_off_by_the_top_of_the_picture_fails_the_capture_with_a_reason() -> None:
+    """The pose model still reports a cut-off head (above the picture, high confidence); the
+    metrics drop it, so a baseline would hold the shoulders only and never judge slumping."""
+    from live_fakes import UPRIGHT
+
+    from posturecheck.core.landmarks import L
+    from posturecheck.core.metrics import compute_metrics
+
+    up = float(UPRIGHT.xy_px[L.NOSE][1]) + 5.0
+    cut = compute_metrics(dataclasses.replace(UPRIGHT, xy_px=UPRIGHT.xy_px - [0.0, up]))
+    whole = compute_metrics(UPRIGHT)
+    assert cut.view is View.FRONT and cut.values["shoulder_y_ratio"] is not None
+    run = CalibrationRun(ready_s=1.0, capture_s=2.0)
+    drive(run, lambda t: cut, 3400)
+    assert run.phase is Phase.FAILED and run.baseline is None
+    assert run.error == (
+        "Calibration failed: your head could not be measured in 10 of 10 frames (cut off by "
+        "the top of the picture, turned away or covered); tilt the screen or camera so your "
+        "whole head is in view, face the screen and try again"
+    )
+    # a head lost now and then (at most half the frames) still calibrates, from the others
+    run = CalibrationRun(ready_s=1.0, capture_s=2.0)
+    drive(run, lambda t: cut if (t // 200) % 2 else whole, 3400)
+    assert run.phase is Phase.DONE
+    assert run.baseline.get("head_height_ratio") == whole.values["head_height_ratio"]

@@ -162,9 +162,14 @@ def test_calibration_ends_with_a_workstation_audit(clip: Path, tmp_path, monkeyp
 
     from posefactory import Body, make_pose
 
+    from posturecheck.core.landmarks import L
+
     monkeypatch.setenv("POSTURECHECK_HOME", str(tmp_path / "home"))
     scale = (1280 / 2) / math.tan(math.radians(32.5)) / 0.40  # the person 40 cm from the screen
-    pose = make_pose(Body(px_per_m=scale))
+    # framed as a laptop camera frames a person that close: head and shoulders, hips far below
+    # the picture (with the hips in it, the head would be above its top and not measured)
+    pose = make_pose(Body(px_per_m=scale, hip_px=(640.0, 1900.0)))
+    assert pose.xy_px[L.NOSE][1] > 0 and pose.xy_px[L.LEFT_SHOULDER][1] < 720
     clock = FakeClock(T0)
     lines: list[str] = []
     s = LiveSession(

@@ -33,6 +33,10 @@ SCORE = "slouch_score_ratio"
 DEFAULT_SETUP = "default"
 
 MAX_CROWDED_SHARE = 0.1
+HEADLESS_SHARE = 0.5
+"""A front-view capture fails when more than this share of its frames show the shoulders but
+no measurable head (cut off by the top of the picture, turned away, covered): a baseline without
+the head cannot judge slumping, and saving it would fail silently."""
 """Share of the upright capture's frames with a person in which more than one person may be in
 view before the calibration is refused (issue 12 item 11): beyond it the baseline may mix two
 people, and two people side by side shift even the one person's angles (trunk -6.5 deg against
@@ -153,6 +157,9 @@ class CalibrationRun:
                     f"only {len(self._upright)} frames with a person; sit in view and try again"
                 )
                 return
+            if headless := self._headless_line():
+                self._fail(headless)
+                return
             if crowded := self._crowded_line():
                 if self._crowded > MAX_CROWDED_SHARE * len(self._upright):
                     self._fail(f"{crowded}; calibrate alone in view")
@@ -176,6 +183,23 @@ class CalibrationRun:
                     "slouch capture had no usable frames; keeping the upright baseline only"
                 )
             self.phase = Phase.DONE
+
+    def _headless_line(self) -> str:
+        """Why a front-view capture cannot judge slumping, or ``""``."""
+        front = [m for m in self._upright if m.view is View.FRONT]
+        headless = sum(
+            m.values.get("shoulder_y_ratio") is not None
+            and m.values.get("head_height_ratio") is None
+            and m.values.get("shoulder_gap_ratio") is None
+            for m in front
+        )
+        if not front or headless <= HEADLESS_SHARE * len(self._upright):
+            return ""
+        return (
+            f"your head could not be measured in {headless} of {len(self._upright)} frames "
+            "(cut off by the top of the picture, turned away or covered); tilt the screen or "
+            "camera so your whole head is in view, face the screen and try again"
+        )
 
     def _crowded_line(self) -> str:
         """``"a second person was in view in N of M frames"``, or ``""``."""
