@@ -401,3 +401,24 @@ def test_cli_auto_baseline_neither_uses_the_saved_setup_nor_captures(
     status = [ln for ln in out.splitlines() if ln.startswith("posture ")]
     assert status and status[-1].endswith("no baseline yet: learning it (first 2 min)")
     assert (home / "config" / "setups" / "default.json").read_bytes() == saved  # untouched
+
+
+def test_cli_status_line_says_when_the_head_is_cut_off_by_the_top_of_the_picture(
+    long_clip: Path, home: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """The pose model reports a cut-off head above the picture; it is not measured, and a
+    "good" verdict then says nothing about slumping, so the status line says so."""
+    import dataclasses
+
+    from posturecheck.core.landmarks import L
+    from posturecheck.core.rules import HEAD_NOT_IN_VIEW
+
+    up = float(UPRIGHT.xy_px[L.NOSE][1]) + 5.0
+    cut = dataclasses.replace(UPRIGHT, xy_px=UPRIGHT.xy_px - np.array([0.0, up]))
+    argv = ["live", "--camera", str(long_clip), "--no-window", "--notify", "off", "--no-history"]
+    argv += ["--no-calibrate", "--duration", "30"]
+    rc, out = _cli(monkeypatch, lambda t: [UPRIGHT] if t < 10_000 else [cut], argv, capsys)
+    assert rc == 0, out
+    status = [ln for ln in out.splitlines() if ln.startswith("posture ")]
+    assert status[0].endswith(" · no baseline: general limits")  # head in view
+    assert status[-1].endswith(f" · no baseline: general limits · {HEAD_NOT_IN_VIEW}")

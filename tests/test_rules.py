@@ -767,3 +767,20 @@ def test_a_baseline_never_makes_the_lateral_limits_stricter_than_iso() -> None:
     assert resolve_limits(cfg)["head_roll_deg"].acceptable == (-10.0, 14.0)
     assert alerts(run(frames(lambda t: front(head_roll_deg=-6.0), 60.0), cfg)) == []
     assert alerts(run(frames(lambda t: front(head_roll_deg=16.0), 60.0), cfg)) != []
+
+
+def test_a_front_frame_without_the_head_is_noted_as_not_judging_slumping() -> None:
+    cfg = load_config()
+    shoulders = {"shoulder_y_ratio": 0.4, "shoulder_width_ratio": 0.3, "shoulder_tilt_deg": 0.0}
+    cases = [
+        (View.FRONT, shoulders, True),  # shoulders, no head
+        (View.FRONT, shoulders | {"head_height_ratio": 0.7, "shoulder_gap_ratio": 0.6}, False),
+        (View.FRONT, shoulders | {"shoulder_gap_ratio": 0.6}, False),  # ears still measured
+        (View.FRONT, {"head_roll_deg": 0.0}, False),  # no shoulders: nothing judged anyway
+        (View.LEFT, {"trunk_inclination_deg": 5.0}, False),  # side view: not about the head
+    ]
+    for view, values, noted in cases:
+        st = initial_state(cfg)
+        for k in range(3):
+            st, a = step(st, PostureMetrics(view=view, values=values), 1000 * (k + 1), cfg)
+        assert (rules.HEAD_NOT_IN_VIEW in a.notes) is noted, (view, values)

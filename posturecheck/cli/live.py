@@ -369,7 +369,7 @@ def run_cli(args: argparse.Namespace, env: Environment | None = None) -> int:
         if status is not None and session.display is None:
             status.break_interval_s = session.config.breaks.interval_s
             status.min_break_s = session.config.breaks.min_break_s
-            session.on_result = lambda r: status.update(r, note=session.baseline_note)
+            session.on_result = lambda r: status.update(r, note=session.verdict_note)
             stack.callback(status.close)
         run_env.say(_banner(session))
         rep = run_session(session)

@@ -23,7 +23,7 @@ import numpy as np
 from posturecheck.core import fmt, front_model
 from posturecheck.core.baseline import Baseline
 from posturecheck.core.config import Config, MetricRule
-from posturecheck.core.metrics import METRICS
+from posturecheck.core.metrics import METRICS, head_not_in_view
 from posturecheck.core.types import PostureMetrics, View
 
 log = logging.getLogger(__name__)
@@ -186,14 +186,8 @@ class CalibrationRun:
 
     def _headless_line(self) -> str:
         """Why a front-view capture cannot judge slumping, or ``""``."""
-        front = [m for m in self._upright if m.view is View.FRONT]
-        headless = sum(
-            m.values.get("shoulder_y_ratio") is not None
-            and m.values.get("head_height_ratio") is None
-            and m.values.get("shoulder_gap_ratio") is None
-            for m in front
-        )
-        if not front or headless <= HEADLESS_SHARE * len(self._upright):
+        headless = sum(head_not_in_view(m) for m in self._upright)
+        if headless <= HEADLESS_SHARE * len(self._upright):
             return ""
         return (
             f"your head could not be measured in {headless} of {len(self._upright)} frames "

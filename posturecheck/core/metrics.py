@@ -429,6 +429,18 @@ def head_in_picture(pose: Pose) -> Pose:
     return dataclasses.replace(pose, presence=presence)
 
 
+def head_not_in_view(metrics: PostureMetrics) -> bool:
+    """Front view: the shoulders are measured, the head's height over them is not (cut off by
+    the top of the picture, turned away, covered), so slumping cannot be judged."""
+    v = metrics.values
+    return (
+        metrics.view is View.FRONT
+        and v.get("shoulder_y_ratio") is not None
+        and v.get("head_height_ratio") is None
+        and v.get("shoulder_gap_ratio") is None
+    )
+
+
 def compute_metrics(
     pose: Pose,
     *,

@@ -50,6 +50,7 @@ from posturecheck.core import fmt, front_model
 from posturecheck.core.advice import advice_for
 from posturecheck.core.catalog import BANDS, METRICS
 from posturecheck.core.config import BreakConfig, Config, StaticConfig, TemporalConfig
+from posturecheck.core.metrics import head_not_in_view
 from posturecheck.core.types import Alert, PostureMetrics, Status, View
 
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
@@ -404,6 +405,12 @@ def _temporal_alert(kind: str, c: _Cond, t_ms: int, cfg: Config, reminder: int) 
 # The step
 
 
+HEAD_NOT_IN_VIEW = "head not in view: slumping not judged"
+"""The note of a front-view frame whose shoulders are measured but whose head is not (cut off by
+the top of the picture, turned away, covered): the slouch score and the head limits cannot judge
+it, so a "good" status says nothing about slumping."""
+
+
 def step(
     state: RulesState,
     metrics: PostureMetrics | None,
@@ -447,6 +454,8 @@ def step(
     status, timers = _status_and_timers(conds, bands, present, sit, static_s, kinds, t, cfg)
     notes: tuple[str, ...] = comp.notes.get(view, ()) if present else ()
     extra = prev.notes + ((f"{people} people in view; judging one of them",) if people > 1 else ())
+    if view is View.FRONT and metrics is not None and head_not_in_view(metrics):
+        extra += (HEAD_NOT_IN_VIEW,)
     new_state = RulesState(
         t_ms=t,
         view=view,

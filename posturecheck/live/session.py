@@ -25,7 +25,7 @@ from posturecheck.adapters.notify import Notifier
 from posturecheck.adapters.screenlock import LockMonitor
 from posturecheck.adapters.sources import Feed
 from posturecheck.adapters.window import Display, KeySource, save_snapshot
-from posturecheck.core import pipeline
+from posturecheck.core import pipeline, rules
 from posturecheck.core.calibration import CalibrationRun
 from posturecheck.core.config import Config
 from posturecheck.core.sampler import ModelGate, thumbnail_of
@@ -125,6 +125,17 @@ class LiveSession:
     def baseline_note(self) -> str:
         """What the verdict is judged against when it is not a calibration (or ``""``)."""
         return self.baselines.note(self.config)
+
+    @property
+    def verdict_note(self) -> str:
+        """:attr:`baseline_note`, and what the last verdict could not judge (a front view
+        without the head: ``rules.HEAD_NOT_IN_VIEW``), joined; ``""`` when there is nothing
+        to say."""
+        notes = [self.baseline_note]
+        r = self.last_result
+        if r is not None and rules.HEAD_NOT_IN_VIEW in r.notes:
+            notes.append(rules.HEAD_NOT_IN_VIEW)
+        return " · ".join(n for n in notes if n)
 
     def stop(self, reason: str = "quit") -> None:
         """Ask the loop to end after the current step (safe from a signal handler)."""
@@ -356,7 +367,7 @@ class LiveSession:
             self.last_result,
             mode=mode,
             calibration=self.baselines.run,
-            note=self.baseline_note,
+            note=self.verdict_note,
             baseline=base.as_mapping() if base is not None else None,
         )
 
