@@ -526,6 +526,21 @@ def load_recordings(
     from posturecheck.adapters.sources import VideoFileSource, is_video, read_image
     from posturecheck.core.subject import select_subject
 
+    def poses(pool: EstimatorPool, f: Path) -> Iterator[tuple[Pose | None, str, float | None]]:
+        """(judged pose, where, sampling rate) of every analysed frame of one file."""
+        if not is_video(f):
+            yield select_subject(pool.detect_image(read_image(f), num_poses), None)[0], "", None
+            return
+        est = pool.fresh_video(num_poses)
+        prev = None
+        try:
+            for frame in VideoFileSource(f, sample_fps=fps):
+                pose, _ = select_subject(est.detect(frame), prev)
+                prev = pose if pose is not None else prev
+                yield pose, f"@{frame.timestamp_ms}ms", fps
+        finally:
+            est.close()
+
     people = recording_files(root)
     out: list[Sample] = []
     with EstimatorPool(model) as pool:
@@ -534,9 +549,8 @@ def load_recordings(
             for folder, files in labels.items():
                 lab = RECORDING_LABELS[folder.lower()]
                 for f in files:
-                    rel = f"{person}/{folder}/{f.name}"
-                    if not is_video(f):
-                        pose, _ = select_subject(pool.detect_image(read_image(f), num_poses), None)
+                    for pose, at, rate in poses(pool, f):
+                        name = f"{person}/{folder}/{f.name}{at}"
                         out.append(
                             Sample(
                                 RECORDINGS_SOURCE,
@@ -547,34 +561,11 @@ def load_recordings(
                                 order,
                                 pose,
                                 True,
-                                rel,
+                                name,
+                                rate,
                             )
                         )
                         order += 1
-                        continue
-                    est = pool.fresh_video(num_poses)
-                    prev = None
-                    try:
-                        for frame in VideoFileSource(f, sample_fps=fps):
-                            pose, _ = select_subject(est.detect(frame), prev)
-                            prev = pose if pose is not None else prev
-                            out.append(
-                                Sample(
-                                    RECORDINGS_SOURCE,
-                                    person,
-                                    person,
-                                    lab,
-                                    folder,
-                                    order,
-                                    pose,
-                                    True,
-                                    f"{rel}@{frame.timestamp_ms}ms",
-                                    fps,
-                                )
-                            )
-                            order += 1
-                    finally:
-                        est.close()
     return out
 
 
