@@ -477,12 +477,44 @@ class RecordingsError(Exception):
     """A recordings folder that does not have the documented layout (one line, no traceback)."""
 
 
+SEGMENTS = "segments"
+"""The group of a person's videos labelled by time: ``<person>/<video>`` with a sidecar
+``<video stem>.labels.json`` (``{"segments": [{"start_s": 0, "end_s": 60, "label":
+"upright"}, ...]}``, labels as :data:`RECORDING_LABELS`; unlabelled stretches are not scored)."""
+
+
+def read_segments(video: Path) -> list[tuple[float, float, str]]:
+    """The labelled stretches of ``video`` from its sidecar, as ``(start_s, end_s, label
+    folder name)``; :class:`RecordingsError` (one line) when the sidecar is not as documented."""
+    import json
+
+    path = video.with_name(video.stem + ".labels.json")
+    try:
+        segs = json.loads(path.read_text())["segments"]
+        out = []
+        for seg in segs:
+            a, b, lab = float(seg["start_s"]), float(seg["end_s"]), str(seg["label"])
+            if not (0 <= a < b) or lab.lower() not in RECORDING_LABELS:
+                raise ValueError(f"bad segment {seg}")
+            out.append((a, b, lab))
+    except OSError as exc:
+        raise RecordingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RecordingsError(
+            f'{path}: expected {{"segments": [{{"start_s", "end_s", "label": one of '
+            f"{sorted(RECORDING_LABELS)}}}, ...]}} ({exc})"
+        ) from None
+    return out
+
+
 def recording_files(root: Path) -> dict[str, dict[str, list[Path]]]:
     """``root/<person>/<label>/<files>`` as {person: {label folder: files in name order}}.
 
     Label folders are :data:`RECORDING_LABELS`' names; files are videos or images (anything
-    ``posturecheck analyze`` reads). Raises :class:`RecordingsError` when ``root`` is not a
-    folder or nobody has an upright and a slumped folder with media in it.
+    ``posturecheck analyze`` reads). Videos directly in ``<person>/`` with a ``.labels.json``
+    sidecar (:func:`read_segments`) form the group :data:`SEGMENTS`. Raises
+    :class:`RecordingsError` when ``root`` is not a folder or nobody has both upright and
+    slumped media.
     """
     from posturecheck.adapters.sources import is_image, is_video
 
@@ -491,6 +523,7 @@ def recording_files(root: Path) -> dict[str, dict[str, list[Path]]]:
     out: dict[str, dict[str, list[Path]]] = {}
     for person in sorted(p for p in root.iterdir() if p.is_dir()):
         labels = {}
+        kinds = set()
         for d in sorted(p for p in person.iterdir() if p.is_dir()):
             if d.name.lower() not in RECORDING_LABELS:
                 log.warning("recordings: %s is not one of %s, skipped", d, sorted(RECORDING_LABELS))
@@ -498,14 +531,23 @@ def recording_files(root: Path) -> dict[str, dict[str, list[Path]]]:
             files = sorted(f for f in d.iterdir() if f.is_file() and (is_video(f) or is_image(f)))
             if files:
                 labels[d.name] = files
-        kinds = {RECORDING_LABELS[k.lower()] for k in labels}
+                kinds.add(RECORDING_LABELS[d.name.lower()])
+        timed = sorted(
+            f
+            for f in person.iterdir()
+            if f.is_file() and is_video(f) and f.with_name(f.stem + ".labels.json").is_file()
+        )
+        if timed:
+            labels[SEGMENTS] = timed
+            kinds |= {RECORDING_LABELS[lab.lower()] for f in timed for *_, lab in read_segments(f)}
         if {"good", "bad"} <= kinds:
             out[person.name] = labels
         else:
             log.warning("recordings: %s has no upright and slumped media, skipped", person)
     if not out:
         raise RecordingsError(
-            f"{root}: no <person>/upright/ and <person>/slumped/ folders with videos or images"
+            f"{root}: no <person>/upright/ and <person>/slumped/ folders with videos or images "
+            "(or videos with .labels.json sidecars)"
         )
     return out
 
@@ -526,10 +568,10 @@ def load_recordings(
     from posturecheck.adapters.sources import VideoFileSource, is_video, read_image
     from posturecheck.core.subject import select_subject
 
-    def poses(pool: EstimatorPool, f: Path) -> Iterator[tuple[Pose | None, str, float | None]]:
-        """(judged pose, where, sampling rate) of every analysed frame of one file."""
+    def poses(pool: EstimatorPool, f: Path) -> Iterator[tuple[Pose | None, int | None]]:
+        """(judged pose, frame time in ms; ``None`` for a still) of every analysed frame."""
         if not is_video(f):
-            yield select_subject(pool.detect_image(read_image(f), num_poses), None)[0], "", None
+            yield select_subject(pool.detect_image(read_image(f), num_poses), None)[0], None
             return
         est = pool.fresh_video(num_poses)
         prev = None
@@ -537,9 +579,13 @@ def load_recordings(
             for frame in VideoFileSource(f, sample_fps=fps):
                 pose, _ = select_subject(est.detect(frame), prev)
                 prev = pose if pose is not None else prev
-                yield pose, f"@{frame.timestamp_ms}ms", fps
+                yield pose, frame.timestamp_ms
         finally:
             est.close()
+
+    def label_at(segs: list[tuple[float, float, str]], t_ms: int | None) -> str | None:
+        t = (t_ms or 0) / 1000.0
+        return next((lab for a, b, lab in segs if a <= t < b), None)
 
     people = recording_files(root)
     out: list[Sample] = []
@@ -547,22 +593,25 @@ def load_recordings(
         for person, labels in people.items():
             order = 0
             for folder, files in labels.items():
-                lab = RECORDING_LABELS[folder.lower()]
                 for f in files:
-                    for pose, at, rate in poses(pool, f):
-                        name = f"{person}/{folder}/{f.name}{at}"
+                    segs = read_segments(f) if folder == SEGMENTS else None
+                    for pose, t_ms in poses(pool, f):
+                        cls = folder if segs is None else label_at(segs, t_ms)
+                        if cls is None:  # between labelled stretches: tracked, not scored
+                            continue
+                        at = "" if t_ms is None else f"@{t_ms}ms"
                         out.append(
                             Sample(
                                 RECORDINGS_SOURCE,
                                 person,
                                 person,
-                                lab,
-                                folder,
+                                RECORDING_LABELS[cls.lower()],
+                                cls,
                                 order,
                                 pose,
                                 True,
-                                name,
-                                rate,
+                                f"{person}/{'' if segs else folder + '/'}{f.name}{at}",
+                                None if t_ms is None else fps,
                             )
                         )
                         order += 1

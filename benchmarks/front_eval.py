@@ -647,8 +647,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         metavar="DIR",
         help="judge your own labelled front-webcam recordings instead (DIR/<person>/upright/ and "
-        "DIR/<person>/slumped/ with videos or images) with the shipped models: nothing is "
-        "fitted on them; videos are analysed at the replay's highest rate (--rates)",
+        "DIR/<person>/slumped/ with videos or images, or DIR/<person>/<video> with a "
+        "<stem>.labels.json of time segments) with the shipped models: nothing is fitted on "
+        "them; videos are analysed at the replay's highest rate (--rates)",
     )
     ap.add_argument("--out", type=Path, default=HERE / "out" / "front_people.json")
     args = ap.parse_args(argv)

@@ -23,14 +23,17 @@ import front_data as fd  # noqa: E402
 import front_eval as fe  # noqa: E402
 
 
-def _clip(path: Path, pose, seconds: float, fps: int = 5) -> None:
+def _clip(path: Path, pose, seconds: float, fps: int = 5, then=None) -> None:
+    """``seconds`` of the photo held in ``pose``; ``then``: ``(pose, seconds)`` that follow."""
     import make_samples as ms
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    img = ms.Animator(ms._grace(), ms.GRACE_NOSE_XY).render(pose)
+    anim = ms.Animator(ms._grace(), ms.GRACE_NOSE_XY)
     w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, ms.SIZE_WH)
-    for _ in range(int(seconds * fps)):
-        w.write(img)
+    for p, secs in [(pose, seconds), *(then or [])]:
+        img = anim.render(p)
+        for _ in range(int(secs * fps)):
+            w.write(img)
     w.release()
 
 
@@ -136,3 +139,45 @@ def test_own_recordings_are_judged_by_the_shipped_models(
     assert "2 people, shipped models" in text
     assert "uncalibrated nobody < 0.75 NOT met (0.00)" in text
     assert "calibrated nobody < 0.75 NOT met (0.50)" in text
+
+
+@pytest.mark.slow
+def test_one_video_labelled_by_time_gives_the_same_figures(
+    recordings: Path, tmp_path: Path
+) -> None:
+    """``<person>/<video>`` with a ``.labels.json`` sidecar: the upright and tilted stretches of
+    one continuous recording, the 4 s between them unlabelled (tracked, not scored)."""
+    import make_samples as ms
+
+    root = tmp_path / "timed"
+    _clip(root / "grace" / "session.mp4", ms.UPRIGHT, 20.0, then=[(ms.TILTED, 24.0)])
+    segs = [
+        {"start_s": 0, "end_s": 20, "label": "upright"},
+        {"start_s": 24, "end_s": 44, "label": "slumped"},
+    ]
+    (root / "grace" / "session.labels.json").write_text(json.dumps({"segments": segs}))
+    assert _run(["--recordings", str(root), "--quick", "--out", str(tmp_path / "t.json")]) == 0
+    timed = json.loads((tmp_path / "t.json").read_text())
+    assert (
+        _run(["--recordings", str(recordings), "--quick", "--out", str(tmp_path / "f.json")]) == 0
+    )
+    folders = json.loads((tmp_path / "f.json").read_text())
+    for mode in ("uncalibrated", "calibrated"):
+        assert timed[mode]["per_person"]["grace"] == folders[mode]["per_person"]["grace"]
+        for kind in ("slump", "upright"):
+            a = timed["temporal_per_person"]["grace"][f"{kind}_{mode}"]
+            b = folders["temporal_per_person"]["grace"][f"{kind}_{mode}"]
+            assert a["first_alert_s"] == b["first_alert_s"]
+            assert a["posture_alerts"] == b["posture_alerts"]
+
+
+def test_a_bad_labels_sidecar_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "a.mp4").write_bytes(b"x")
+    side = tmp_path / "p" / "a.labels.json"
+    side.write_text('{"segments": [{"start_s": 5, "end_s": 2, "label": "upright"}]}')
+    assert _run(["--recordings", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"front_eval: error: {side}: expected")
