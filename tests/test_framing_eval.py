@@ -142,3 +142,36 @@ def test_a_head_above_the_picture_is_not_measured_so_it_cannot_explain_a_moved_f
     assert values["head_height_ratio"] is None and values["slouch_score_ratio"] is None
     assert values["shoulder_y_ratio"] is not None  # the shoulders are still measured
     assert not posture_explains(values, base)
+
+
+@pytest.mark.slow
+def test_pixel_moves_through_the_real_model_follow_the_geometry(tmp_path: Path) -> None:
+    """``--pixels`` on the samples' real photo, laid out as an image set: a small move of the
+    pixels moves the real model's shoulders by the same amount, and unmoved frames are the
+    stored ones."""
+    import cv2
+
+    sys.path.insert(0, str(REPO / "samples"))
+    import fit_front as ff
+    import make_samples as ms
+    from evalcommon import EstimatorPool
+    from front_data import Sample
+
+    from posturecheck.core.config import load_config
+
+    (tmp_path / "posturekeeper_fhp" / "good").mkdir(parents=True)
+    photo = ms.Animator(ms._grace(), ms.GRACE_NOSE_XY).render(ms.Pose2D(scale=0.8))
+    cv2.imwrite(str(tmp_path / "posturekeeper_fhp" / "good" / "grace.png"), photo)
+    with EstimatorPool("full") as pool:
+        (pose,) = pool.detect_image(photo)
+        m = compute_metrics(pose, view=View.FRONT)
+        row = ff.Row(Sample("posturekeeper", "p", "p", "good", "good", 0, pose, True,
+                            "good/grace.png"), m)  # fmt: skip
+        base = {k: v for k, v in m.values.items() if v is not None}
+        for move, change in ((fe.Move("side", dx=0.3), 0.3), (fe.Move("x1.25", scale=1.25),
+                                                              math.log(1.25))):  # fmt: skip
+            frames = fe.PixelMovedFrames([row], move, base, load_config(), tmp_path, pool)
+            assert frames(0, False) is m
+            moved = frames(0, True)
+            assert fm.framing_change(moved.values, base) == pytest.approx(change, abs=0.05)
+            assert frames(0, True) is moved  # measured once

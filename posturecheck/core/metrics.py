@@ -416,8 +416,8 @@ def head_in_picture(pose: Pose) -> Pose:
     off by the top of the picture is therefore not measured.
 
     The other edges are left alone, because guessing there does not fake a slump. A head below
-    the bottom edge only happens in a deep slump (65 slumped frames in the front data, none
-    upright), and the guess points the right way. A shoulder just past the side edge of a close
+    the bottom edge only happens in a deep slump (64 slumped frames in the front data, no
+    upright one), and the guess points the right way. A shoulder just past the side edge of a close
     laptop camera is common, and its position is a fair guess.
     """
     xy = pose.xy_px[HEAD_LANDMARKS]
