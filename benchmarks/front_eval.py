@@ -59,7 +59,7 @@ from front_data import CAPTURE_FPS, RecordingsError, load_all, load_recordings  
 
 from posturecheck.core import front_model, rules  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
-from posturecheck.core.metrics import METRICS  # noqa: E402
+from posturecheck.core.metrics import METRICS, head_not_in_view  # noqa: E402
 from posturecheck.core.types import FrameResult, PostureMetrics, Status, View  # noqa: E402
 from posturecheck.errors import PostureCheckError  # noqa: E402
 from posturecheck.live.firstrun import FramingWatch  # noqa: E402
@@ -444,6 +444,8 @@ def evaluate(
         "replay": replay,
         "rates_fine_pending": list(RATES if rates is None else rates),
         "models": "leave-one-person-out" if fitted else "shipped",
+        # shoulders measured, head not (e.g. cut off by the top of the picture): no slouch score
+        "frames_head_not_in_view": sum(head_not_in_view(r.metrics) for r in rows),
     }
     scores: dict[str, list[float | None]] = {}
     lopo: dict[str, dict[str, front_model.LogisticModel]] = {}
@@ -580,6 +582,12 @@ def markdown(fp: dict[str, Any]) -> list[str]:
                 if mode == "calibrated" and fp.get("framing_watch")
                 else ""
             )
+        )
+    if fp.get("frames_head_not_in_view"):
+        out.append(
+            f"\n{fp['frames_head_not_in_view']} frames showed the shoulders but no measurable "
+            "head (cut off by the top of the picture, turned away or covered): slumping was not "
+            "judged there."
         )
     out.append("")
     out.append(

@@ -116,7 +116,7 @@ def test_own_recordings_are_judged_by_the_shipped_models(
     assert _run(["--recordings", str(recordings), "--quick", "--out", str(out)]) == 0
     res = json.loads(out.read_text())
     assert res["models"] == "shipped" and res["people"] == 2
-    assert res["frames_without_person"] == 0
+    assert res["frames_without_person"] == 0 and res["frames_head_not_in_view"] == 0
     t = res["temporal_per_person"]
     for mode in ("uncalibrated", "calibrated"):
         # 20 s at 2 analyses/s = 40 frames per label (calibrated: 5 upright ones calibrate)
