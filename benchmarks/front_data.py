@@ -615,6 +615,8 @@ def load_recordings(
                             )
                         )
                         order += 1
+                    if is_video(f):
+                        print(f"recordings: {f}: analysed at {fps:g}/s", file=sys.stderr)
     return out
 
 
