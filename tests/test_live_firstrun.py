@@ -421,4 +421,32 @@ def test_cli_status_line_says_when_the_head_is_cut_off_by_the_top_of_the_picture
     assert rc == 0, out
     status = [ln for ln in out.splitlines() if ln.startswith("posture ")]
     assert status[0].endswith(" · no baseline: general limits")  # head in view
-    assert status[-1].endswith(f" · no baseline: general limits · {HEAD_NOT_IN_VIEW}")
+    assert status[-1].endswith(f" · no baseline: general limits; {HEAD_NOT_IN_VIEW}")
+
+
+def test_the_window_shows_a_cut_off_head_in_its_amber_line_in_plain_ascii(
+    clip: Path, home: Path
+) -> None:
+    import dataclasses
+
+    from posturecheck.core.landmarks import L
+    from posturecheck.core.rules import HEAD_NOT_IN_VIEW
+
+    up = float(UPRIGHT.xy_px[L.NOSE][1]) + 5.0
+    cut = dataclasses.replace(UPRIGHT, xy_px=UPRIGHT.xy_px - np.array([0.0, up]))
+    clock = FakeClock()
+    disp = FakeDisplay(clock, {20.0: "q"})
+    s = LiveSession(
+        CameraFeed(0, clock=clock, open_fn=lambda _d: LoopingFileCapture(clip)),
+        ScriptedEstimator(lambda t: [cut] if t >= 8_000 else [UPRIGHT]),
+        load_config(),
+        LiveSettings(),
+        env=Environment(emit=lambda _line: None, clock=clock, sleep=clock.sleep),
+        display=disp,
+    )
+    s.run()
+    assert s.verdict_note == f"{NO_BASELINE}; {HEAD_NOT_IN_VIEW}"
+    assert s.verdict_note.isascii()  # the window's Hershey fonts draw ASCII only
+    amber = np.array((0, 140, 220), np.uint8)
+    width = [int((img == amber).all(axis=2).any(axis=0).sum()) for img in disp.shown]
+    assert width[0] > 0 and width[-1] > 1.5 * width[0]  # the longer note, on the same amber

@@ -135,7 +135,7 @@ class LiveSession:
         r = self.last_result
         if r is not None and rules.HEAD_NOT_IN_VIEW in r.notes:
             notes.append(rules.HEAD_NOT_IN_VIEW)
-        return " · ".join(n for n in notes if n)
+        return "; ".join(n for n in notes if n)  # ASCII: the window draws it with Hershey fonts
 
     def stop(self, reason: str = "quit") -> None:
         """Ask the loop to end after the current step (safe from a signal handler)."""
