@@ -242,6 +242,7 @@ class Fold:
     watches: front_eval.WatchFactory  # live's framing watch, fitted without the person
     calibrated: dict[str, fm.LogisticModel]  # the LOPO calibrated models (by person)
     calib: dict[str, ff.Calibration]
+    uncalibrated: dict[str, fm.LogisticModel] | None = None  # the LOPO baseline-free models
 
     def watch(self, base: dict[str, float]) -> FramingWatch:
         return self.watches(self.person, base)
@@ -274,6 +275,12 @@ def move_run(
     flags = front_eval.per_frame(
         moved, ff.scores_of(moved, fold.calibrated, fold.calib), cfg, fold.calib
     )
+    # ... and what the baseline-free verdict makes of them (no baseline to go stale)
+    plain = (
+        front_eval.per_frame(moved, ff.scores_of(moved, fold.uncalibrated, None), cfg, None)
+        if fold.uncalibrated is not None
+        else []
+    )
     change = [fm.framing_change(r.metrics.values, base) for r in moved]
     seen = [c for c in change if c is not None]
     return {
@@ -282,6 +289,7 @@ def move_run(
         "false_before_move": sum(s for t, s in ev if t < PHASE_S),
         "measurable_share_moved": len(seen) / len(picked),
         "stale_slumped_share": float(np.mean(flags)) if flags else float("nan"),
+        "uncalibrated_slumped_share": float(np.mean(plain)) if plain else float("nan"),
         "framing_change_median": float(np.median(seen)) if seen else None,
     }
 
@@ -297,6 +305,9 @@ def _merge_moves(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "false_before_move": sum(r["false_before_move"] for r in runs),
         "measurable_share_moved": float(np.mean([r["measurable_share_moved"] for r in runs])),
         "stale_slumped_share": float(np.mean([r["stale_slumped_share"] for r in runs])),
+        "uncalibrated_slumped_share": float(
+            np.mean([r.get("uncalibrated_slumped_share", np.nan) for r in runs])
+        ),
         "framing_change_median": (
             float(np.median(fc))
             if (
@@ -338,7 +349,7 @@ def evaluate(
         if sources is not None and person.split(":")[0] not in sources:
             continue
         lim = limit_scale * limits[person]["limit"]
-        fold = Fold(person, watches, cal_models, calib)
+        fold = Fold(person, watches, cal_models, calib, uncal)
         res: dict[str, Any] = {"limit": lim, "sessions": 0, "upright_hours": 0.0}
         res |= {"false_prompts_upright": 0, "slump_hours": 0.0, "false_prompts_slump": 0}
         moves: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -484,8 +495,9 @@ def pixels_markdown(res: dict[str, Any]) -> list[str]:
         "",
         "| move | told: landmarks | told: pixels | median s: landmarks / pixels | "
         "framing change, median over people: landmarks / pixels | still measurable: "
+        "landmarks / pixels | upright frames called slumped without a baseline: "
         "landmarks / pixels |",
-        "|---|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for mv in MOVES:
         a, b = sim["summary"]["moves"][mv.name], pix["summary"]["moves"][mv.name]
@@ -503,11 +515,16 @@ def pixels_markdown(res: dict[str, Any]) -> list[str]:
                 np.mean([p["moves"][name]["measurable_share_moved"] for p in r["people"].values()])
             )
 
+        def plain(r: dict[str, Any], name: str = mv.name) -> float:
+            v = [p["moves"][name]["uncalibrated_slumped_share"] for p in r["people"].values()]
+            return float(np.nanmean(v)) if not np.isnan(v).all() else float("nan")
+
         out.append(
             f"| {mv.name} | {a['people_told']}/{a['people_measurable']} | "
             f"{b['people_told']}/{b['people_measurable']} | "
             f"{f(a['median_s'], '.1f')} / {f(b['median_s'], '.1f')} | "
-            f"{f(med(sim))} / {f(med(pix))} | {meas(sim):.0%} / {meas(pix):.0%} |"
+            f"{f(med(sim))} / {f(med(pix))} | {meas(sim):.0%} / {meas(pix):.0%} | "
+            f"{plain(sim):.0%} / {plain(pix):.0%} |"
         )
     out.append("")
     return out
@@ -529,11 +546,21 @@ def main(argv: list[str] | None = None) -> int:
         help="image sets only: move the pixels and run the real model on the moved images, "
         "side by side with the moved-landmark simulation",
     )
+    ap.add_argument(
+        "--without-head-check",
+        action="store_true",
+        help="measure as before metrics.head_in_picture: a head above the top of the picture "
+        "is measured where the pose model puts it (to compare)",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args(argv)
     if not args.data.is_dir():
         print(f"error: data folder {args.data} not found", file=sys.stderr)
         return 2
+    if args.without_head_check:
+        import posturecheck.core.metrics as metrics_module
+
+        metrics_module.head_in_picture = lambda pose: pose  # the former measurement
     rows = ff.measure(load_all(args.data, args.model), load_config())
     if args.pixels:
         res = pixels_vs_landmarks(rows, args.data, args.model, args.limit_scale)
