@@ -174,17 +174,23 @@ class MovedFrames:
     def __init__(self, sel: Sequence[ff.Row], move: Move, base: dict[str, float], cfg) -> None:
         self.sel, self.move, self.cfg = sel, move, cfg
         self.anchor, self.sw = _anchor(base, sel[0].sample.pose.image_wh)  # type: ignore[union-attr]
-        self._moved: dict[int, PostureMetrics] = {}
+        self._moved: dict[int, PostureMetrics | None] = {}
 
-    def __call__(self, i: int, moved: bool) -> PostureMetrics:
+    def __call__(self, i: int, moved: bool) -> PostureMetrics | None:
         if not moved:
             return self.sel[i].metrics
         if i not in self._moved:
-            pose = moved_pose(self.sel[i].sample.pose, self.move, self.anchor, self.sw)  # type: ignore[arg-type]
-            self._moved[i] = compute_metrics(
-                pose, min_confidence=self.cfg.min_confidence, view=View.FRONT
+            pose = self.moved_pose(i)
+            self._moved[i] = (
+                None
+                if pose is None
+                else compute_metrics(pose, min_confidence=self.cfg.min_confidence, view=View.FRONT)
             )
         return self._moved[i]
+
+    def moved_pose(self, i: int) -> Pose | None:
+        """Frame ``i``'s pose as the moved camera sees it (``None``: nobody found)."""
+        return moved_pose(self.sel[i].sample.pose, self.move, self.anchor, self.sw)  # type: ignore[arg-type]
 
 
 def warp_image(
@@ -218,20 +224,10 @@ class PixelMovedFrames(MovedFrames):
         super().__init__(sel, move, base, cfg)
         self.root, self.pool = root, pool
 
-    def __call__(self, i: int, moved: bool) -> PostureMetrics | None:  # type: ignore[override]
-        if not moved:
-            return self.sel[i].metrics
-        if i not in self._moved:
-            img = warp_image(
-                image_of(self.root, self.sel[i].sample), self.move, self.anchor, self.sw
-            )
-            poses = self.pool.detect_image(img)
-            self._moved[i] = (
-                compute_metrics(poses[0], min_confidence=self.cfg.min_confidence, view=View.FRONT)
-                if poses
-                else None
-            )
-        return self._moved[i]
+    def moved_pose(self, i: int) -> Pose | None:
+        img = warp_image(image_of(self.root, self.sel[i].sample), self.move, self.anchor, self.sw)
+        poses = self.pool.detect_image(img)
+        return poses[0] if poses else None
 
 
 @dataclass(frozen=True)

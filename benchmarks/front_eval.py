@@ -132,8 +132,8 @@ def oracle_bound(
         by[r.person].append((np.inf if sc is None else sc, o, r.bad))
     per = {}
     for p, items in sorted(by.items()):
-        a = np.array(items, dtype=object)
-        sc, o, bad = a[:, 0].astype(float), a[:, 1].astype(bool), a[:, 2].astype(bool)
+        sc = np.array([x[0] for x in items])
+        o, bad = np.array([x[1] for x in items]), np.array([x[2] for x in items])
         n_bad, n_good = bad.sum(), (~bad).sum()
         if not n_bad or not n_good:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,13 @@ def front_pose(head_drop_px: float = 0.0, dx_px: float = 0.0, scale: float = 1.0
 
 UPRIGHT = front_pose()
 SLOUCH = front_pose(head_drop_px=45.0)  # head height ratio (130-120)/80 = 0.125 < 0.25
+
+
+def head_cut_off(pose: Pose) -> Pose:
+    """``pose`` moved up until the nose is 5 px above the picture, every landmark still
+    "visible": what the real model reports when the top of the picture cuts the head off."""
+    up = float(pose.xy_px[L.NOSE][1]) + 5.0
+    return dataclasses.replace(pose, xy_px=pose.xy_px - np.array([0.0, up]))
 
 
 class ScriptedEstimator:

@@ -212,13 +212,11 @@ def test_calibrate_command_refuses_with_a_second_person_in_view(
 def test_a_head_cut_off_by_the_top_of_the_picture_fails_the_capture_with_a_reason() -> None:
     """The pose model still reports a cut-off head (above the picture, high confidence); the
     metrics drop it, so a baseline would hold the shoulders only and never judge slumping."""
-    from live_fakes import UPRIGHT
+    from live_fakes import UPRIGHT, head_cut_off
 
-    from posturecheck.core.landmarks import L
     from posturecheck.core.metrics import compute_metrics
 
-    up = float(UPRIGHT.xy_px[L.NOSE][1]) + 5.0
-    cut = compute_metrics(dataclasses.replace(UPRIGHT, xy_px=UPRIGHT.xy_px - [0.0, up]))
+    cut = compute_metrics(head_cut_off(UPRIGHT))
     whole = compute_metrics(UPRIGHT)
     assert cut.view is View.FRONT and cut.values["shoulder_y_ratio"] is not None
     run = CalibrationRun(ready_s=1.0, capture_s=2.0)

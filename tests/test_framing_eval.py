@@ -3,14 +3,13 @@ exact in the image, and its replay drives live's own FramingWatch through them."
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from live_fakes import IMAGE_WH, SLOUCH, UPRIGHT
+from live_fakes import IMAGE_WH, SLOUCH, UPRIGHT, head_cut_off
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -132,8 +131,7 @@ def test_a_head_above_the_picture_is_not_measured_so_it_cannot_explain_a_moved_f
     slumped = compute_metrics(SLOUCH, view=View.FRONT).values
     assert fm.slouch_score(slumped, None) >= 0.5  # measured, a slump explains a framing change
     assert posture_explains(slumped, base)
-    up = float(SLOUCH.xy_px[L.NOSE][1]) + 5.0
-    cut = dataclasses.replace(SLOUCH, xy_px=SLOUCH.xy_px - np.array([0.0, up]))
+    cut = head_cut_off(SLOUCH)
     assert cut.confidence(L.NOSE) >= 0.5 and cut.xy_px[L.NOSE][1] < 0
     assert head_in_picture(cut).confidence(L.NOSE) == 0.0
     assert head_in_picture(cut).confidence(L.LEFT_SHOULDER) == cut.confidence(L.LEFT_SHOULDER)

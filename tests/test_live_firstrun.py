@@ -19,6 +19,7 @@ from live_fakes import (
     LoopingFileCapture,
     ScriptedEstimator,
     front_pose,
+    head_cut_off,
     write_clip,
 )
 from test_live import FakeDisplay, Harness
@@ -408,13 +409,9 @@ def test_cli_status_line_says_when_the_head_is_cut_off_by_the_top_of_the_picture
 ) -> None:
     """The pose model reports a cut-off head above the picture; it is not measured, and a
     "good" verdict then says nothing about slumping, so the status line says so."""
-    import dataclasses
-
-    from posturecheck.core.landmarks import L
     from posturecheck.core.rules import HEAD_NOT_IN_VIEW
 
-    up = float(UPRIGHT.xy_px[L.NOSE][1]) + 5.0
-    cut = dataclasses.replace(UPRIGHT, xy_px=UPRIGHT.xy_px - np.array([0.0, up]))
+    cut = head_cut_off(UPRIGHT)
     argv = ["live", "--camera", str(long_clip), "--no-window", "--notify", "off", "--no-history"]
     argv += ["--no-calibrate", "--duration", "30"]
     rc, out = _cli(monkeypatch, lambda t: [UPRIGHT] if t < 10_000 else [cut], argv, capsys)
@@ -427,13 +424,9 @@ def test_cli_status_line_says_when_the_head_is_cut_off_by_the_top_of_the_picture
 def test_the_window_shows_a_cut_off_head_in_its_amber_line_in_plain_ascii(
     clip: Path, home: Path
 ) -> None:
-    import dataclasses
-
-    from posturecheck.core.landmarks import L
     from posturecheck.core.rules import HEAD_NOT_IN_VIEW
 
-    up = float(UPRIGHT.xy_px[L.NOSE][1]) + 5.0
-    cut = dataclasses.replace(UPRIGHT, xy_px=UPRIGHT.xy_px - np.array([0.0, up]))
+    cut = head_cut_off(UPRIGHT)
     clock = FakeClock()
     disp = FakeDisplay(clock, {20.0: "q"})
     s = LiveSession(

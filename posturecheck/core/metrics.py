@@ -425,7 +425,8 @@ def head_in_picture(pose: Pose) -> Pose:
     if not above.any():
         return pose
     presence = pose.presence.copy()
-    presence[HEAD_LANDMARKS][above] = 0.0
+    head = presence[HEAD_LANDMARKS]  # a view into the copy
+    head[above] = 0.0
     return dataclasses.replace(pose, presence=presence)
 
 
