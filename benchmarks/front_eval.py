@@ -347,6 +347,124 @@ def temporal(
     return out
 
 
+REUSE_MIN_UPRIGHT = 2 * ff.CALIBRATION_FRAMES
+"""A recording takes part in :func:`another_recording` with at least this many upright frames
+(its own calibration, and upright frames left to judge)."""
+
+
+def another_recording(
+    rows: Sequence[ff.Row],
+    uncal_scores: Sequence[float | None],
+    cal_models: Mapping[str, front_model.LogisticModel],
+    cfg: Config,
+    calib: dict[str, ff.Calibration],
+    watch: WatchFactory | None = None,
+    upright_h: float = UPRIGHT_H,
+    rates: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """A saved setup used again: every person with two or more recordings (sessions) is
+    calibrated on one recording's first upright frames and judged on each other recording, as
+    live judges a later session against a setup saved earlier. For each ordered pair (A, B):
+    the per-frame balanced accuracy on B against A's baseline ("reused"), against B's own
+    ("own", B's calibration frames not scored) and without a baseline; the framing change of
+    B's upright frames from A's baseline (median); B's slumped frames for 10 minutes and B's
+    upright frames through the temporal rules against A's baseline, with live's framing watch
+    when ``watch`` is given. Each person gets ``upright_h`` upright hours in all, split evenly
+    over their pairs, so everyone weighs the same in the false-alert rate."""
+    idx = {id(r): k for k, r in enumerate(rows)}
+    uncal_flags = per_frame(rows, uncal_scores, cfg, None)
+    by_sess: dict[tuple[str, str], list[ff.Row]] = defaultdict(list)
+    for r in rows:
+        if r.sample.label in ("good", "bad"):
+            by_sess[(r.person, r.sample.session)].append(r)
+    sessions: dict[str, list[str]] = defaultdict(list)
+    for (person, sess), rs in sorted(by_sess.items()):
+        if sess in calib and sum(not r.bad for r in rs) >= REUSE_MIN_UPRIGHT:
+            sessions[person].append(sess)
+    per: dict[str, Any] = {}
+    for person, ss in sorted(sessions.items()):
+        if len(ss) < 2:
+            continue
+        pairs = [(a, b) for a in ss for b in ss if a != b]
+        upright_s = upright_h * 3600 / len(pairs)
+        acc: dict[str, list[float]] = defaultdict(list)
+        alerts = prompts = within = slumps = 0
+        for a, b in pairs:
+            rb = by_sess[(person, b)]
+            reused = {b: calib[a]}
+            base = calib[a].baseline
+            truth = [r.bad for r in rb]
+            scores = ff.scores_of(rb, cal_models, reused)
+            own_rows = [r for r in rb if id(r) not in calib[b].rows]
+            own = per_frame(own_rows, ff.scores_of(own_rows, cal_models, calib), cfg, calib)
+            for key, pred, truth_k in (
+                ("reused", per_frame(rb, scores, cfg, reused), truth),
+                ("own", own, [r.bad for r in own_rows]),
+                ("uncalibrated", [uncal_flags[idx[id(r)]] for r in rb], truth),
+            ):
+                ba = ff.balanced_accuracy(pred, truth_k)
+                if ba is not None:
+                    acc[key].append(ba)
+            values = {k: v for k, v in base.as_mapping().items() if v is not None}
+            change = [front_model.framing_change(r.metrics.values, values) for r in rb]
+            acc["framing_change"].extend(
+                x for x, r in zip(change, rb, strict=True) if x is not None and not r.bad
+            )
+            for bad, seconds in ((True, SLUMP_S), (False, upright_s)):
+                sel = sorted((r for r in rb if r.bad == bad), key=lambda r: r.sample.order)
+                if not sel:
+                    continue
+                k_scores = ff.scores_of(sel, cal_models, reused)
+                ms = [_with_score(r.metrics, s) for r, s in zip(sel, k_scores, strict=True)]
+                plain = [_with_score(r.metrics, uncal_scores[idx[id(r)]]) for r in sel]
+                fb = None if watch is None else Fallback(plain, cfg, watch(person, values))
+                fps = sel[0].sample.fps or capture_fps(sel[0].sample.source)
+                o = run_stream(ms, cfg.with_baseline(base), seconds, fps, rates, fb)
+                prompts += o["framing_prompts"]
+                if bad:
+                    slumps += 1
+                    first = o["first_alert_s"]
+                    within += first is not None and first <= 60.0
+                else:
+                    alerts += o["posture_alerts"]
+        per[person] = {
+            "recordings": len(ss),
+            "pairs": len(pairs),
+            **{
+                f"balanced_accuracy_{k}": float(np.mean(acc[k])) if acc[k] else None
+                for k in ("reused", "own", "uncalibrated")
+            },
+            "framing_change_median": (
+                float(np.median(acc["framing_change"])) if acc["framing_change"] else None
+            ),
+            "upright_hours": upright_h,
+            "false_alerts": alerts,
+            "framing_prompts": prompts,
+            "slumps_alerted_within_60s": within,
+            "slumps": slumps,
+        }
+
+    def mean(key: str) -> float | None:
+        vals = [v[key] for v in per.values() if v[key] is not None]
+        return float(np.mean(vals)) if vals else None
+
+    hours = sum(v["upright_hours"] for v in per.values())
+    return {
+        "people": len(per),
+        "per_person": per,
+        **{
+            f"mean_balanced_accuracy_{k}": mean(f"balanced_accuracy_{k}")
+            for k in ("reused", "own", "uncalibrated")
+        },
+        "false_alerts_per_hour": sum(v["false_alerts"] for v in per.values()) / hours
+        if hours
+        else None,
+        "framing_prompts": sum(v["framing_prompts"] for v in per.values()),
+        "slumps_alerted_within_60s": sum(v["slumps_alerted_within_60s"] for v in per.values()),
+        "slumps": sum(v["slumps"] for v in per.values()),
+    }
+
+
 def _temporal_summary(t: dict[str, Any]) -> dict[str, Any]:
     s: dict[str, Any] = {}
     for mode in ("uncalibrated", "calibrated"):
@@ -485,6 +603,16 @@ def evaluate(
     )
     res["temporal_per_person"] = t
     res["temporal"] = _temporal_summary(t)
+    res["another_recording"] = another_recording(
+        rows,
+        scores["uncalibrated"],
+        lopo["calibrated"],
+        cfg,
+        calib,
+        watch,
+        upright_h=0.25 if quick else UPRIGHT_H,
+        rates=rates,
+    )
     return res
 
 
@@ -589,6 +717,7 @@ def markdown(fp: dict[str, Any]) -> list[str]:
             "head (cut off by the top of the picture, turned away or covered): slumping was not "
             "judged there."
         )
+    out.extend(reuse_markdown(fp.get("another_recording")))
     out.append("")
     out.append(
         "Issue 11's targets: "
@@ -598,6 +727,43 @@ def markdown(fp: dict[str, Any]) -> list[str]:
         + "."
     )
     out.append("")
+    return out
+
+
+def reuse_markdown(ar: dict[str, Any] | None) -> list[str]:
+    """The table of :func:`another_recording` (nothing when no person has two recordings)."""
+    if not ar or not ar["people"]:
+        return []
+
+    def n(x: float | None, f: str = ".2f") -> str:
+        return "-" if x is None else format(x, f)
+
+    out = [
+        "",
+        "A setup used again in another recording of the same person (calibrated on one "
+        "recording's first upright frames, judged on each other one; the framing watch runs as "
+        "in live):",
+        "",
+        "| person | recordings (pairs) | bal. acc. reused / own / none | framing change (sw) | "
+        "upright alerts | framing prompts | slumps alerted within 60 s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p, v in ar["per_person"].items():
+        out.append(
+            f"| {p} | {v['recordings']} ({v['pairs']}) | {n(v['balanced_accuracy_reused'])} / "
+            f"{n(v['balanced_accuracy_own'])} / {n(v['balanced_accuracy_uncalibrated'])} | "
+            f"{n(v['framing_change_median'])} | {v['false_alerts']} in {v['upright_hours']:g} h | "
+            f"{v['framing_prompts']} | {v['slumps_alerted_within_60s']}/{v['slumps']} |"
+        )
+    out.append(
+        f"\n**Reused setup**: mean over {ar['people']} people "
+        f"{n(ar['mean_balanced_accuracy_reused'])} against "
+        f"{n(ar['mean_balanced_accuracy_own'])} calibrated in the same recording and "
+        f"{n(ar['mean_balanced_accuracy_uncalibrated'])} without a baseline; "
+        f"{n(ar['false_alerts_per_hour'])} false posture alerts per upright hour; slumps "
+        f"alerted within 60 s in {ar['slumps_alerted_within_60s']} of {ar['slumps']} pairs; the "
+        f'framing watch said "framing changed" {ar["framing_prompts"]} times.'
+    )
     return out
 
 

@@ -29,6 +29,26 @@ def test_duration(s: float | None, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("s", "text"),
+    [
+        (0, "just now"),
+        (-30, "just now"),  # a clock set back
+        (59, "just now"),
+        (60, "1 min ago"),
+        (3599, "59 min ago"),
+        (3600, "1 h ago"),
+        (47 * 3600 + 59, "47 h ago"),
+        (48 * 3600, "2 days ago"),
+        (10 * 86400 + 5, "10 days ago"),
+        (None, fmt.MISSING),
+        (math.nan, fmt.MISSING),
+    ],
+)
+def test_age(s: float | None, text: str) -> None:
+    assert fmt.age(s) == text
+
+
+@pytest.mark.parametrize(
     ("s", "hours", "text"),
     [
         (75.2, False, "1:15"),

@@ -94,3 +94,70 @@ def test_oracle_bound_is_each_persons_best_limit_with_other_limits_always_counte
     assert res["min_balanced_accuracy"] == 0.5
     skipped = fe.oracle_bound(rows, scores, other, skip=lambda r: r.person == "b")
     assert set(skipped["per_person"]) == {"a", "c"}
+
+
+def _session_rows(person: str, session: str, shift_px: float, n: int = 12) -> list:
+    """``n`` upright and ``n`` slumped frames of one recording, the person ``shift_px`` lower
+    in the picture (a seat or screen that changed between recordings)."""
+    import dataclasses
+
+    import fit_front as ff
+    import numpy as np
+    from front_data import Sample
+    from live_fakes import SLOUCH, UPRIGHT
+
+    from posturecheck.core.metrics import compute_metrics
+
+    out = []
+    for k in range(2 * n):
+        label = "good" if k < n else "bad"
+        pose = UPRIGHT if label == "good" else SLOUCH
+        pose = dataclasses.replace(pose, xy_px=pose.xy_px + np.array([0.0, shift_px]))
+        s = Sample("t", person, session, label, label, k, pose, True, f"{session}:{k}")
+        out.append(ff.Row(s, compute_metrics(pose, view=View.FRONT)))
+    return out
+
+
+def test_a_setup_reused_in_another_recording_is_judged_against_the_old_baseline() -> None:
+    import fit_front as ff
+
+    from posturecheck.core import front_model
+
+    # person p: two recordings, the second one sitting 0.4 shoulder widths (32 px) lower;
+    # person q: one recording only, so no setup of theirs can be reused
+    rows = _session_rows("p", "p:A", 0.0) + _session_rows("p", "p:B", 32.0)
+    rows += _session_rows("q", "q:A", 0.0)
+    shipped = front_model.load_model()
+    uncal = [front_model.slouch_score(r.metrics.values, None) for r in rows]
+    calib = ff.calibrations(rows)
+    cfg = load_config()
+    models = {"p": shipped.calibrated, "q": shipped.calibrated}
+    watch = fe.lopo_watches({}, {"p": shipped.uncalibrated, "q": shipped.uncalibrated})
+    res = fe.another_recording(rows, uncal, models, cfg, calib, watch, upright_h=0.05)
+    assert res["people"] == 1 and set(res["per_person"]) == {"p"}
+    p = res["per_person"]["p"]
+    assert p["pairs"] == 2 and p["recordings"] == 2
+    # against its own baseline each recording is judged right; against the other one's, the
+    # lower recording's upright frames read as sinking down, so balanced accuracy falls
+    assert p["balanced_accuracy_own"] == 1.0
+    assert p["balanced_accuracy_reused"] < p["balanced_accuracy_own"]
+    # 32 px in 80 px shoulders, either way round; below the watch's limit, so it stays quiet
+    assert p["framing_change_median"] == pytest.approx(0.4)
+    assert p["framing_prompts"] == 0
+    assert p["false_alerts"] >= 1  # the upright replay of B against A's baseline
+    assert p["slumps"] == 2 and p["slumps_alerted_within_60s"] == 2
+    assert res["false_alerts_per_hour"] == pytest.approx(p["false_alerts"] / 0.05)
+    # 60 px = 0.75 shoulder widths lower is past the watch's limit: it speaks, as in live
+    moved = _session_rows("p", "p:A", 0.0) + _session_rows("p", "p:B", 60.0)
+    scores = [front_model.slouch_score(r.metrics.values, None) for r in moved]
+    far = fe.another_recording(moved, scores, models, cfg, ff.calibrations(moved), watch, 0.05)
+    assert far["per_person"]["p"]["framing_change_median"] == pytest.approx(0.75)
+    assert far["framing_prompts"] >= 1
+    # the same rows with one recording too short to calibrate and judge: nothing to reuse
+    short = [r for r in rows if not (r.sample.session == "p:B" and r.sample.order >= 5)]
+    assert (
+        fe.another_recording(
+            short, uncal[: len(short)], {"p": shipped.calibrated}, cfg, ff.calibrations(short)
+        )["people"]
+        == 0
+    )

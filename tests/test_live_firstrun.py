@@ -162,6 +162,9 @@ def test_cli_live_without_a_setup_captures_saves_and_alerts_then_reuses_it(
     # The next run uses the saved setup: no capture.
     rc, out = _cli(monkeypatch, lambda t: [UPRIGHT], argv + ["--duration", "5"], capsys)
     assert rc == 0 and "using calibration 'default'" in out and "first run" not in out
+    # ... and says how old it is, and how to renew it after a move the watch cannot tell
+    assert "frames, saved just now); if your chair, screen or camera moved since" in out
+    assert "run `posturecheck calibrate --setup default` to recalibrate" in out
 
 
 def test_cli_no_calibrate_judges_without_a_baseline_and_the_status_line_says_so(

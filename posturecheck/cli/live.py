@@ -134,6 +134,13 @@ def _estimator(
     )
 
 
+def _press(args: argparse.Namespace, env: Environment) -> str:
+    """How this session takes a recalibration, as the start of a sentence ("" without keys)."""
+    if not args.no_window:
+        return "press c in the window, or "
+    return "press c here, or " if env.stdin_isatty else ""
+
+
 def build_session(
     args: argparse.Namespace, stack: ExitStack, env: Environment, *, calibrate_only: bool
 ) -> LiveSession:
@@ -148,7 +155,20 @@ def build_session(
     setup = None if auto else load_setup(args.setup)
     if setup is not None:
         cfg = cfg.with_baseline(setup.baseline)
-        env.say(f"using calibration '{setup.name}' ({setup.baseline.frames} frames)")
+        saved = (
+            f", saved {fmt.age(env.wall_clock() - setup.created_unix)}"
+            if setup.created_unix > 0
+            else ""
+        )
+        # A setup reused in a later session misjudges more than a fresh one (docs/accuracy.md
+        # 3b''), and a small move is below what the framing watch can tell, so say how old it is.
+        again = (
+            ""
+            if calibrate_only
+            else f"; if your chair, screen or camera moved since, {_press(args, env)}run "
+            f"`posturecheck calibrate --setup {setup.name}` to recalibrate"
+        )
+        env.say(f"using calibration '{setup.name}' ({setup.baseline.frames} frames{saved}){again}")
     elif auto:
         env.say(
             f"--auto-baseline: judging with the general limits while learning your baseline from "
@@ -159,13 +179,7 @@ def build_session(
     elif not calibrate_only:
         first = not getattr(args, "no_calibrate", False)
         settings = dataclasses.replace(settings, first_run=first)
-        press = (
-            "press c in the window, or "
-            if not args.no_window
-            else "press c here, or "
-            if env.stdin_isatty
-            else ""
-        )
+        press = _press(args, env)
         what = (
             "a short upright capture starts now and is saved as this setup"
             if first

@@ -39,6 +39,25 @@ def duration(s: float | None) -> str:
     return f"{h} h {r // 60:02d} min"
 
 
+def age(s: float | None) -> str:
+    """How long ago something happened, coarsely: ``"just now"``, ``"25 min ago"``,
+    ``"5 h ago"``, ``"3 days ago"``.
+
+    Args:
+        s: seconds since then; negative values (a clock set back) count as 0.
+    """
+    n = _seconds(s)
+    if n is None:
+        return MISSING
+    if n < 60:
+        return "just now"
+    if n < 3600:
+        return f"{n // 60} min ago"
+    if n < 48 * 3600:
+        return f"{n // 3600} h ago"
+    return f"{n // 86400} days ago"
+
+
 def clock(s: float | None, *, hours: bool = False, missing: str = MISSING) -> str:
     """A position or elapsed time as a clock: ``"1:15"``, ``"1:02:05"``.
 
