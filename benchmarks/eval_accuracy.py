@@ -1178,8 +1178,9 @@ HEADLINE: dict[str, tuple[str, float]] = {
     "front_people.calibrated.slump_alert_within_60s": ("higher", 0.0),
     "front_people.uncalibrated.false_alerts_per_hour": ("lower", 1e-9),
     "front_people.calibrated.false_alerts_per_hour": ("lower", 1e-9),
-    # A setup reused in another recording of the same person (front_eval.another_recording).
-    "front_people.another_recording.mean_balanced_accuracy_reused": ("higher", 0.002),
+    # A setup reused in another recording of the same person, framing re-learnt as live does
+    # (front_eval.another_recording).
+    "front_people.another_recording.mean_balanced_accuracy": ("higher", 0.002),
     "front_people.another_recording.false_alerts_per_hour": ("lower", 1e-9),
 }
 
@@ -1248,7 +1249,7 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
             h[f"front_people.{mode}.false_alerts_per_hour"] = t["false_alerts_per_hour"]
         ar = fp.get("another_recording")
         if ar and ar["people"]:
-            for k in ("mean_balanced_accuracy_reused", "false_alerts_per_hour"):
+            for k in ("mean_balanced_accuracy", "false_alerts_per_hour"):
                 h[f"front_people.another_recording.{k}"] = ar[k]
     return h
 

@@ -32,14 +32,17 @@ _UPRIGHT = {
 }
 
 
-def front_pose(head_drop_px: float = 0.0, dx_px: float = 0.0, scale: float = 1.0) -> Pose:
-    """Front-view pose; ``head_drop_px`` moves the nose down (a slumped, dropped head)."""
+def front_pose(
+    head_drop_px: float = 0.0, dx_px: float = 0.0, scale: float = 1.0, dy_px: float = 0.0
+) -> Pose:
+    """Front-view pose; ``head_drop_px`` moves the nose down (a slumped, dropped head);
+    ``dx_px`` / ``dy_px`` move the whole person right / down in the picture."""
     xy = np.zeros((33, 2))
     vis = np.zeros(33)
     for k, (x, y) in _UPRIGHT.items():
         if k == L.NOSE:
             y += head_drop_px
-        xy[k] = (160 + (x - 160) * scale + dx_px, 130 + (y - 130) * scale)
+        xy[k] = (160 + (x - 160) * scale + dx_px, 130 + (y - 130) * scale + dy_px)
         vis[k] = 0.99
     return Pose(xy_px=xy, visibility=vis, image_wh=IMAGE_WH)
 

@@ -54,6 +54,8 @@ def test_settings_from_live_options() -> None:
         _args("live", "--duration", "30", "--setup", "desk"), calibrate_only=False
     )
     assert (s.max_duration_s, s.setup) == (30.0, "desk")
+    assert s.reanchor  # a saved setup re-learns today's framing by default ...
+    assert not settings_from_args(_args("live", "--no-reanchor"), calibrate_only=False).reanchor
 
 
 def test_settings_from_calibrate_options() -> None:
@@ -66,6 +68,7 @@ def test_settings_from_calibrate_options() -> None:
         "clip.mp4",
     )
     assert s.fps == 2.0  # the capture rate comes from calibrate_fps, not --fps
+    assert not s.reanchor  # ... and a calibration has nothing to re-learn
 
 
 def test_a_value_the_settings_reject_is_a_config_error() -> None:

@@ -166,3 +166,34 @@ def test_calibration_preview_judges_the_slouch_capture_with_the_calibrated_model
     row = rows["Slouch score (front view)"]
     want = fm.slouch_score(sunk, base.as_mapping())
     assert want > 0.5 and f"slouch {want:.2f} caught" in row, row
+
+
+def test_reanchored_keeps_the_saved_posture_in_todays_framing_only_when_that_is_safe() -> None:
+    from live_fakes import IMAGE_WH, SLOUCH, UPRIGHT, front_pose
+
+    def values(pose) -> dict[str, float]:
+        m = compute_metrics(pose, view=View.FRONT)
+        return {k: v for k, v in m.values.items() if v is not None}
+
+    saved = Baseline.from_metrics([compute_metrics(UPRIGHT, view=View.FRONT)] * 5).as_mapping()
+    lower = values(front_pose(dy_px=24.0))  # the same upright posture, 0.3 shoulder widths lower
+    # Against the saved framing, sitting lower reads as sinking down ...
+    assert fm.slouch_score(lower, saved) > 0.5
+    new = fm.reanchored(saved, lower)
+    assert new is not None
+    # ... re-anchored, only the framing moved: 24 px in a 320 px wide picture, x and width kept
+    assert new["shoulder_y_ratio"] == pytest.approx(saved["shoulder_y_ratio"] + 24 / IMAGE_WH[0])
+    assert new["shoulder_x_ratio"] == pytest.approx(saved["shoulder_x_ratio"])
+    assert new["shoulder_width_ratio"] == pytest.approx(saved["shoulder_width_ratio"])
+    assert {k: v for k, v in new.items() if k not in fm.POSITION} == {
+        k: v for k, v in saved.items() if k not in fm.POSITION
+    }
+    assert fm.slouch_score(lower, new) == pytest.approx(fm.slouch_score(saved, saved))
+    # Not taken: a framing past the watch's limit (recalibrate), a slumped stretch, no positions
+    far = 80.0 * 1.5 * fm.framing_change_limit()
+    assert fm.reanchored(saved, values(front_pose(dy_px=far))) is None
+    slumped = values(front_pose(head_drop_px=45.0, dy_px=24.0))
+    assert values(SLOUCH)["head_height_ratio"] == pytest.approx(slumped["head_height_ratio"])
+    assert fm.reanchored(saved, slumped) is None
+    old = {k: v for k, v in saved.items() if k != "shoulder_y_ratio"}
+    assert fm.reanchored(old, lower) is None

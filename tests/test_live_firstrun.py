@@ -446,3 +446,65 @@ def test_the_window_shows_a_cut_off_head_in_its_amber_line_in_plain_ascii(
     amber = np.array((0, 140, 220), np.uint8)
     width = [int((img == amber).all(axis=2).any(axis=0).sum()) for img in disp.shown]
     assert width[0] > 0 and width[-1] > 1.5 * width[0]  # the longer note, on the same amber
+
+
+# ------------------------------------------------------------ a saved setup, a new framing
+
+LOWER_PX = 24.0  # 0.3 shoulder widths lower than the saved framing: below the watch's limit
+
+
+def _statuses(session: LiveSession) -> list[tuple[int, Status]]:
+    out: list[tuple[int, Status]] = []
+    session.on_result = lambda r: out.append((r.timestamp_ms, r.status))
+    return out
+
+
+def test_a_saved_setup_relearns_todays_framing_and_keeps_its_posture(
+    clip: Path, home: Path
+) -> None:
+    """The same upright posture as calibrated, sitting a little lower: against the saved
+    framing it reads as sinking down; after the first minute the session takes today's
+    framing from the most upright stretch and judges it upright again."""
+    _calibrated(home)
+    saved = load_setup("default").baseline  # type: ignore[union-attr]
+    cfg = load_config().with_baseline(saved)
+    today = [front_pose(dy_px=LOWER_PX)]
+    runs = {}
+    for reanchor in (True, False):
+        h = Harness(lambda t: today, clip, config=cfg, max_duration_s=150, reanchor=reanchor)
+        statuses = _statuses(h.session)
+        h.run()
+        runs[reanchor] = (h, statuses)
+    h, statuses = runs[True]
+    line = next(s for s in h.lines if s.startswith("framing: re-learnt where you sit today"))
+    assert "the posture calibrated in setup 'default' is kept" in line
+    base = h.session.config.baseline
+    assert base is not None and base.frames == saved.frames
+    assert base.get("shoulder_y_ratio") == pytest.approx(
+        saved.get("shoulder_y_ratio") + LOWER_PX / 320  # type: ignore[operator]
+    )
+    assert base.get("head_height_ratio") == saved.get("head_height_ratio")
+    assert load_setup("default").baseline == saved  # type: ignore[union-attr]  # not saved
+    late = [s for t, s in statuses if t > 90_000]
+    assert late and set(late) == {Status.GOOD}
+    # --no-reanchor: the saved framing stays and the lower seat keeps reading as a slump
+    h, statuses = runs[False]
+    assert not any(s.startswith("framing:") for s in h.lines)
+    assert h.session.config.baseline == saved
+    assert Status.GOOD not in {s for t, s in statuses if t > 90_000}
+
+
+def test_a_slumped_start_does_not_relearn_the_framing(clip: Path, home: Path) -> None:
+    _calibrated(home)
+    saved = load_setup("default").baseline  # type: ignore[union-attr]
+    cfg = load_config().with_baseline(saved)
+    slumped = [front_pose(head_drop_px=45.0, dy_px=LOWER_PX)]
+    h = Harness(lambda t: slumped, clip, config=cfg, max_duration_s=100)
+    rep = h.run()
+    assert any(
+        s == "framing: kept as saved in setup 'default' (no stretch looked upright against the "
+        "saved posture)"
+        for s in h.lines
+    ), h.lines
+    assert h.session.config.baseline == saved
+    assert any(a.t_ms <= 60_000 for a in rep.alerts if a.kind != "static_posture")

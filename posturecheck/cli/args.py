@@ -356,6 +356,12 @@ def add_live_arguments(p: argparse.ArgumentParser, *, calibrate: bool = False) -
         "gives a slumped baseline; docs/live.md)",
     )
     p.add_argument(
+        "--no-reanchor",
+        action="store_true",
+        help="with a saved front setup, keep its framing (where your shoulders sat in the "
+        "picture) instead of re-learning it from your most upright 10 s of the first minute",
+    )
+    p.add_argument(
         "--tray",
         action="store_true",
         help="status icon instead of a window (colour = status; menu: pause, calibrate, today's "

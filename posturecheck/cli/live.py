@@ -94,6 +94,7 @@ def settings_from_args(args: argparse.Namespace, *, calibrate_only: bool) -> Liv
             calibrate_slouch=getattr(args, "slouch", False),
             camera=args.camera,
             auto_baseline=getattr(args, "auto_baseline", False) and not calibrate_only,
+            reanchor=not getattr(args, "no_reanchor", False) and not calibrate_only,
             sampling=getattr(args, "sampling", "adaptive"),
         )
     except ValueError as exc:  # one line and the config exit code, not an "internal error"

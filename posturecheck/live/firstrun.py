@@ -20,6 +20,7 @@ Nothing here opens a window or a file except through :mod:`posturecheck.adapters
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,14 +60,15 @@ AUTO_MIN_FRAMES = 5
 """Frames with the person in view a stretch needs (as a guided capture)."""
 
 
-def uprightness(m: PostureMetrics) -> float | None:
+def uprightness(m: PostureMetrics, model: front_model.FrontModel | None = None) -> float | None:
     """How slumped one frame looks without any baseline; lower = more upright.
 
-    Front view: the uncalibrated slouch score (:mod:`posturecheck.core.front_model`); side view:
-    the neck inclination in degrees. ``None`` when not measurable.
+    Front view: the uncalibrated slouch score (:mod:`posturecheck.core.front_model`; of
+    ``model``, the committed one when ``None``); side view: the neck inclination in degrees.
+    ``None`` when not measurable.
     """
     if m.view is View.FRONT:
-        return front_model.slouch_score(m.values, None)
+        return front_model.slouch_score(m.values, None, model)
     if m.view.is_side:
         v = m.values.get("neck_inclination_deg")
         return None if v is None or not math.isfinite(v) else float(v)
@@ -182,8 +184,15 @@ class AutoBaseline:
     rules then judge the change from that slump.
     """
 
-    def __init__(self, name: str, window_s: float, stretch_s: float = AUTO_STRETCH_S) -> None:
+    def __init__(
+        self,
+        name: str,
+        window_s: float,
+        stretch_s: float = AUTO_STRETCH_S,
+        model: front_model.FrontModel | None = None,
+    ) -> None:
         self.name, self.window_s, self.stretch_s = name, window_s, stretch_s
+        self.model = model  # scores uprightness (the committed model when None)
         self.t0_ms: int | None = None
         self.frames: list[tuple[int, float, PostureMetrics]] = []
         self.picked: tuple[int, int] | None = None  # frame times of the chosen stretch
@@ -198,7 +207,7 @@ class AutoBaseline:
         if self.t0_ms is None:
             self.t0_ms = r.timestamp_ms
         m = r.metrics
-        if m is not None and (u := uprightness(m)) is not None:
+        if m is not None and (u := uprightness(m, self.model)) is not None:
             self.frames.append((r.timestamp_ms, u, m))
         if self.seconds_left(r.timestamp_ms) > 0:
             return None
@@ -232,6 +241,65 @@ class AutoBaseline:
         self.picked = (int(times[i]), int(times[j - 1]))
         self.frames = []
         return baseline
+
+
+class FramingAnchor:
+    """A front setup saved in an earlier session: today's framing, the saved posture.
+
+    Where the shoulders sit in the picture changes between sessions (another chair height, the
+    screen tilted, the laptop moved) by less than the framing watch can tell apart from
+    sitting. Against the old framing the calibrated model then reads a person sitting a little
+    lower as sinking down: on the data, a setup reused in another recording gave 2.80 false
+    posture alerts per upright hour against 0.2 with the framing re-learnt (docs/accuracy.md
+    3b''). So for the first ``window_s`` seconds the session judges against the saved setup as
+    it is and collects frames; then it takes the most upright stretch (as
+    :class:`AutoBaseline` picks it) and keeps the saved baseline with that stretch's framing
+    (:func:`~posturecheck.core.front_model.reanchored`), unless the stretch looks slumped
+    against the saved posture or the framing moved past the watch's limit (recalibrate then).
+
+    Attributes:
+        finished: the choice is made (:attr:`reason` says why when nothing was re-learnt).
+        picked: frame times of the stretch used, once finished.
+    """
+
+    def __init__(
+        self,
+        saved: Baseline,
+        window_s: float,
+        model: front_model.FrontModel | None = None,
+    ) -> None:
+        self.saved, self.model, self.window_s = saved, model, window_s
+        self._stretch = AutoBaseline(saved.name, window_s, model=model)
+        self.finished = False
+        self.picked: tuple[int, int] | None = None
+        self.reason = ""
+
+    def feed(self, r: FrameResult) -> Baseline | None:
+        """Give one analysed frame; the re-anchored baseline once chosen (else ``None``)."""
+        if self.finished:
+            return None
+        today = self._stretch.feed(r)
+        if today is None:
+            return None
+        self.finished, self.picked = True, self._stretch.picked
+        saved = self.saved.as_mapping()
+        values = (
+            front_model.reanchored(saved, today.as_mapping(), self.model)
+            if today.view is View.FRONT
+            else None
+        )
+        if values is not None:
+            return dataclasses.replace(self.saved, values=tuple(sorted(values.items())))
+        change = front_model.framing_change(today.as_mapping(), saved)
+        limit = front_model.framing_change_limit(self.model)
+        self.reason = (
+            "you sat farther from the saved framing than a new framing can explain"
+            if change is not None and change > limit
+            else "no stretch looked upright against the saved posture"
+            if change is not None
+            else "the framing could not be measured"
+        )
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +349,7 @@ class Baselines:
             else None
         )
         self.framing: FramingWatch | None = None
+        self.anchor: FramingAnchor | None = None  # a saved setup re-learning today's framing
         self._kept: Baseline | None = None  # the baseline set aside while the framing is stale
         self._audit_frames: list = []  # (pose, metrics) of the upright capture
         self.auto_picked: tuple[int, int] | None = None  # frame times of the learnt stretch
@@ -295,6 +364,7 @@ class Baselines:
         self._audit_frames = []
         self.first_run = first_run
         self.auto = None  # a guided capture replaces the learning
+        self.anchor = None  # ... and a new framing
         self.run = CalibrationRun(name, slouch=self.settings.calibrate_slouch)
         if first_run:
             secs = self.run.ready_s + self.run.capture_s
@@ -361,6 +431,10 @@ class Baselines:
                 self._watch(learnt)
                 return Outcome(config=config.with_baseline(learnt))
             return NOTHING
+        if self.anchor is not None:
+            out = self._reanchor(r, config)
+            if out is not NOTHING:
+                return out
         if self.framing is None:
             return NOTHING
         changed = self.framing.update(r)
@@ -390,8 +464,41 @@ class Baselines:
         self.framing = FramingWatch(baseline.as_mapping(), self.settings.framing_hold_s)
 
     def watch_config(self, config: Config) -> None:
-        """Start watching the framing of ``config``'s baseline (the saved setup at start)."""
+        """Start watching the framing of ``config``'s baseline (the saved setup at start), and
+        re-learn today's framing for it (:class:`FramingAnchor`, unless ``--no-reanchor``)."""
         self._watch(config.baseline)
+        base = config.baseline
+        if (
+            self.settings.reanchor
+            and base is not None
+            and base.view is View.FRONT
+            and all(base.get(k) is not None for k in front_model.POSITION)
+        ):
+            self.anchor = FramingAnchor(base, self.settings.reanchor_s)
+
+    def _reanchor(self, r: FrameResult, config: Config) -> Outcome:
+        """Feed the :class:`FramingAnchor`; the re-anchored baseline once it is chosen."""
+        assert self.anchor is not None
+        learnt = self.anchor.feed(r)
+        if not self.anchor.finished:
+            return NOTHING
+        anchor, self.anchor = self.anchor, None
+        a, b = anchor.picked or (0, 0)
+        when = f"{fmt.clock(a / 1000)}-{fmt.clock(b / 1000)}"
+        if self.framing is not None and self.framing.stale:
+            return NOTHING  # the watch has spoken: a recalibration is what helps
+        if learnt is None or config.baseline is None:
+            self.env.say(
+                f"framing: kept as saved in setup '{self.settings.setup}' ({anchor.reason})"
+            )
+            return NOTHING
+        self.env.say(
+            f"framing: re-learnt where you sit today from your most upright {AUTO_STRETCH_S:.0f} s "
+            f"({when}); the posture calibrated in setup '{self.settings.setup}' is kept"
+        )
+        self.hud.set_message("framing re-learnt: calibration in use", 4.0)
+        self._watch(learnt)
+        return Outcome(config=config.with_baseline(learnt))
 
     def _feed_capture(self, r: FrameResult, config: Config) -> Outcome:
         cal = self.run

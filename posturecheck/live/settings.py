@@ -60,6 +60,10 @@ class LiveSettings:
             ``"fixed"``: the model runs on every analysed frame.
         framing_hold_s: the framing must differ from the calibrated one this long before the
             session says so (:class:`~.firstrun.FramingWatch`).
+        reanchor: a front setup saved in an earlier session takes today's framing (where the
+            shoulders sit in the picture) from the most upright stretch of the first
+            ``reanchor_s`` seconds, keeping the saved posture (:class:`~.firstrun.FramingAnchor`;
+            ``--no-reanchor`` keeps the saved framing).
     """
 
     fps: float = 2.0
@@ -86,6 +90,8 @@ class LiveSettings:
     auto_baseline: bool = False
     auto_baseline_s: float = 120.0
     framing_hold_s: float = 10.0
+    reanchor: bool = True
+    reanchor_s: float = 60.0
     sampling: str = "adaptive"
 
     def __post_init__(self) -> None:
