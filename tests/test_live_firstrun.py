@@ -163,7 +163,10 @@ def test_cli_live_without_a_setup_captures_saves_and_alerts_then_reuses_it(
     rc, out = _cli(monkeypatch, lambda t: [UPRIGHT], argv + ["--duration", "5"], capsys)
     assert rc == 0 and "using calibration 'default'" in out and "first run" not in out
     # ... and says how old it is, and how to renew it after a move the watch cannot tell
-    assert "frames, saved just now); if your chair, screen or camera moved since" in out
+    assert (
+        "frames, saved just now); where you sit in the picture is re-learnt from your most "
+        "upright 10 s of the first 1 min; if your chair, screen or camera moved a lot since"
+    ) in out
     assert "run `posturecheck calibrate --setup default` to recalibrate" in out
 
 

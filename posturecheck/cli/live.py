@@ -30,6 +30,7 @@ from posturecheck.adapters.termkeys import open_terminal_keys
 from posturecheck.adapters.window import CvWindow, Display, display_available
 from posturecheck.core import fmt
 from posturecheck.core.config import load_config
+from posturecheck.core.types import View
 from posturecheck.errors import ConfigError, ExitStatus, ModelError
 from posturecheck.live.firstrun import AUTO_STRETCH_S
 from posturecheck.live.report import LiveReport, format_report
@@ -161,13 +162,20 @@ def build_session(
             if setup.created_unix > 0
             else ""
         )
-        # A setup reused in a later session misjudges more than a fresh one (docs/accuracy.md
-        # 3b''), and a small move is below what the framing watch can tell, so say how old it is.
+        # A setup reused in a later session is judged in a framing that has moved a little
+        # (docs/accuracy.md 3b''): the session re-learns it (FramingAnchor) and says so; a
+        # large move needs a recalibration.
+        relearn = (
+            f"; where you sit in the picture is re-learnt from your most upright "
+            f"{AUTO_STRETCH_S:.0f} s of the first {fmt.duration(settings.reanchor_s)}"
+            if settings.reanchor and setup.baseline.view is View.FRONT
+            else ""
+        )
         again = (
             ""
             if calibrate_only
-            else f"; if your chair, screen or camera moved since, {_press(args, env)}run "
-            f"`posturecheck calibrate --setup {setup.name}` to recalibrate"
+            else f"{relearn}; if your chair, screen or camera moved a lot since, "
+            f"{_press(args, env)}run `posturecheck calibrate --setup {setup.name}` to recalibrate"
         )
         env.say(f"using calibration '{setup.name}' ({setup.baseline.frames} frames{saved}){again}")
     elif auto:
