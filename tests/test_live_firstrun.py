@@ -511,3 +511,38 @@ def test_a_slumped_start_does_not_relearn_the_framing(clip: Path, home: Path) ->
     ), h.lines
     assert h.session.config.baseline == saved
     assert any(a.t_ms <= 60_000 for a in rep.alerts if a.kind != "static_posture")
+
+
+@pytest.mark.slow
+def test_real_model_a_saved_setup_relearns_a_slightly_lower_framing(
+    tmp_path: Path, home: Path, capsys
+) -> None:
+    """The real model: calibrated on the photo, then the same photo 30 px lower in the picture
+    (the person sits a little lower today): after the first minute the framing is re-learnt
+    and the saved posture is kept."""
+    import cv2
+
+    from posturecheck.cli.main import main
+
+    argv = ["--no-window", "--notify", "off", "--no-history", "--model", "lite"]
+    still = _moved_camera_clip(tmp_path / "still.mp4", 20.0, move_at_s=None)
+    assert main(["live", "--camera", str(still), *argv]) == 0
+    saved = load_setup("default")
+    assert saved is not None
+    cap = cv2.VideoCapture(str(still))
+    ok, img = cap.read()
+    cap.release()
+    assert ok
+    lower = np.full_like(img, 90)
+    lower[30:] = img[:-30]
+    path = tmp_path / "lower.mp4"
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, img.shape[1::-1])
+    for _ in range(800):
+        vw.write(lower)
+    vw.release()
+    capsys.readouterr()
+    assert main(["live", "--camera", str(path), *argv]) == 0
+    out = capsys.readouterr().out
+    assert "where you sit in the picture is re-learnt" in out
+    assert "framing: re-learnt where you sit today from your most upright 10 s" in out, out
+    assert load_setup("default") == saved  # this session only
