@@ -8,7 +8,9 @@ estimator in place of the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -34,6 +36,7 @@ from posturecheck.live.firstrun import FRAMING_GAP_S, FRAMING_LIMIT, AutoBaselin
 from posturecheck.live.session import LiveSession
 from posturecheck.live.settings import Environment, LiveSettings
 
+T = TypeVar("T")
 UPRIGHT_HEAD = 0.6875  # (130 - 75) / 80: live_fakes' upright nose height in shoulder widths
 NO_BASELINE = "no baseline: general limits (c calibrates)"
 SHOULDER_PX = 80  # live_fakes' shoulder width
@@ -56,11 +59,16 @@ def posture(t_ms: int, *, slouch_from_ms: int = 10**9, moved: tuple[int, int] | 
     return [UPRIGHT]
 
 
+def recorded(session: LiveSession, value: Callable[[FrameResult], T]) -> list[tuple[int, T]]:
+    """(frame time, ``value(result)``) after every analysed frame."""
+    out: list[tuple[int, T]] = []
+    session.on_result = lambda r: out.append((r.timestamp_ms, value(r)))
+    return out
+
+
 def notes_of(session: LiveSession) -> list[tuple[int, str]]:
     """(frame time, baseline note) after every analysed frame."""
-    out: list[tuple[int, str]] = []
-    session.on_result = lambda r: out.append((r.timestamp_ms, session.baseline_note))
-    return out
+    return recorded(session, lambda r: session.baseline_note)
 
 
 # ---------------------------------------------------------------------- first run
@@ -456,12 +464,6 @@ def test_the_window_shows_a_cut_off_head_in_its_amber_line_in_plain_ascii(
 LOWER_PX = 24.0  # 0.3 shoulder widths lower than the saved framing: below the watch's limit
 
 
-def _statuses(session: LiveSession) -> list[tuple[int, Status]]:
-    out: list[tuple[int, Status]] = []
-    session.on_result = lambda r: out.append((r.timestamp_ms, r.status))
-    return out
-
-
 def test_a_saved_setup_relearns_todays_framing_and_keeps_its_posture(
     clip: Path, home: Path
 ) -> None:
@@ -475,7 +477,7 @@ def test_a_saved_setup_relearns_todays_framing_and_keeps_its_posture(
     runs = {}
     for reanchor in (True, False):
         h = Harness(lambda t: today, clip, config=cfg, max_duration_s=150, reanchor=reanchor)
-        statuses = _statuses(h.session)
+        statuses = recorded(h.session, lambda r: r.status)
         h.run()
         runs[reanchor] = (h, statuses)
     h, statuses = runs[True]
