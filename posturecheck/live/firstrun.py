@@ -250,12 +250,13 @@ class FramingAnchor:
     screen tilted, the laptop moved) by less than the framing watch can tell apart from
     sitting. Against the old framing the calibrated model then reads a person sitting a little
     lower as sinking down: on the data, a setup reused in another recording gave 2.80 false
-    posture alerts per upright hour against 0.2 with the framing re-learnt (docs/accuracy.md
+    posture alerts per upright hour, and 0.60 with the framing re-learnt (docs/accuracy.md
     3b''). So for the first ``window_s`` seconds the session judges against the saved setup as
     it is and collects frames; then it takes the most upright stretch (as
     :class:`AutoBaseline` picks it) and keeps the saved baseline with that stretch's framing
     (:func:`~posturecheck.core.front_model.reanchored`), unless the stretch looks slumped
-    against the saved posture or the framing moved past the watch's limit (recalibrate then).
+    (against the saved posture or without a baseline) or the framing moved past the watch's
+    limit (recalibrate then).
 
     Attributes:
         finished: the choice is made (:attr:`reason` says why when nothing was re-learnt).
@@ -293,9 +294,10 @@ class FramingAnchor:
         change = front_model.framing_change(today.as_mapping(), saved)
         limit = front_model.framing_change_limit(self.model)
         self.reason = (
-            "you sat farther from the saved framing than a new framing can explain"
+            "the framing moved too far to adjust; recalibrate"
             if change is not None and change > limit
-            else "no stretch looked upright against the saved posture"
+            else f"no {self._stretch.stretch_s:.0f} s of the first "
+            f"{fmt.duration(self.window_s)} looked upright"
             if change is not None
             else "the framing could not be measured"
         )
