@@ -469,6 +469,7 @@ def another_recording(
     upright_h: float = UPRIGHT_H,
     rates: tuple[float, float] | None = None,
     uncal_models: Mapping[str, front_model.LogisticModel] | None = None,
+    same_recording: bool = False,
 ) -> dict[str, Any]:
     """A saved setup used again: every person with two or more recordings (sessions) is
     calibrated on one recording's first upright frames and judged on each other recording, as
@@ -486,7 +487,12 @@ def another_recording(
     change of B's upright frames from A's baseline (median); B's slumped frames for 10 minutes
     and B's upright frames through the temporal rules, both ways, with live's framing watch
     when ``watch`` is given. Each person gets ``upright_h`` upright hours in all, split evenly
-    over their pairs, so everyone weighs the same in the false-alert rate."""
+    over their pairs, so everyone weighs the same in the false-alert rate.
+
+    ``same_recording``: the control, a setup loaded again where the framing did not move.
+    Every recording is its own pair (A, A): calibrated on its first upright frames, saved,
+    and judged on the rest of it through the same two ways (every person with a recording,
+    the calibration frames not scored)."""
     idx = {id(r): k for k, r in enumerate(rows)}
     uncal_flags = per_frame(rows, uncal_scores, cfg, None)
     shipped = front_model.load_model()
@@ -501,19 +507,21 @@ def another_recording(
     ways = ("saved", "reanchored")
     per: dict[str, Any] = {}
     for person, ss in sorted(sessions.items()):
-        if len(ss) < 2:
+        if len(ss) < (1 if same_recording else 2):
             continue
         model = dataclasses.replace(
             shipped,
             calibrated=cal_models[person],
             uncalibrated=(uncal_models or {}).get(person, shipped.uncalibrated),
         )
-        pairs = [(a, b) for a in ss for b in ss if a != b]
+        pairs = (
+            [(a, a) for a in ss] if same_recording else [(a, b) for a in ss for b in ss if a != b]
+        )
         upright_s = upright_h * 3600 / len(pairs)
         acc: dict[str, list[float]] = defaultdict(list)
         count: dict[str, int] = defaultdict(int)
         for a, b in pairs:
-            rb = by_sess[(person, b)]
+            rb = [r for r in by_sess[(person, b)] if id(r) not in calib[a].rows]
             saved = calib[a].baseline
 
             judge = _SetupJudge(b, person, cal_models, cfg, watch)
@@ -771,6 +779,18 @@ def evaluate(
         rates=rates,
         uncal_models=lopo["uncalibrated"],
     )
+    res["same_recording_reloaded"] = another_recording(
+        rows,
+        scores["uncalibrated"],
+        lopo["calibrated"],
+        cfg,
+        calib,
+        watch,
+        upright_h=0.25 if quick else UPRIGHT_H,
+        rates=rates,
+        uncal_models=lopo["uncalibrated"],
+        same_recording=True,
+    )
     return res
 
 
@@ -876,6 +896,16 @@ def markdown(fp: dict[str, Any]) -> list[str]:
             "judged there."
         )
     out.extend(reuse_markdown(fp.get("another_recording")))
+    sr = fp.get("same_recording_reloaded")
+    if sr and sr["people"]:
+        out.append(
+            "\n"
+            + _reuse_summary(
+                sr,
+                "**The control, a setup loaded again where nothing moved** (each recording "
+                "calibrated on its first upright frames and judged on the rest)",
+            )
+        )
     out.append("")
     out.append(
         "Issue 11's targets: "
@@ -920,8 +950,18 @@ def reuse_markdown(ar: dict[str, Any] | None) -> list[str]:
             f"{v['reanchored_in_slump_reanchored']} of {v['slumps']} | "
             f"{n(v['poor_share_in_slump_saved'])} / {n(v['poor_share_in_slump_reanchored'])} |"
         )
-    out.append(
-        f"\n**Reused setup** (mean over {ar['people']} people): balanced accuracy "
+    out.append("\n" + _reuse_summary(ar, "**Reused setup**"))
+    return out
+
+
+def _reuse_summary(ar: dict[str, Any], title: str) -> str:
+    """One paragraph of :func:`another_recording`'s means, saved against re-learnt."""
+
+    def n(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2f}"
+
+    return (
+        f"{title} (mean over {ar['people']} people): balanced accuracy "
         f"{n(ar['mean_balanced_accuracy_saved'])} as saved, "
         f"{n(ar['mean_balanced_accuracy_reanchored'])} with the framing re-learnt, "
         f"{n(ar['mean_balanced_accuracy_own'])} calibrated in the same recording, "
@@ -931,12 +971,10 @@ def reuse_markdown(ar: dict[str, Any] | None) -> list[str]:
         f"{ar['slumps_within_60s_saved']} / {ar['slumps_within_60s_reanchored']} of "
         f"{ar['slumps']} pairs, judged a problem in {n(ar['mean_poor_share_in_slump_saved'])} / "
         f"{n(ar['mean_poor_share_in_slump_reanchored'])} of the analyses after the first "
-        "minute; the framing was re-learnt inside "
-        f"{ar['reanchored_in_slump_reanchored']} of the {ar['slumps']} slumps; the framing watch "
-        f'said "framing changed" {ar["framing_prompts_saved"]} / '
-        f"{ar['framing_prompts_reanchored']} times."
+        f"minute; the framing was re-learnt inside {ar['reanchored_in_slump_reanchored']} of "
+        f'the {ar["slumps"]} slumps; the framing watch said "framing changed" '
+        f"{ar['framing_prompts_saved']} / {ar['framing_prompts_reanchored']} times."
     )
-    return out
 
 
 def targets(fp: dict[str, Any]) -> list[tuple[str, str, bool]]:

@@ -142,12 +142,15 @@ def test_a_setup_reused_in_another_recording_is_judged_against_the_old_baseline(
     # falls; with the framing re-learnt from its upright frames, as live does, it is right again
     assert p["balanced_accuracy_own"] == 1.0
     assert p["balanced_accuracy_saved"] < 1.0
-    assert p["reanchored_per_frame"] == 2 and p["balanced_accuracy_reanchored"] == 1.0
+    assert p["balanced_accuracy_reanchored"] == 1.0
+    # only B against A's baseline is re-learnt: A against B's, sitting higher, is judged right
+    # with the saved framing already, so a new one explains nothing better
+    assert p["reanchored_per_frame"] == 1
     # 32 px in 80 px shoulders, either way round; below the watch's limit, so it stays quiet
     assert p["framing_change_median"] == pytest.approx(0.4)
     assert p["framing_prompts_saved"] == p["framing_prompts_reanchored"] == 0
     assert p["false_alerts_saved"] >= 1  # the upright replay of B against A's baseline
-    assert p["reanchored_in_upright_reanchored"] == 2  # each upright replay re-learnt it ...
+    assert p["reanchored_in_upright_reanchored"] == 1  # the same in the upright replays ...
     assert p["reanchored_in_slump_reanchored"] == 0  # ... and no slump did
     assert p["slumps"] == 2
     assert p["slumps_within_60s_saved"] == p["slumps_within_60s_reanchored"] == 2

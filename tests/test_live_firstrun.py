@@ -499,6 +499,21 @@ def test_a_saved_setup_relearns_todays_framing_and_keeps_its_posture(
     assert Status.GOOD not in {s for t, s in statuses if t > 90_000}
 
 
+def test_a_framing_that_did_not_move_is_kept(clip: Path, home: Path) -> None:
+    """Sitting where the setup was saved, upright: a new framing would explain nothing
+    better, so the saved one stays (re-learning it then could only add noise)."""
+    _calibrated(home)
+    saved = load_setup("default").baseline  # type: ignore[union-attr]
+    cfg = load_config().with_baseline(saved)
+    h = Harness(lambda t: [UPRIGHT], clip, config=cfg, max_duration_s=90)
+    h.run()
+    assert (
+        "framing: kept as saved in setup 'default' (a new framing would judge the first 1 min "
+        "no better)"
+    ) in h.lines
+    assert h.session.config.baseline == saved
+
+
 def test_a_slumped_start_does_not_relearn_the_framing(clip: Path, home: Path) -> None:
     _calibrated(home)
     saved = load_setup("default").baseline  # type: ignore[union-attr]

@@ -274,11 +274,14 @@ class FramingAnchor:
         self.finished = False
         self.picked: tuple[int, int] | None = None
         self.reason = ""
+        self._seen: list[Mapping[str, float | None]] = []  # front-view values so far
 
     def feed(self, r: FrameResult) -> Baseline | None:
         """Give one analysed frame; the re-anchored baseline once chosen (else ``None``)."""
         if self.finished:
             return None
+        if r.metrics is not None and r.metrics.view is View.FRONT:
+            self._seen.append(r.metrics.values)
         today = self._stretch.feed(r)
         if today is None:
             return None
@@ -290,7 +293,12 @@ class FramingAnchor:
             else None
         )
         if values is not None:
-            return dataclasses.replace(self.saved, values=tuple(sorted(values.items())))
+            if self._slumped_share(values) < self._slumped_share(saved):
+                return dataclasses.replace(self.saved, values=tuple(sorted(values.items())))
+            self.reason = (
+                f"a new framing would judge the first {fmt.duration(self.window_s)} no better"
+            )
+            return None
         change = front_model.framing_change(today.as_mapping(), saved)
         limit = front_model.framing_change_limit(self.model)
         self.reason = (
@@ -302,6 +310,14 @@ class FramingAnchor:
             else "the framing could not be measured"
         )
         return None
+
+    def _slumped_share(self, base: Mapping[str, float]) -> float:
+        """Share of the frames seen so far that the slouch score calls slumped against
+        ``base``: a new framing is only taken when it explains them better than the saved one
+        (when the framing did not move, the saved one can explain them best)."""
+        scores = [front_model.slouch_score(v, base, self.model) for v in self._seen]
+        flags = [s >= 0.5 for s in scores if s is not None]
+        return sum(flags) / len(flags) if flags else 0.0
 
 
 @dataclass(frozen=True, slots=True)
