@@ -297,9 +297,10 @@ def reanchored(
       its framing would absorb a slump.
 
     Measured on people with several recordings (``benchmarks/front_eval.py``, "a setup used
-    again"): false posture alerts per upright hour 2.80 with the saved framing, 0.60 with the
-    re-learnt one; a slump from the start is still alerted as often within 60 s, but judged a
-    problem in 0.70 instead of 0.73 of the analyses after the first minute.
+    again"): false posture alerts per upright hour 2.80 with the saved framing, 0.40 with the
+    re-learnt one (with the live driver's own condition that it judges better); a
+    slump from the start is still alerted as often within 60 s, but judged a problem in 0.66
+    instead of 0.73 of the analyses after the first minute.
     """
     if any(_get(saved, k) is None or _get(today, k) is None for k in POSITION):
         return None

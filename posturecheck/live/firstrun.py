@@ -250,13 +250,14 @@ class FramingAnchor:
     screen tilted, the laptop moved) by less than the framing watch can tell apart from
     sitting. Against the old framing the calibrated model then reads a person sitting a little
     lower as sinking down: on the data, a setup reused in another recording gave 2.80 false
-    posture alerts per upright hour, and 0.60 with the framing re-learnt (docs/accuracy.md
+    posture alerts per upright hour, and 0.40 with the framing re-learnt (docs/accuracy.md
     3b''). So for the first ``window_s`` seconds the session judges against the saved setup as
     it is and collects frames; then it takes the most upright stretch (as
     :class:`AutoBaseline` picks it) and keeps the saved baseline with that stretch's framing
     (:func:`~posturecheck.core.front_model.reanchored`), unless the stretch looks slumped
-    (against the saved posture or without a baseline) or the framing moved past the watch's
-    limit (recalibrate then).
+    (against the saved posture or without a baseline), the framing moved past the watch's
+    limit (recalibrate then), or the new framing would not call fewer of the frames seen so far
+    slumped than the saved one (nothing moved: the saved framing explains them as well).
 
     Attributes:
         finished: the choice is made (:attr:`reason` says why when nothing was re-learnt).
