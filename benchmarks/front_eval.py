@@ -768,29 +768,19 @@ def evaluate(
     )
     res["temporal_per_person"] = t
     res["temporal"] = _temporal_summary(t)
-    res["another_recording"] = another_recording(
-        rows,
-        scores["uncalibrated"],
-        lopo["calibrated"],
-        cfg,
-        calib,
-        watch,
-        upright_h=0.25 if quick else UPRIGHT_H,
-        rates=rates,
-        uncal_models=lopo["uncalibrated"],
-    )
-    res["same_recording_reloaded"] = another_recording(
-        rows,
-        scores["uncalibrated"],
-        lopo["calibrated"],
-        cfg,
-        calib,
-        watch,
-        upright_h=0.25 if quick else UPRIGHT_H,
-        rates=rates,
-        uncal_models=lopo["uncalibrated"],
-        same_recording=True,
-    )
+    for key, same in (("another_recording", False), ("same_recording_reloaded", True)):
+        res[key] = another_recording(
+            rows,
+            scores["uncalibrated"],
+            lopo["calibrated"],
+            cfg,
+            calib,
+            watch,
+            upright_h=0.25 if quick else UPRIGHT_H,
+            rates=rates,
+            uncal_models=lopo["uncalibrated"],
+            same_recording=same,
+        )
     return res
 
 
