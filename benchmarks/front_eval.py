@@ -394,11 +394,6 @@ REUSE_MIN_UPRIGHT = 2 * ff.CALIBRATION_FRAMES
 (its own calibration, and upright frames left to judge)."""
 
 
-def _stills_or(fps: float | None) -> float:
-    """Frames per second of a replayed recording; stills are one per 2 fps analysis step."""
-    return FPS if fps is None else fps
-
-
 def anchored_baseline(
     sel: Sequence[ff.Row], saved: Baseline, model: front_model.FrontModel | None
 ) -> tuple[Baseline, set[int]]:
@@ -913,9 +908,6 @@ def reuse_markdown(ar: dict[str, Any] | None) -> list[str]:
     if not ar or not ar["people"]:
         return []
 
-    def n(x: float | None) -> str:
-        return "-" if x is None else f"{x:.2f}"
-
     out = [
         "",
         "A setup used again in another recording of the same person: calibrated on one "
@@ -931,14 +923,14 @@ def reuse_markdown(ar: dict[str, Any] | None) -> list[str]:
     ]
     for p, v in ar["per_person"].items():
         out.append(
-            f"| {p} | {v['recordings']} ({v['pairs']}) | {n(v['framing_change_median'])} | "
-            f"{n(v['balanced_accuracy_saved'])} / {n(v['balanced_accuracy_reanchored'])} / "
-            f"{n(v['balanced_accuracy_own'])} / {n(v['balanced_accuracy_uncalibrated'])} | "
+            f"| {p} | {v['recordings']} ({v['pairs']}) | {_b(v['framing_change_median'])} | "
+            f"{_b(v['balanced_accuracy_saved'])} / {_b(v['balanced_accuracy_reanchored'])} / "
+            f"{_b(v['balanced_accuracy_own'])} / {_b(v['balanced_accuracy_uncalibrated'])} | "
             f"{v['false_alerts_saved']} / {v['false_alerts_reanchored']} in "
             f"{v['upright_hours']:g} h | {v['slumps_within_60s_saved']} / "
             f"{v['slumps_within_60s_reanchored']} of {v['slumps']} | "
             f"{v['reanchored_in_slump_reanchored']} of {v['slumps']} | "
-            f"{n(v['poor_share_in_slump_saved'])} / {n(v['poor_share_in_slump_reanchored'])} |"
+            f"{_b(v['poor_share_in_slump_saved'])} / {_b(v['poor_share_in_slump_reanchored'])} |"
         )
     out.append("\n" + _reuse_summary(ar, "**Reused setup**"))
     return out
@@ -947,20 +939,17 @@ def reuse_markdown(ar: dict[str, Any] | None) -> list[str]:
 def _reuse_summary(ar: dict[str, Any], title: str) -> str:
     """One paragraph of :func:`another_recording`'s means, saved against re-learnt."""
 
-    def n(x: float | None) -> str:
-        return "-" if x is None else f"{x:.2f}"
-
     return (
         f"{title} (mean over {ar['people']} people): balanced accuracy "
-        f"{n(ar['mean_balanced_accuracy_saved'])} as saved, "
-        f"{n(ar['mean_balanced_accuracy_reanchored'])} with the framing re-learnt, "
-        f"{n(ar['mean_balanced_accuracy_own'])} calibrated in the same recording, "
-        f"{n(ar['mean_balanced_accuracy_uncalibrated'])} without a baseline; false posture "
-        f"alerts per upright hour {n(ar['false_alerts_per_hour_saved'])} as saved, "
-        f"{n(ar['false_alerts_per_hour_reanchored'])} re-learnt; slumps alerted within 60 s "
+        f"{_b(ar['mean_balanced_accuracy_saved'])} as saved, "
+        f"{_b(ar['mean_balanced_accuracy_reanchored'])} with the framing re-learnt, "
+        f"{_b(ar['mean_balanced_accuracy_own'])} calibrated in the same recording, "
+        f"{_b(ar['mean_balanced_accuracy_uncalibrated'])} without a baseline; false posture "
+        f"alerts per upright hour {_b(ar['false_alerts_per_hour_saved'])} as saved, "
+        f"{_b(ar['false_alerts_per_hour_reanchored'])} re-learnt; slumps alerted within 60 s "
         f"{ar['slumps_within_60s_saved']} / {ar['slumps_within_60s_reanchored']} of "
-        f"{ar['slumps']} pairs, judged a problem in {n(ar['mean_poor_share_in_slump_saved'])} / "
-        f"{n(ar['mean_poor_share_in_slump_reanchored'])} of the analyses after the first "
+        f"{ar['slumps']} pairs, judged a problem in {_b(ar['mean_poor_share_in_slump_saved'])} / "
+        f"{_b(ar['mean_poor_share_in_slump_reanchored'])} of the analyses after the first "
         f"minute; the framing was re-learnt inside {ar['reanchored_in_slump_reanchored']} of "
         f'the {ar["slumps"]} slumps; the framing watch said "framing changed" '
         f"{ar['framing_prompts_saved']} / {ar['framing_prompts_reanchored']} times."
