@@ -70,15 +70,24 @@ def summary(res: dict[str, Any], people: Sequence[str], mode: str) -> dict[str, 
     return fe._temporal_summary({p: res[p] for p in people})[mode]
 
 
-def choose(results: dict[float, dict[str, Any]], people: Sequence[str], mode: str) -> float:
+def choose(
+    results: dict[Any, dict[str, Any]],
+    people: Sequence[str],
+    mode: str,
+    fewer_false_first: bool = False,
+) -> Any:
     """The quantile with the most slumps alerted within 60 s on ``people`` whose false alerts
-    per upright hour stay at or under the limit (ties and "none qualifies": the lowest)."""
-    best: tuple[tuple[bool, int], float] | None = None
+    per upright hour stay at or under the limit (ties and "none qualifies": the lowest; with
+    ``fewer_false_first``, ties go to the fewest false alerts first). Any sortable candidates
+    work (``front_bounds.py`` passes ``(window, share)`` pairs)."""
+    best: tuple[tuple[bool, int, float], Any] | None = None
     for q in sorted(results):
         s = summary(results[q], people, mode)
+        fa = s["false_alerts_per_hour"] or 0.0
         key = (
-            (s["false_alerts_per_hour"] or 0.0) <= MAX_FALSE_PER_H + 1e-9,
+            fa <= MAX_FALSE_PER_H + 1e-9,
             s["slump_alert_within_60s"],
+            -fa if fewer_false_first else 0.0,
         )
         if best is None or key > best[0]:
             best = (key, q)
@@ -86,14 +95,18 @@ def choose(results: dict[float, dict[str, Any]], people: Sequence[str], mode: st
     return best[1]
 
 
-def lopo(results: dict[float, dict[str, Any]], mode: str) -> dict[str, Any]:
-    """Each person judged with the quantile chosen without them."""
+def lopo(
+    results: dict[Any, dict[str, Any]], mode: str, fewer_false_first: bool = False
+) -> dict[str, Any]:
+    """Each person judged with the quantile chosen without them (see :func:`choose`)."""
     people = sorted(next(iter(results.values())))
-    folds = {p: choose(results, [o for o in people if o != p], mode) for p in people}
+    folds = {
+        p: choose(results, [o for o in people if o != p], mode, fewer_false_first) for p in people
+    }
     held_out = fe._temporal_summary({p: results[q][p] for p, q in folds.items()})[mode]
     return {
         "folds": folds,
-        "chosen_on_everyone": choose(results, people, mode),
+        "chosen_on_everyone": choose(results, people, mode, fewer_false_first),
         "held_out_within_60s": held_out["slump_alert_within_60s"],
         "people": len(people),
         "held_out_false_alerts_per_hour": held_out["false_alerts_per_hour"],

@@ -12,6 +12,7 @@ import pytest
 
 from posturecheck.core import advice, rules
 from posturecheck.core.baseline import Baseline
+from posturecheck.core.catalog import METRICS
 from posturecheck.core.config import NEUTRAL_NECK_DEG, Config, load_config
 from posturecheck.core.rules import Assessment, RulesState, initial_state, resolve_limits, step
 from posturecheck.core.types import Alert, PostureMetrics, Status, View
@@ -91,6 +92,8 @@ def only(cfg: Config, *metrics: str) -> Config:
 
 
 QUIET = load_config(static__enabled=False, breaks__enabled=False)  # posture only
+# ... and without the front-view share rule, to test the slouch score's own window alone
+SCORE_ONLY = load_config(static__enabled=False, breaks__enabled=False, temporal__front_share=0)
 
 
 def with_rule(cfg: Config, metric: str, **changes: object) -> Config:
@@ -724,11 +727,12 @@ def test_step_is_fast() -> None:
 
 def test_slouch_score_passes_a_running_median_before_the_limit() -> None:
     # Misjudged frames now and then (2 in 5 over 0.5) never build a slouch condition with the
-    # 10 s median; without it the same stream alerts. A steady slump still alerts.
+    # 10 s median; without it the same stream alerts. A steady slump still alerts. (The share
+    # rule, off here, does alert on 2 frames in 5: see the share-rule tests.)
     flicker = frames(lambda t: front(slouch_score_ratio=0.9 if int(t * 2) % 5 < 2 else 0.1), 120.0)
-    assert alerts(run(flicker, QUIET)) == []
-    no_median = load_config(
-        static__enabled=False, breaks__enabled=False, temporal__score_median_s=0
+    assert alerts(run(flicker, SCORE_ONLY)) == []
+    no_median = dataclasses.replace(
+        SCORE_ONLY, temporal=dataclasses.replace(SCORE_ONLY.temporal, score_median_s=0.0)
     )
     assert [a.metric for a in alerts(run(flicker, no_median))] == ["slouch_score_ratio"]
     steady = frames(lambda t: front(slouch_score_ratio=0.9 if t >= 5 else 0.1), 60.0)
@@ -740,16 +744,16 @@ def test_with_a_front_baseline_the_score_window_is_judged_at_its_55th_percentile
     # 0.9) stays under the limit, so without a baseline nothing alerts; with a front baseline
     # the window's 55th percentile (0.9) is judged and the slump alerts after the sustain.
     half = frames(lambda t: front(slouch_score_ratio=0.9 if round(t * 2) % 2 else 0.0), 120.0, 0.5)
-    assert alerts(run(half, QUIET)) == []
+    assert alerts(run(half, SCORE_ONLY)) == []
     upright = front(face_width_ratio=0.4, shoulder_y_ratio=0.6)  # every calibrated-model value
-    cfg = QUIET.with_baseline(Baseline.from_metrics([upright] * 3))
+    cfg = SCORE_ONLY.with_baseline(Baseline.from_metrics([upright] * 3))
     assert rules._compile(cfg).score_quantile == cfg.temporal.score_quantile_calibrated == 0.55
     al = alerts(run(half, cfg))
     assert [a.metric for a in al] == ["slouch_score_ratio"]
     assert al[0].start_ms <= 10_000 and al[0].t_ms - al[0].start_ms == 30_000  # the sustain
     # A baseline without the calibrated model's values (here only the head roll) keeps the
     # median, as the score then comes from the uncalibrated model.
-    partial = QUIET.with_baseline(Baseline(values=(("head_roll_deg", 0.0),), view=View.FRONT))
+    partial = SCORE_ONLY.with_baseline(Baseline(values=(("head_roll_deg", 0.0),), view=View.FRONT))
     assert rules._compile(partial).score_quantile == 0.5
     assert alerts(run(half, partial)) == []
     # The quantile is numpy's linear one; 0.5 is the median.
@@ -784,3 +788,77 @@ def test_a_front_frame_without_the_head_is_noted_as_not_judging_slumping() -> No
         for k in range(3):
             st, a = step(st, PostureMetrics(view=view, values=values), 1000 * (k + 1), cfg)
         assert (rules.HEAD_NOT_IN_VIEW in a.notes) is noted, (view, values)
+
+
+def _share_stream(pattern: Callable[[int], PostureMetrics], end_s: float) -> list:
+    """Front-view frames at 2 analyses/s, frame ``k`` from ``pattern(k)``."""
+    return [(500 * k, pattern(k)) for k in range(int(end_s * 2) + 1)]
+
+
+def test_front_share_rule_adds_up_a_slump_that_shows_as_different_measures() -> None:
+    # At 2 analyses/s, in every 5 frames: one with the slouch score high, one with the head
+    # rolled 15 deg (ISO: +-10), three fine. Each measure alone is out of band on 20 % of the
+    # frames, so neither its median nor its smoothed value ever leaves the band: no alert
+    # without the share rule. Together 40 % of every 10 s window is flagged, more than the
+    # shipped 30 %: the share rule alerts after the 30 s sustain.
+    def pattern(k: int) -> PostureMetrics:
+        return front(
+            slouch_score_ratio=0.9 if k % 5 == 0 else 0.1,
+            head_roll_deg=15.0 if k % 5 == 1 else 0.0,
+        )
+
+    stream = _share_stream(pattern, 120.0)
+    assert alerts(run(stream, SCORE_ONLY)) == []
+    al = alerts(run(stream, QUIET))
+    assert len(al) == 1
+    a = al[0]
+    # the window first goes over 30 % at the first frame (1 of 1 flagged) and stays over
+    assert a.start_ms == 0 and a.t_ms == 30_000
+    # told as the measure flagged most often (a tie here: the larger name), with its advice
+    assert a.metric == "slouch_score_ratio" and a.kind == rules.resolve_limits(QUIET)[a.metric].kind
+    assert a.title == METRICS["slouch_score_ratio"].high_problem
+    assert a.risk_factor and a.advice and "front-view problem in up to 100%" in a.message
+    # exactly 30 % (3 of every 10 frames) is not more than the share: no alert
+    at_limit = _share_stream(lambda k: front(slouch_score_ratio=0.9 if k % 10 < 3 else 0.1), 120.0)
+    assert alerts(run(at_limit[1:], QUIET)) == []
+
+
+def test_front_share_rule_is_off_with_a_front_baseline_and_ignores_unmeasured_frames() -> None:
+    def pattern(k: int) -> PostureMetrics:
+        return front(
+            slouch_score_ratio=0.9 if k % 5 == 0 else 0.1,
+            head_roll_deg=15.0 if k % 5 == 1 else 0.0,
+        )
+
+    upright = front(face_width_ratio=0.4, shoulder_y_ratio=0.6)
+    cfg = QUIET.with_baseline(Baseline.from_metrics([upright] * 3))
+    assert rules._compile(cfg).front_share == cfg.temporal.front_share_calibrated == 0.0
+    assert rules._compile(QUIET).front_share == QUIET.temporal.front_share == 0.3
+    stream = _share_stream(pattern, 120.0)
+    assert alerts(run(stream, cfg)) == []
+    # A side view never feeds it; a front frame with no judged measure (the head not in view,
+    # the shoulders level unmeasured) does not count either way.
+    side = [(t, PostureMetrics(view=View.LEFT, values=m.values)) for t, m in stream]
+    assert alerts(run(side, QUIET)) == []
+    blank = PostureMetrics(view=View.FRONT, values={})
+    mixed = [(t, m if k % 2 else blank) for k, (t, m) in enumerate(stream)]
+    st = initial_state(QUIET)
+    for t, m in mixed[:40]:
+        st, _ = rules.step(st, m, t, QUIET)
+    assert len(st.front_recent) == 10  # only the measured frames of the last 10 s
+
+
+def test_front_share_rule_ends_after_recover_s_and_a_long_gap_empties_its_window() -> None:
+    flagged = front(slouch_score_ratio=0.1, head_roll_deg=15.0)
+    fine = front(slouch_score_ratio=0.1)
+    cfg = no_smoothing(QUIET)
+    st = initial_state(cfg)
+    for k in range(20):  # 10 s flagged: a share condition
+        st, _ = rules.step(st, flagged, 500 * k, cfg)
+    assert rules.FRONT_SHARE_KEY in st.conds
+    for k in range(20, 60):  # 20 s fine: the share falls under 30 % after 7.5 s, then 3 s
+        st, _ = rules.step(st, fine, 500 * k, cfg)
+    assert rules.FRONT_SHARE_KEY not in st.conds
+    st, _ = rules.step(st, flagged, 500 * 60, cfg)
+    st, _ = rules.step(st, flagged, 500 * 60 + 60_000, cfg)  # a gap longer than max_gap_s
+    assert [t for t, _ in st.front_recent] == [500 * 60 + 60_000]

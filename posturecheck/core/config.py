@@ -89,6 +89,19 @@ class TemporalConfig:
         1.0,
         "quantile of that window judged with a front baseline (fitted leave-one-person-out)",
     )
+    front_share: float = _num(
+        0.3,
+        0.0,
+        1.0,
+        "without a front baseline: a front-view problem while more than this share of the "
+        "analyses of the last score_median_s flag any front measure (0 = off)",
+    )
+    front_share_calibrated: float = _num(
+        0.0,
+        0.0,
+        1.0,
+        "the same with a front baseline (0 = off: it cost false alerts, docs/thresholds.md 4b)",
+    )
     outlier_jump_deg: float = _num(
         30.0,
         1.0,

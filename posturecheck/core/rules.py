@@ -56,6 +56,8 @@ from posturecheck.core.types import Alert, PostureMetrics, Status, View
 ACCEPTABLE, CONDITIONAL, NOT_ACCEPTABLE = BANDS
 MEDIAN_METRIC = "slouch_score_ratio"
 """The metric whose raw values pass a running quantile (``temporal.score_median_s``) first."""
+FRONT_SHARE_KEY = "front_posture"
+"""The condition key of the front-view share rule (step 4b of the module docstring)."""
 BREAK_KIND = "break_due"
 STATIC_KIND = "static_posture"
 _EPS = 1e-9
@@ -184,6 +186,8 @@ class _Compiled:
     specs: tuple[tuple[str, float, frozenset[View]], ...]  # name, outlier jump, views
     notes: Mapping[View, tuple[str, ...]]
     score_quantile: float = 0.5  # of the slouch score's running window (baseline-dependent)
+    front_share: float = 0.0  # the share rule's limit (baseline-dependent; 0 = off)
+    front_limits: tuple[Limits, ...] = ()  # the judged limits of front-view metrics
 
     def limit(self, metric: str) -> Limits:
         """The limits of a judged metric."""
@@ -228,13 +232,15 @@ def _compile(cfg: Config) -> _Compiled:
                 )
         notes[view] = tuple(ns)
     base = cfg.front_baseline_values
-    quantile = (
-        tc.score_quantile_calibrated
-        if base is not None and front_model.calibrated_baseline(base)
-        else tc.score_quantile
-    )
+    calibrated = base is not None and front_model.calibrated_baseline(base)
     return _Compiled(
-        cfg=cfg, limits=tuple(lims.values()), specs=specs, notes=notes, score_quantile=quantile
+        cfg=cfg,
+        limits=tuple(lims.values()),
+        specs=specs,
+        notes=notes,
+        score_quantile=tc.score_quantile_calibrated if calibrated else tc.score_quantile,
+        front_share=tc.front_share_calibrated if calibrated else tc.front_share,
+        front_limits=tuple(lim for lim in lims.values() if View.FRONT in METRICS[lim.metric].views),
     )
 
 
@@ -262,6 +268,8 @@ class _Cond:
     fired: bool  # an alert covered this condition
     good_since_ms: int | None  # None while currently out of band
     holding: bool  # currently in the conditional band (holding-time rule)
+    metric: str | None = None  # the share rule's most flagged measure (FRONT_SHARE_KEY only)
+    high: bool = True  # ... and whether it was above its band (else below)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +312,9 @@ class RulesState:
     static_s: float = 0.0
     anchor: Mapping[str, float] = field(default_factory=dict)
     compiled: _Compiled | None = None
+    # the front-view analyses in the share rule's window: (t_ms, ((measure, above its band)
+    # for every judged front measure out of its acceptable band))
+    front_recent: tuple[tuple[int, tuple[tuple[str, bool], ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +460,9 @@ def step(
     sit = _sitting(state, prev, present, values, cfg.breaks)  # sedentary
     anchor, static_s = _static_posture(state, prev, present, values, cfg.static)
     bands, conds = _posture_conditions(comp, prev, values, t, cfg.temporal)  # bands, dose
+    front_recent, share = _front_share(comp, prev, state.front_recent, metrics, view, t, cfg)
+    if share is not None:
+        conds[FRONT_SHARE_KEY] = share
     conds.update(_reminder_conditions(prev.conds, sit, present, static_s, t, cfg))
     alerts, kinds = _alerts(state.kinds, conds, values, comp, t, cfg, present and not prev.gap)
     status, timers = _status_and_timers(conds, bands, present, sit, static_s, kinds, t, cfg)
@@ -469,6 +483,7 @@ def step(
         static_s=static_s,
         anchor=anchor,
         compiled=comp,
+        front_recent=front_recent,
     )
     return new_state, Assessment(
         status=status,
@@ -694,6 +709,104 @@ def _posture_conditions(
     return bands, conds
 
 
+def _front_share(
+    comp: _Compiled,
+    prev: _Carried,
+    recent_prev: tuple[tuple[int, tuple[tuple[str, bool], ...]], ...],
+    metrics: PostureMetrics | None,
+    view: View,
+    t: int,
+    cfg: Config,
+) -> tuple[tuple[tuple[int, tuple[tuple[str, bool], ...]], ...], _Cond | None]:
+    """The front-view share rule: one condition while more than ``comp.front_share`` of the
+    front-view analyses of the last ``score_median_s`` have any judged front measure out of
+    its acceptable band (the raw per-frame verdict, before smoothing).
+
+    A slump that a noisy per-frame verdict catches on only some frames, partly as a low head
+    and partly as a lean, keeps every single measure's smoothed value near its limit, so no
+    measure's own condition lasts; their union over the window does. The condition is dosed
+    like a not-acceptable one (an alert after ``sustain_s``), ends after ``recover_s`` at or
+    under the share, and takes its kind from the measure flagged most often in the window (so
+    its alert names that problem's risk factor and advice, and shares that kind's cooldown).
+
+    Returns:
+        ``(window, condition or None)``.
+    """
+    tc = cfg.temporal
+    if comp.front_share <= 0.0 or tc.score_median_s <= 0.0:
+        return (), None
+    window_ms = 1000.0 * tc.score_median_s
+    old = () if prev.gap else recent_prev  # a long gap empties the window
+    recent = tuple(p for p in old if t - p[0] < window_ms)
+    if view is View.FRONT and metrics is not None and metrics.view is View.FRONT:
+        flagged: list[tuple[str, bool]] = []
+        measured = False
+        for lim in comp.front_limits:
+            v = metrics.values.get(lim.metric)
+            if v is None or not math.isfinite(v):
+                continue
+            measured = True
+            if lim.band(v) != ACCEPTABLE:
+                flagged.append((lim.metric, v > lim.acceptable[1]))
+        if measured:
+            recent += ((t, tuple(flagged)),)
+    c = prev.conds.get(FRONT_SHARE_KEY)
+    n_flagged = sum(1 for _, f in recent if f)
+    if recent and n_flagged > comp.front_share * len(recent) + _EPS:
+        counts: dict[tuple[str, bool], int] = {}
+        for _, f in recent:
+            for key in f:
+                counts[key] = counts.get(key, 0) + 1
+        metric, high = max(counts, key=lambda k: (counts[k], k))
+        if c is not None and c.fired and c.metric is not None:
+            metric, high = c.metric, c.high  # an alerted problem keeps what it was told as
+        kind = comp.limit(metric).kind
+        share = n_flagged / len(recent)
+        rate = math.inf if tc.sustain_s <= 0.0 else 1.0 / tc.sustain_s
+        if c is None:
+            dose = math.inf if math.isinf(rate) else 0.0
+            return recent, _Cond(kind, t, dose, share, share, False, None, False, metric, high)
+        inc = math.inf if math.isinf(rate) else prev.dt_s * rate
+        peak = max(share, c.peak or 0.0)
+        return recent, _Cond(
+            kind, c.start_ms, c.dose + inc, peak, peak, c.fired, None, False, metric, high
+        )
+    if c is not None:
+        gs = c.good_since_ms if c.good_since_ms is not None else t
+        if t - gs < 1000.0 * tc.recover_s - _EPS:
+            return recent, replace(c, good_since_ms=gs)
+    return recent, None
+
+
+def _share_alert(c: _Cond, comp: _Compiled, t_ms: int, cfg: Config, reminder: int) -> Alert:
+    """The alert of the front-view share rule, told as its most flagged measure's problem."""
+    assert c.metric is not None
+    lim = comp.limit(c.metric)
+    spec = METRICS[c.metric]
+    title = spec.high_problem if c.high else spec.low_problem
+    adv = advice_for(lim.kind)
+    dur = (t_ms - c.start_ms) / 1000.0
+    msg = (
+        f"{title}: a front-view problem in up to {c.peak or 0.0:.0%} of the analyses of "
+        f"{fmt.duration(cfg.temporal.score_median_s)} for {fmt.duration(dur)}, most often "
+        f"{spec.label.lower()} outside {fmt.value_range(*lim.acceptable, spec.unit)} "
+        f"({cfg.profile})"
+    )
+    if reminder:
+        msg += f"; reminder {reminder}"
+    return Alert(
+        kind=lim.kind,
+        t_ms=t_ms,
+        start_ms=c.start_ms,
+        severity="poor",
+        title=title,
+        message=msg,
+        risk_factor=adv.risk_factor,
+        advice=adv.line,
+        metric=c.metric,
+    )
+
+
 def _worsen(
     lim: Limits,
     c: _Cond | None,
@@ -791,6 +904,8 @@ def _alerts(
         c = conds[key]
         if key in (BREAK_KIND, STATIC_KIND):
             return _temporal_alert(key, c, t, cfg, reminder)
+        if key == FRONT_SHARE_KEY:
+            return _share_alert(c, comp, t, cfg, reminder)
         v = values[key]
         assert v is not None
         return _posture_alert(comp.limit(key), c, v, t, cfg, reminder)
