@@ -117,32 +117,14 @@ def streams(
     """Per person, the replayed flags of the streams ``front_eval.temporal`` judges (its main
     session per label, calibration frames left out), keyed ``slump_<mode>``/``upright_<mode>``."""
     idx = {id(r): k for k, r in enumerate(rows)}
-    used = set().union(*(c.rows for c in calib.values()))
-    out: dict[str, dict[str, tuple[list[bool], list[float]]]] = {}
-    for person in sorted({r.person for r in rows}):
-        res = out.setdefault(person, {})
-        for label, seconds, key in (
-            ("bad", fe.SLUMP_S, "slump"),
-            ("good", upright_h * 3600, "upright"),
-        ):
-            sess = fe._main_session(rows, person, label, calib)
-            sel = sorted(
-                (
-                    r
-                    for r in rows
-                    if r.person == person
-                    and r.sample.session == sess
-                    and r.sample.label == label
-                    and id(r) not in used
-                ),
-                key=lambda r: r.sample.order,
-            )
-            if not sel:
-                continue
-            fps = sel[0].sample.fps or fe.capture_fps(sel[0].sample.source)
-            for mode in MODES:
-                f = [flags[mode][idx[id(r)]] for r in sel]
-                res[f"{key}_{mode}"] = replay_flags(sel, f, seconds, fps)
+    out: dict[str, dict[str, tuple[list[bool], list[float]]]] = {
+        p: {} for p in sorted({r.person for r in rows})
+    }
+    for person, key, seconds, _, sel in fe.judged_streams(rows, calib, upright_h):
+        fps = fe.recording_fps(sel)
+        for mode in MODES:
+            f = [flags[mode][idx[id(r)]] for r in sel]
+            out[person][f"{key}_{mode}"] = replay_flags(sel, f, seconds, fps)
     return out
 
 

@@ -44,7 +44,7 @@ import functools
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -323,28 +323,15 @@ def _main_session(rows: Sequence[ff.Row], person: str, label: str, calib: dict) 
     return max(count, key=lambda s: (count[s], s)) if count else None
 
 
-def temporal(
-    rows: Sequence[ff.Row],
-    scores: dict[str, list[float | None]],
-    cfg: Config,
-    calib: dict[str, ff.Calibration],
-    upright_h: float = UPRIGHT_H,
-    replay: str = "real",
-    rates: tuple[float, float] | None = None,
-    watch: WatchFactory | None = None,
-) -> dict[str, Any]:
-    """Simulated 10-minute slump and an hour upright, per person, both modes.
-
-    ``replay="real"`` replays each recording in its own time (``front_data.CAPTURE_FPS``);
-    ``"stretched"`` is the former harness (one recorded frame per analysis step).
-    ``watch(person, baseline values)``: live's framing watch for the calibrated replays (see
-    :class:`Fallback`); ``None`` = no watch.
-    """
-    idx = {id(r): k for k, r in enumerate(rows)}
+def judged_streams(
+    rows: Sequence[ff.Row], calib: dict[str, ff.Calibration], upright_h: float
+) -> Iterator[tuple[str, str, float, str, list[ff.Row]]]:
+    """The recordings :func:`temporal` replays: per person, ``(person, key, seconds, session,
+    rows)`` for the slump (``key`` ``"slump"``, :data:`SLUMP_S`) and the upright stretch
+    (``"upright"``, ``upright_h`` hours), each the person's main session of that label (see
+    :func:`_main_session`) in recorded order, calibration frames left out."""
     used = set().union(*(c.rows for c in calib.values()))
-    out: dict[str, Any] = {}
     for person in sorted({r.person for r in rows}):
-        res: dict[str, Any] = {}
         for label, seconds, key in (
             ("bad", SLUMP_S, "slump"),
             ("good", upright_h * 3600, "upright"),
@@ -363,29 +350,50 @@ def temporal(
                 ),
                 key=lambda r: r.sample.order,
             )
-            if not sel:
-                continue
-            fps = (
-                (sel[0].sample.fps or capture_fps(sel[0].sample.source))
-                if replay == "real"
-                else None
-            )
-            plain = [_with_score(r.metrics, scores["uncalibrated"][idx[id(r)]]) for r in sel]
-            for mode in ("uncalibrated", "calibrated"):
-                fb = None
-                if mode == "uncalibrated":
-                    c, ms = cfg, plain
-                else:
-                    base = calib[sess].baseline
-                    c = cfg.with_baseline(base)
-                    ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
-                    if watch is not None:  # as live: a baseline without positions never fires
-                        values = {k: v for k, v in base.as_mapping().items() if v is not None}
-                        fb = Fallback(plain, cfg, watch(person, values))
-                res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps, rates, fb) | {
-                    "session": sess
-                }
-        out[person] = res
+            if sel:
+                yield person, key, seconds, sess, sel
+
+
+def recording_fps(sel: Sequence[ff.Row]) -> float | None:
+    """The rate one judged recording was captured at (``None``: stills)."""
+    return sel[0].sample.fps or capture_fps(sel[0].sample.source)
+
+
+def temporal(
+    rows: Sequence[ff.Row],
+    scores: dict[str, list[float | None]],
+    cfg: Config,
+    calib: dict[str, ff.Calibration],
+    upright_h: float = UPRIGHT_H,
+    replay: str = "real",
+    rates: tuple[float, float] | None = None,
+    watch: WatchFactory | None = None,
+) -> dict[str, Any]:
+    """Simulated 10-minute slump and an hour upright, per person, both modes.
+
+    ``replay="real"`` replays each recording in its own time (``front_data.CAPTURE_FPS``);
+    ``"stretched"`` is the former harness (one recorded frame per analysis step).
+    ``watch(person, baseline values)``: live's framing watch for the calibrated replays (see
+    :class:`Fallback`); ``None`` = no watch.
+    """
+    idx = {id(r): k for k, r in enumerate(rows)}
+    out: dict[str, Any] = {p: {} for p in sorted({r.person for r in rows})}
+    for person, key, seconds, sess, sel in judged_streams(rows, calib, upright_h):
+        res = out[person]
+        fps = recording_fps(sel) if replay == "real" else None
+        plain = [_with_score(r.metrics, scores["uncalibrated"][idx[id(r)]]) for r in sel]
+        for mode in ("uncalibrated", "calibrated"):
+            fb = None
+            if mode == "uncalibrated":
+                c, ms = cfg, plain
+            else:
+                base = calib[sess].baseline
+                c = cfg.with_baseline(base)
+                ms = [_with_score(r.metrics, scores[mode][idx[id(r)]]) for r in sel]
+                if watch is not None:  # as live: a baseline without positions never fires
+                    values = {k: v for k, v in base.as_mapping().items() if v is not None}
+                    fb = Fallback(plain, cfg, watch(person, values))
+            res[f"{key}_{mode}"] = run_stream(ms, c, seconds, fps, rates, fb) | {"session": sess}
     return out
 
 

@@ -47,7 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from posturecheck.core import fmt, front_model
-from posturecheck.core.advice import advice_for
+from posturecheck.core.advice import Advice, advice_for
 from posturecheck.core.catalog import BANDS, METRICS
 from posturecheck.core.config import BreakConfig, Config, StaticConfig, TemporalConfig
 from posturecheck.core.metrics import head_not_in_view
@@ -370,19 +370,35 @@ def _posture_alert(
         )
     else:
         msg += f" (acceptable: {fmt.value_range(*lim.acceptable, spec.unit)}, {cfg.profile})"
+    severity = "poor" if (reminder or not holding) else "caution"
+    return _metric_alert(lim, c, t_ms, title, msg, reminder, severity, adv, c.peak)
+
+
+def _metric_alert(
+    lim: Limits,
+    c: _Cond,
+    t_ms: int,
+    title: str,
+    msg: str,
+    reminder: int,
+    severity: str,
+    adv: Advice,
+    peak: float | None = None,
+) -> Alert:
+    """An alert about one measure (``lim``) of condition ``c``, its reminder count appended."""
     if reminder:
         msg += f"; reminder {reminder}"
     return Alert(
         kind=lim.kind,
         t_ms=t_ms,
         start_ms=c.start_ms,
-        severity="poor" if (reminder or not holding) else "caution",
+        severity=severity,
         title=title,
         message=msg,
         risk_factor=adv.risk_factor,
         advice=adv.line,
         metric=lim.metric,
-        peak=c.peak,
+        peak=peak,
     )
 
 
@@ -792,19 +808,7 @@ def _share_alert(c: _Cond, comp: _Compiled, t_ms: int, cfg: Config, reminder: in
         f"{spec.label.lower()} outside {fmt.value_range(*lim.acceptable, spec.unit)} "
         f"({cfg.profile})"
     )
-    if reminder:
-        msg += f"; reminder {reminder}"
-    return Alert(
-        kind=lim.kind,
-        t_ms=t_ms,
-        start_ms=c.start_ms,
-        severity="poor",
-        title=title,
-        message=msg,
-        risk_factor=adv.risk_factor,
-        advice=adv.line,
-        metric=c.metric,
-    )
+    return _metric_alert(lim, c, t_ms, title, msg, reminder, "poor", adv)
 
 
 def _worsen(
