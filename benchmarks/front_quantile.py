@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,22 @@ def with_quantile(cfg: Config, q: float) -> Config:
     return dataclasses.replace(cfg, temporal=tc)
 
 
+def with_share(cfg: Config, s: float) -> Config:
+    """``cfg`` with the front-view share rule's limit ``s`` (0: off) with and without a
+    baseline."""
+    tc = dataclasses.replace(cfg.temporal, front_share=s, front_share_calibrated=s)
+    return dataclasses.replace(cfg, temporal=tc)
+
+
+SWEEPS: dict[str, tuple[Callable[[Config, float], Config], str, bool]] = {
+    "quantile": (with_quantile, "0.5,0.55,0.6,0.65,0.7", False),
+    "share": (with_share, "0,0.25,0.3,0.35,0.4,0.45,0.5", True),
+}
+"""Per swept setting: how it is applied, its default candidates, and whether :func:`choose`
+breaks ties on the fewest false alerts first (the share rule: a lower share is more sensitive,
+so among equally good limits the quieter one is kept; the quantile keeps its shipped rule)."""
+
+
 def grid(
     rows: Sequence[ff.Row],
     scores: dict[str, list[float | None]],
@@ -57,10 +73,13 @@ def grid(
     cfg: Config,
     quantiles: Sequence[float],
     upright_h: float,
+    vary: Callable[[Config, float], Config] = with_quantile,
+    watch: fe.WatchFactory | None = None,
 ) -> dict[float, dict[str, Any]]:
-    """Per quantile, ``front_eval.temporal``'s per-person results."""
+    """Per candidate value (``vary`` applies it to ``cfg``), ``front_eval.temporal``'s
+    per-person results; ``watch``: live's framing watch in the calibrated replays."""
     return {
-        q: fe.temporal(rows, scores, with_quantile(cfg, q), calib, upright_h=upright_h)
+        q: fe.temporal(rows, scores, vary(cfg, q), calib, upright_h=upright_h, watch=watch)
         for q in quantiles
     }
 
@@ -117,18 +136,36 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=data_dir_from_env())
     ap.add_argument("--model", default="full")
-    ap.add_argument("--quantiles", default="0.5,0.55,0.6,0.65,0.7")
+    ap.add_argument("--sweep", choices=sorted(SWEEPS), default="quantile")
+    ap.add_argument("--values", help="candidates, comma-separated (default: per --sweep)")
+    ap.add_argument("--quantiles", help="the same as --values (kept for older commands)")
     ap.add_argument("--upright-h", type=float, default=fe.UPRIGHT_H)
+    ap.add_argument(
+        "--no-framing-watch",
+        dest="framing_watch",
+        action="store_false",
+        help="replay calibrated streams without live's framing watch (front_eval's default: with)",
+    )
     args = ap.parse_args(argv)
-    quantiles = [float(x) for x in args.quantiles.split(",")]
+    vary, default_values, fewer_false_first = SWEEPS[args.sweep]
+    quantiles = [float(x) for x in (args.values or args.quantiles or default_values).split(",")]
     cfg = load_config()
     rows = ff.measure(load_all(args.data, args.model), cfg)
     calib = ff.calibrations(rows)
-    scores = {
-        mode: ff.scores_of(rows, ff.lopo_models(rows, cal), cal)
+    models = {
+        mode: ff.lopo_models(rows, cal)
         for mode, cal in (("uncalibrated", None), ("calibrated", calib))
     }
-    results = grid(rows, scores, calib, cfg, quantiles, args.upright_h)
+    scores = {
+        mode: ff.scores_of(rows, models[mode], None if mode == "uncalibrated" else calib)
+        for mode in MODES
+    }
+    watch = (
+        fe.lopo_watches(ff.framing_limit(rows, calib)["lopo"], models["uncalibrated"])
+        if args.framing_watch
+        else None
+    )
+    results = grid(rows, scores, calib, cfg, quantiles, args.upright_h, vary, watch)
     people = sorted(next(iter(results.values())))
     for mode in MODES:
         print(f"{mode}:")
@@ -140,11 +177,11 @@ def main(argv: list[str] | None = None) -> int:
                 if res[p].get(f"upright_{mode}", {}).get("posture_alerts")
             }
             print(
-                f"  quantile {q:.2f}: slump alert within 60 s {s['slump_alert_within_60s']}/"
+                f"  {args.sweep} {q:.2f}: slump alert within 60 s {s['slump_alert_within_60s']}/"
                 f"{len(people)}, {s['false_alerts_per_hour']:.2f} false alerts per upright hour "
                 f"({s['upright_people']} people) {worst}"
             )
-        lo = lopo(results, mode)
+        lo = lopo(results, mode, fewer_false_first)
         chosen: dict[float, int] = {}
         for q in lo["folds"].values():
             chosen[q] = chosen.get(q, 0) + 1

@@ -29,6 +29,14 @@ What happens per step (parameters in :class:`posturecheck.core.config.TemporalCo
    after ``recover_s`` back in band (time hysteresis), so flapping around a limit neither
    resets the dose nor spams alerts. Shorter than ``onset_s`` out of band is a glance: no
    caution shown.
+
+   4b. **The front-view share rule** (``front_share``; without a front baseline only, 0 = off,
+   which it is with one: ``front_share_calibrated``): one more condition, dosed like a
+   not-acceptable one, while more than ``front_share`` (0.3) of the front-view analyses of the
+   last ``score_median_s`` have *any* judged front measure out of its acceptable band (the raw
+   per-frame verdict). A subtle slump that a noisy verdict catches on some frames as a low
+   head and on others as a lean adds up here though no single smoothed measure stays out of
+   band. Its alert is told as the measure flagged most often (docs/thresholds.md 4b).
 5. **Alerts per kind** (several metrics share a kind): one alert per problem; ``cooldown_s``
    between alerts of the same kind; while the problem continues, up to ``max_repeats``
    reminders every ``repeat_s``, escalated to severity "poor".
