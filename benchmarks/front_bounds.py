@@ -1,7 +1,7 @@
 """What the front-view per-frame verdicts allow: why issue 11's last targets stay out of reach.
 
     .venv/bin/python benchmarks/front_bounds.py [--data DIR] [--model full] [--upright-h 1]
-        [--windows 10,20,30,60] [--shares 0.3,0.35,0.4,0.45,0.5] [--out FILE]
+        [--windows 10,20,30,60] [--shares 0.3,0.35,0.4,0.45,0.5] [--slump-frames 10] [--out FILE]
 
 ``front_eval.py`` measures the shipped system; ``front_quantile.py`` tunes the one quantile the
 rules judge. This script asks what *any* temporal rule could make of the per-frame verdicts, on
@@ -23,12 +23,19 @@ the same data and the same leave-one-person-out scores (docs/accuracy.md, 3b''')
 3. **The view the product classifies** (``view = "auto"``, the default) against the harness's
    forced front view, on the sets that went through the real model (images, with world
    landmarks, as live has them): a frame classified oblique or side gets no front measure.
+4. **A personal limit from a demonstrated slump** (what ``calibrate --slouch`` could do): per
+   session, the calibrated score's limit moved to the logit midpoint between the score of the
+   upright baseline and that of the median of the session's first ``--slump-frames`` slumped
+   frames (both against the baseline, with the held-out model). Those frames and the
+   calibration frames are not scored; shipped and personal limits are compared on the same
+   frames of the people who have such a session.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections import deque
 from collections.abc import Sequence
@@ -46,6 +53,8 @@ import numpy as np  # noqa: E402
 from evalcommon import data_dir_from_env, ping_pong  # noqa: E402
 from front_data import load_all  # noqa: E402
 
+from posturecheck.core import front_model  # noqa: E402
+from posturecheck.core.baseline import Baseline  # noqa: E402
 from posturecheck.core.config import Config, load_config  # noqa: E402
 from posturecheck.core.metrics import classify_view  # noqa: E402
 from posturecheck.core.types import View  # noqa: E402
@@ -168,19 +177,82 @@ def view_check(
     return out
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1.0 - 1e-9)
+    return math.log(p / (1.0 - p))
+
+
+def demonstrated_limit(
+    rows: Sequence[ff.Row],
+    scores: Sequence[float | None],
+    models: dict[str, front_model.LogisticModel],
+    calib: dict[str, ff.Calibration],
+    cfg: Config,
+    n: int = 10,
+) -> dict[str, Any]:
+    """Part 4 of the module docstring: per person, the calibrated per-frame balanced accuracy
+    with the shared limit and with a limit from a demonstrated slump of ``n`` frames."""
+    slumped: dict[str, list[ff.Row]] = {}
+    for r in rows:
+        if r.sample.label == "bad" and r.sample.session in calib:
+            slumped.setdefault(r.sample.session, []).append(r)
+    limits: dict[str, float] = {}
+    shown: set[int] = set()
+    for sess, rs in sorted(slumped.items()):
+        first = sorted(rs, key=lambda r: r.sample.order)[:n]
+        if len(first) < n:
+            continue
+        base = calib[sess].baseline.as_mapping()
+        med = Baseline.from_metrics([r.metrics for r in first], min_frames=1).as_mapping()
+        m = models[first[0].person]
+        xu = front_model.calibrated_features(m, base, base)
+        xs = front_model.calibrated_features(m, med, base)
+        if xu is None or xs is None or m.probability(xs) <= m.probability(xu):
+            continue  # no slump shown: the shared limit stays
+        limits[sess] = (_logit(m.probability(xu)) + _logit(m.probability(xs))) / 2.0
+        shown |= {id(r) for r in first}
+    # the personal limit t as a shifted score judged against the shared 0.5
+    shifted = [
+        None
+        if sc is None
+        else 1.0 / (1.0 + math.exp(-(_logit(sc) - limits.get(r.sample.session, 0.0))))
+        for r, sc in zip(rows, scores, strict=True)
+    ]
+    used = set().union(*(c.rows for c in calib.values())) | shown
+    people = {r.person for r in rows if r.sample.session in limits}
+
+    def skip(r: ff.Row) -> bool:
+        return id(r) in used or r.person not in people
+
+    out: dict[str, Any] = {"slump_frames": n, "sessions": len(limits)}
+    for name, sc in (("shared", scores), ("personal", shifted)):
+        b = ff.per_person_bacc(rows, fe.per_frame(rows, sc, cfg, calib), skip=skip)
+        out[name] = {
+            "mean": b["mean_balanced_accuracy"],
+            "per_person": {p: v["balanced_accuracy"] for p, v in b["per_person"].items()},
+        }
+    out["limits"] = {s: 1.0 / (1.0 + math.exp(-z)) for s, z in limits.items()}
+    return out
+
+
 def evaluate(
     rows: Sequence[ff.Row],
     cfg: Config,
     upright_h: float,
     windows: Sequence[float],
     shares: Sequence[float],
+    slump_frames: int = 10,
 ) -> dict[str, Any]:
-    """The three parts of the module docstring on measured rows."""
+    """The four parts of the module docstring on measured rows."""
     calib = ff.calibrations(rows)
     flags: dict[str, list[bool]] = {}
     shares_flagged: dict[str, Any] = {}
+    demo: dict[str, Any] = {}
     for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
-        sc = ff.scores_of(rows, ff.lopo_models(rows, cal), cal)
+        models = ff.lopo_models(rows, cal)
+        sc = ff.scores_of(rows, models, cal)
+        if cal is not None:
+            demo = demonstrated_limit(rows, sc, models, cal, cfg, slump_frames)
         flags[mode] = fe.per_frame(rows, sc, cfg, cal)
         used = set().union(*(c.rows for c in cal.values())) if cal else set()
         b = ff.per_person_bacc(rows, flags[mode], skip=lambda r, u=used: id(r) in u)
@@ -211,6 +283,7 @@ def evaluate(
         "flagged_share": shares_flagged,
         "share_rule": rule,
         "view": view_check(rows, flags, cfg, calib),
+        "demonstrated_slump": demo,
     }
 
 
@@ -286,6 +359,20 @@ def markdown(res: dict[str, Any]) -> list[str]:
         )
         + " |"
     )
+    d = res["demonstrated_slump"]
+    out += [
+        "",
+        f"Calibrated, a personal limit from a demonstrated slump of {d['slump_frames']} frames "
+        f"({d['sessions']} sessions; the same frames scored both ways):",
+        "",
+        "| person | shared limit | personal limit |",
+        "|---|---:|---:|",
+    ]
+    for p in sorted(d["shared"]["per_person"]):
+        out.append(
+            f"| {p} | {_f(d['shared']['per_person'][p])} | {_f(d['personal']['per_person'][p])} |"
+        )
+    out.append(f"| **mean** | {_f(d['shared']['mean'])} | {_f(d['personal']['mean'])} |")
     return out
 
 
@@ -296,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--upright-h", type=float, default=fe.UPRIGHT_H)
     ap.add_argument("--windows", default="10,20,30,60")
     ap.add_argument("--shares", default="0.3,0.35,0.4,0.45,0.5")
+    ap.add_argument("--slump-frames", type=int, default=10, help="part 4's demonstrated slump")
     ap.add_argument("--out", type=Path, help="also write the results as JSON")
     args = ap.parse_args(argv)
     cfg = load_config()
@@ -306,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         args.upright_h,
         [float(x) for x in args.windows.split(",")],
         [float(x) for x in args.shares.split(",")],
+        args.slump_frames,
     )
     print("\n".join(markdown(res)))
     if args.out:
