@@ -29,6 +29,11 @@ the same data and the same leave-one-person-out scores (docs/accuracy.md, 3b''')
    frames (both against the baseline, with the held-out model). Those frames and the
    calibration frames are not scored; shipped and personal limits are compared on the same
    frames of the people who have such a session.
+5. **Where one shared limit must cut**: per person and mode, the share of the *other* people's
+   slumped frames (person-weighted) whose held-out score is below this person's median upright
+   score. A shared limit that calls this person's median upright frame upright also calls that
+   share of everybody else's slumped frames upright (by the score; the other front limits add
+   flags on top).
 """
 
 from __future__ import annotations
@@ -235,6 +240,30 @@ def demonstrated_limit(
     return out
 
 
+def overlap(
+    rows: Sequence[ff.Row], scores: Sequence[float | None], skip: set[int]
+) -> dict[str, dict[str, float | None]]:
+    """Part 5 of the module docstring for one mode (``skip``: ids of rows not scored): per
+    person, ``upright``: the share of the other people's slumped frames scoring below this
+    person's median upright score; ``slumped``: the share of the other people's upright frames
+    scoring above this person's median slumped score (both person-weighted)."""
+    by: dict[bool, dict[str, list[float]]] = {False: {}, True: {}}
+    for r, sc in zip(rows, scores, strict=True):
+        if sc is not None and id(r) not in skip and r.sample.label != "moderate":
+            by[r.bad].setdefault(r.person, []).append(sc)
+
+    def cut(p: str, own: bool) -> float | None:
+        if p not in by[own]:
+            return None
+        med = float(np.median(by[own][p]))
+        other = [np.asarray(v) for q, v in by[not own].items() if q != p]
+        shares = [float(np.mean(v > med if own else v < med)) for v in other]
+        return float(np.mean(shares)) if shares else None
+
+    people = sorted(set(by[False]) | set(by[True]))
+    return {p: {"upright": cut(p, False), "slumped": cut(p, True)} for p in people}
+
+
 def evaluate(
     rows: Sequence[ff.Row],
     cfg: Config,
@@ -248,9 +277,13 @@ def evaluate(
     flags: dict[str, list[bool]] = {}
     shares_flagged: dict[str, Any] = {}
     demo: dict[str, Any] = {}
+    cut: dict[str, Any] = {}
     for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
         models = ff.lopo_models(rows, cal)
         sc = ff.scores_of(rows, models, cal)
+        cut[mode] = overlap(
+            rows, sc, set().union(*(c.rows for c in cal.values())) if cal else set()
+        )
         if cal is not None:
             demo = demonstrated_limit(rows, sc, models, cal, cfg, slump_frames)
         flags[mode] = fe.per_frame(rows, sc, cfg, cal)
@@ -284,6 +317,7 @@ def evaluate(
         "share_rule": rule,
         "view": view_check(rows, flags, cfg, calib),
         "demonstrated_slump": demo,
+        "shared_limit_cut": cut,
     }
 
 
@@ -373,6 +407,22 @@ def markdown(res: dict[str, Any]) -> list[str]:
             f"| {p} | {_f(d['shared']['per_person'][p])} | {_f(d['personal']['per_person'][p])} |"
         )
     out.append(f"| **mean** | {_f(d['shared']['mean'])} | {_f(d['personal']['mean'])} |")
+    cut = res["shared_limit_cut"]
+    out += [
+        "",
+        "Where one shared limit must cut (held-out scores, person-weighted): the share of the "
+        "other people's slumped frames scoring below this person's median upright frame, and of "
+        "their upright frames scoring above this person's median slumped frame:",
+        "",
+        "| person | uncalibrated: upright / slumped | calibrated: upright / slumped |",
+        "|---|---:|---:|",
+    ]
+    for p in sorted(cut["uncalibrated"]):
+        u, c = cut["uncalibrated"][p], cut["calibrated"].get(p, {})
+        out.append(
+            f"| {p} | {_f(u['upright'])} / {_f(u['slumped'])} "
+            f"| {_f(c.get('upright'))} / {_f(c.get('slumped'))} |"
+        )
     return out
 
 
