@@ -341,6 +341,20 @@ def _f(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
 
 
+def _per_person_pairs(
+    by_mode: dict[str, dict[str, dict[str, float | None]]], keys: tuple[str, str], sep: str
+) -> list[str]:
+    """Table rows, one per person: the two ``keys`` of each mode, uncalibrated first."""
+    rows = []
+    for p in sorted(by_mode["uncalibrated"]):
+        cells = [
+            sep.join(_f(by_mode[m].get(p, {}).get(k)) for k in keys)
+            for m in ("uncalibrated", "calibrated")
+        ]
+        rows.append(f"| {p} | {cells[0]} | {cells[1]} |")
+    return rows
+
+
 def markdown(res: dict[str, Any]) -> list[str]:
     """The tables docs/accuracy.md 3b''' quotes."""
     fs = res["flagged_share"]
@@ -352,12 +366,7 @@ def markdown(res: dict[str, Any]) -> list[str]:
         "| upright, calibrated |",
         "|---|---:|---:|---:|---:|",
     ]
-    for p in sorted(fs["uncalibrated"]):
-        u, c = fs["uncalibrated"][p], fs["calibrated"].get(p, {})
-        out.append(
-            f"| {p} | {_f(u['slumped'])} | {_f(u['upright'])} | {_f(c.get('slumped'))} "
-            f"| {_f(c.get('upright'))} |"
-        )
+    out += _per_person_pairs(fs, ("slumped", "upright"), " | ")
     for mode in MODES:
         r = res["share_rule"][mode]
         out += [
@@ -433,12 +442,7 @@ def markdown(res: dict[str, Any]) -> list[str]:
         "| person | uncalibrated: upright / slumped | calibrated: upright / slumped |",
         "|---|---:|---:|",
     ]
-    for p in sorted(cut["uncalibrated"]):
-        u, c = cut["uncalibrated"][p], cut["calibrated"].get(p, {})
-        out.append(
-            f"| {p} | {_f(u['upright'])} / {_f(u['slumped'])} "
-            f"| {_f(c.get('upright'))} / {_f(c.get('slumped'))} |"
-        )
+    out += _per_person_pairs(cut, ("upright", "slumped"), " / ")
     o = res["calibration_oracle"]
     ranked = sorted((v, p) for p, v in o["per_person"].items() if v is not None)
     out += [
