@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/front_bounds.py [--data DIR] [--model full] [--upright-h 1]
         [--windows 10,20,30,60] [--shares 0.3,0.35,0.4,0.45,0.5] [--slump-frames 10] [--out FILE]
 
-``front_eval.py`` measures the shipped system; ``front_quantile.py`` tunes the one quantile the
-rules judge. This script asks what *any* temporal rule could make of the per-frame verdicts, on
-the same data and the same leave-one-person-out scores (docs/accuracy.md, 3b'''):
+``front_eval.py`` measures the shipped system; ``front_quantile.py`` tunes the score window's
+quantile and the share rule's limit. This script asks what *any* temporal rule could make of the
+per-frame verdicts, on the same data and the same leave-one-person-out scores (docs/accuracy.md, 3b'''):
 
 1. **How often each person's frames are flagged**: the share of slumped and of upright frames
    that the rules' per-frame verdict (the held-out slouch score above 0.5, or another front
@@ -296,13 +296,11 @@ def evaluate(
     for mode, cal in (("uncalibrated", None), ("calibrated", calib)):
         models = ff.lopo_models(rows, cal)
         sc = ff.scores_of(rows, models, cal)
-        cut[mode] = overlap(
-            rows, sc, set().union(*(c.rows for c in cal.values())) if cal else set()
-        )
+        used = set().union(*(c.rows for c in cal.values())) if cal else set()
+        cut[mode] = overlap(rows, sc, used)
         if cal is not None:
             demo = demonstrated_limit(rows, sc, models, cal, cfg, slump_frames)
         flags[mode] = fe.per_frame(rows, sc, cfg, cal)
-        used = set().union(*(c.rows for c in cal.values())) if cal else set()
         b = ff.per_person_bacc(rows, flags[mode], skip=lambda r, u=used: id(r) in u)
         shares_flagged[mode] = {
             p: {

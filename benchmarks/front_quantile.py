@@ -1,7 +1,8 @@
-"""Which quantile of the slouch score's 10 s window to judge, chosen leave-one-person-out.
+"""Which quantile of the slouch score's 10 s window to judge (and which front-view share),
+chosen leave-one-person-out.
 
     .venv/bin/python benchmarks/front_quantile.py [--data DIR] [--model full]
-        [--quantiles 0.5,0.55,0.6,0.65,0.7] [--upright-h 1]
+        [--sweep quantile|share] [--values 0.5,0.55,...] [--upright-h 1] [--no-framing-watch]
 
 The rules judge the front-view slouch score after a running window (``temporal.score_median_s``,
 10 s). Its median is robust to a few misjudged frames, but a slump that shows on only about half
@@ -16,8 +17,12 @@ one), and then chooses the quantile **leave one person out**: for each held-out 
 candidate with the most slump alerts within 60 s among the *other* people, among the candidates
 whose false alerts stay at or under 1 per upright hour on them (ties: the lower quantile). It
 prints each candidate's pooled result, the choice per fold and the held-out result of those
-choices. ``docs/thresholds.md`` section 4b quotes the output; the shipped values are in
-``posturecheck/core/default.toml``.
+choices. Calibrated replays run live's framing watch, as ``front_eval.py`` does.
+
+``--sweep share`` does the same for the front-view share rule (``temporal.front_share`` and
+``front_share_calibrated``; candidates 0 = off, 0.25 ... 0.5), with ties going to the fewest
+false alerts first. ``docs/thresholds.md`` section 4b quotes both outputs; the shipped values are
+in ``posturecheck/core/default.toml``.
 """
 
 from __future__ import annotations
@@ -138,7 +143,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="full")
     ap.add_argument("--sweep", choices=sorted(SWEEPS), default="quantile")
     ap.add_argument("--values", help="candidates, comma-separated (default: per --sweep)")
-    ap.add_argument("--quantiles", help="the same as --values (kept for older commands)")
     ap.add_argument("--upright-h", type=float, default=fe.UPRIGHT_H)
     ap.add_argument(
         "--no-framing-watch",
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     vary, default_values, fewer_false_first = SWEEPS[args.sweep]
-    quantiles = [float(x) for x in (args.values or args.quantiles or default_values).split(",")]
+    quantiles = [float(x) for x in (args.values or default_values).split(",")]
     cfg = load_config()
     rows = ff.measure(load_all(args.data, args.model), cfg)
     calib = ff.calibrations(rows)
