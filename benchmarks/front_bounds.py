@@ -5,7 +5,8 @@
 
 ``front_eval.py`` measures the shipped system; ``front_quantile.py`` tunes the score window's
 quantile and the share rule's limit. This script asks what *any* temporal rule could make of the
-per-frame verdicts, on the same data and the same leave-one-person-out scores (docs/accuracy.md, 3b'''):
+per-frame verdicts, on the same data and the same leave-one-person-out scores (docs/accuracy.md,
+3b'''):
 
 1. **How often each person's frames are flagged**: the share of slumped and of upright frames
    that the rules' per-frame verdict (the held-out slouch score above 0.5, or another front
